@@ -1,0 +1,29 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Platform(models.TextChoices):
+    """The sales platform an order was placed on; its order number is unique per seller."""
+
+    TAOBAO = "taobao", _("Taobao")
+    TMALL = "tmall", _("Tmall")
+    JD = "jd", _("JD.com")
+    PINDUODUO = "pinduoduo", _("Pinduoduo")
+    DOUYIN = "douyin", _("Douyin")
+    SHOPIFY = "shopify", _("Shopify")
+    AMAZON = "amazon", _("Amazon")
+    OWN_SITE = "own_site", _("Own web shop")
+    OTHER = "other", _("Other")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting shipment")  # paid, the partner has not shipped yet
+    SHIPPED = "shipped", _("Shipped")  # the original parcel is on its way
+    DELIVERED = "delivered", _("Delivered")  # the carrier reports it delivered
+    CANCELLED = "cancelled", _("Cancelled")  # cancelled on the platform before shipping
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Chinese yuan")
+    USD = "USD", _("US dollar")
+    EUR = "EUR", _("Euro")

@@ -1,0 +1,193 @@
+"""Sellers (shops), their products, orders, order lines and shipments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.choices import Currency, OrderStatus, Platform
+from suppliers.choices import MemberRole
+
+
+class Seller(models.Model):
+    """A shop on one or more sales platforms; the tenant whose orders and requests are private."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SellerMembership(models.Model):
+    """A user working for a seller; a user works for one organisation only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_membership", verbose_name=_("user")
+    )
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("seller"))
+    role = models.CharField(_("role"), max_length=20, choices=MemberRole.choices, default=MemberRole.STAFF)
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seller member")
+        verbose_name_plural = _("seller members")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.seller.name}"
+
+    def clean(self) -> None:
+        from reship.accounts.validation import validate_single_organisation
+
+        validate_single_organisation(self.user_id, exclude=self)
+
+
+class Product(models.Model):
+    """A seller's SKU and the source that supplies it when a restock is needed."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="products", verbose_name=_("seller"))
+    sku_code = models.CharField(_("SKU code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    supplier = models.ForeignKey(
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="products",
+        null=True,
+        blank=True,
+        verbose_name=_("source"),
+    )
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product (SKU)")
+        verbose_name_plural = _("products (SKUs)")
+        ordering = ["seller", "sku_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "sku_code"], name="product_sku_unique_per_seller"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="product_unit_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_code} · {self.name}"
+
+
+class Order(models.Model):
+    """An order from a sales platform, shipped by one dropship partner (代发)."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="orders", verbose_name=_("seller"))
+    platform = models.CharField(_("sales platform"), max_length=20, choices=Platform.choices)
+    platform_order_number = models.CharField(_("platform order number"), max_length=64)
+    customer_name = models.CharField(_("customer name"), max_length=100)
+    customer_phone = models.CharField(_("customer phone"), max_length=40, blank=True)
+    customer_email = models.EmailField(_("customer email"), blank=True)
+    shipping_address = models.TextField(_("shipping address"))
+    partner = models.ForeignKey(
+        "suppliers.DropshipPartner",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("dropship partner"),
+    )
+    amount = models.DecimalField(_("order amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    placed_at = models.DateTimeField(_("placed at"))
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "platform_order_number"], name="order_platform_number_unique_per_seller"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_not_negative"),
+        ]
+        indexes = [
+            # The seller's and the partner's order lists, newest first.
+            models.Index(fields=["seller", "-placed_at", "-id"], name="order_seller_placed"),
+            models.Index(fields=["partner", "-placed_at", "-id"], name="order_partner_placed"),
+            # Search by the customer's phone or name within a seller.
+            models.Index(fields=["seller", "customer_phone"], name="order_seller_phone"),
+            models.Index(fields=["seller", "customer_name"], name="order_seller_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.platform_order_number}"
+
+
+class OrderLine(models.Model):
+    """One SKU of an order; a reship request claims some of its quantity (一件代发: per item)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("SKU"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku_code} × {self.quantity}"
+
+
+class Shipment(models.Model):
+    """A parcel for an order: the original one, or a reship sent for a reship request."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments", verbose_name=_("order"))
+    carrier = models.CharField(_("carrier"), max_length=60)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    shipped_at = models.DateTimeField(_("shipped at"))
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    reship_request = models.ForeignKey(
+        "reship.ReshipRequest",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        null=True,
+        blank=True,
+        verbose_name=_("reship request"),
+        help_text=_("Set when this parcel is a reship (补寄); empty for the original shipment."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["order", "shipped_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "tracking_number"], name="shipment_tracking_unique_per_carrier"),
+            models.CheckConstraint(
+                condition=Q(delivered_at__isnull=True) | Q(delivered_at__gte=models.F("shipped_at")),
+                name="shipment_delivered_after_shipped",
+            ),
+        ]
+        indexes = [
+            # Order search by tracking number (the seller pastes it from the customer's complaint).
+            models.Index(fields=["tracking_number"], name="shipment_tracking"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+    @property
+    def is_reship(self) -> bool:
+        """Derived from ``reship_request`` so the two can never disagree."""
+        return self.reship_request_id is not None

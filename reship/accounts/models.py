@@ -1,0 +1,29 @@
+"""Users. A user works for at most one organisation: a seller or a dropship partner.
+
+The membership rows live with their organisation (``orders.SellerMembership``,
+``suppliers.PartnerMembership``); ``reship.accounts.roles`` tells which one a user has.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who signs in: seller staff, partner staff or platform admin."""
+
+    email = models.EmailField(_("email address"), blank=True, db_index=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        full_name = self.get_full_name()
+        return f"{full_name} ({self.username})" if full_name else self.username

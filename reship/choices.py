@@ -1,0 +1,102 @@
+"""Statuses, reasons and event kinds of reship requests (补单). One comment per value."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")  # 补单申请: waiting for the partner's review
+    NEEDS_INFO = "needs_info", _("Needs information")  # the partner asked the seller a question
+    APPROVED = "approved", _("Approved")  # 审核确认: accepted with a quote; fulfilment not started
+    REJECTED = "rejected", _("Rejected")  # the partner refused, with a reason (final)
+    CANCELLED = "cancelled", _("Cancelled")  # the seller withdrew it before fulfilment (final)
+    FULFILLING = "fulfilling", _("Restock / resend")  # 补货/补寄/补偿: lines being resolved
+    INFO_UPDATE = "info_update", _("Info update")  # 更新信息: the seller updates the sales platform
+    CUSTOMER_CONTACT = "customer_contact", _("Customer contact")  # 客户沟通: tell the customer
+    CONTACTED = "contacted", _("Customer contacted")  # told; the seller closes with an evaluation
+    CLOSED = "closed", _("Closed")  # evaluated and done (final)
+
+
+FINAL_STATUSES = frozenset({RequestStatus.REJECTED, RequestStatus.CANCELLED, RequestStatus.CLOSED})
+
+
+class Reason(models.TextChoices):
+    LOST_IN_TRANSIT = "lost_in_transit", _("Lost in transit")
+    DAMAGED = "damaged", _("Damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    MISSING_ITEM = "missing_item", _("Missing item")
+    QUALITY_DEFECT = "quality_defect", _("Quality defect")
+    REFUSED_BY_CUSTOMER = "refused_by_customer", _("Refused by customer")
+    OTHER = "other", _("Other")
+
+
+class Resolution(models.TextChoices):
+    RESEND = "resend", _("Resend")  # 补寄: the partner ships again from its own stock
+    RESTOCK_RESEND = "restock_resend", _("Restock, then resend")  # 补货 then 补寄: the source supplies first
+    COMPENSATION = "compensation", _("Compensation")  # 补偿: the customer is compensated instead
+
+
+class LineStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # nothing done yet
+    RESTOCKING = "restocking", _("Restock ordered")  # a restock order went to the source
+    RESTOCKED = "restocked", _("Restocked")  # the source confirmed and shipped to the partner
+    SHIPPED = "shipped", _("Shipped")  # resent to the customer with tracking (resolved)
+    COMPENSATED = "compensated", _("Compensated")  # the customer was compensated (resolved)
+    CANCELLED = "cancelled", _("Cancelled")  # the request ended before the line was resolved
+
+
+RESOLVED_LINE_STATUSES = frozenset({LineStatus.SHIPPED, LineStatus.COMPENSATED})
+
+
+class CompensationMethod(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    VOUCHER = "voucher", _("Voucher")
+    CASH = "cash", _("Cash")
+
+
+class CostBearer(models.TextChoices):
+    """Who pays for the reship (价格: the price side of approval)."""
+
+    SELLER = "seller", _("Seller")
+    PARTNER = "partner", _("Dropship partner")
+    SUPPLIER = "supplier", _("Source")
+    CARRIER = "carrier", _("Carrier")
+    SHARED = "shared", _("Shared")
+
+
+class EventKind(models.TextChoices):
+    """What happened to a request; past tense, one per transition plus notes."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    INFO_ANSWERED = "info_answered", _("Information answered")
+    APPROVED = "approved", _("Approved")
+    AUTO_APPROVED = "auto_approved", _("Approved automatically")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")
+    QUOTE_DISPUTED = "quote_disputed", _("Quote disputed")
+    RESTOCK_STARTED = "restock_started", _("Restock ordered")
+    RESTOCK_CONFIRMED = "restock_confirmed", _("Restock confirmed")
+    SHIPPED = "shipped", _("Shipped")
+    COMPENSATED = "compensated", _("Compensated")
+    INFO_UPDATED = "info_updated", _("Info updated")
+    CUSTOMER_CONTACTED = "customer_contacted", _("Customer contacted")
+    CLOSED = "closed", _("Closed")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    OVERDUE = "overdue", _("Overdue")
+    NOTE = "note", _("Note")
+
+
+class Counterpart(models.TextChoices):
+    """Who the seller or partner talked to (沟通对象)."""
+
+    PARTNER = "partner", _("Dropship partner")
+    CUSTOMER = "customer", _("Customer")
+    SUPPLIER = "supplier", _("Source")
+    SELLER = "seller", _("Seller")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")

@@ -1,0 +1,1 @@
+"""Settings profiles: ``base`` (every environment, embedded default) and ``production``."""
