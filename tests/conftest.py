@@ -38,3 +38,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("redis") and not _redis_answers():
         skip_or_fail("needs Redis: set REDIS_URL=redis://… to a running server")
+
+
+@pytest.fixture
+def seller_user(db):
+    from tests.factories import SellerMembershipFactory
+
+    return SellerMembershipFactory().user
+
+
+@pytest.fixture
+def partner_user(db):
+    from tests.factories import PartnerMembershipFactory
+
+    return PartnerMembershipFactory().user
