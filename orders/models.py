@@ -92,6 +92,13 @@ class Order(models.Model):
     customer_phone = models.CharField(_("customer phone"), max_length=40, blank=True)
     customer_email = models.EmailField(_("customer email"), blank=True)
     shipping_address = models.TextField(_("shipping address"))
+    customer_language = models.CharField(
+        _("customer language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="zh-hans",
+        help_text=_("Messages to the customer are written in this language."),
+    )
     partner = models.ForeignKey(
         "suppliers.DropshipPartner",
         on_delete=models.PROTECT,

@@ -100,3 +100,60 @@ class Counterpart(models.TextChoices):
 class Direction(models.TextChoices):
     INBOUND = "inbound", _("Inbound")
     OUTBOUND = "outbound", _("Outbound")
+
+
+class QuoteStatus(models.TextChoices):
+    """The price side (价格): the partner quotes at approval, the seller accepts or disputes."""
+
+    NONE = "none", _("No quote yet")
+    PENDING = "pending", _("Awaiting the seller")
+    ACCEPTED = "accepted", _("Accepted")
+    DISPUTED = "disputed", _("Disputed")
+
+
+class RestockStatus(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")  # sent to the source, waiting for its confirmation
+    CONFIRMED = "confirmed", _("Confirmed")  # the source confirmed and gave a ship date
+    CANCELLED = "cancelled", _("Cancelled")  # the request ended first
+
+
+class AuthorRole(models.TextChoices):
+    SELLER = "seller", _("Seller")
+    PARTNER = "partner", _("Dropship partner")
+    SYSTEM = "system", _("System")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    INBOX = "inbox", _("In-app inbox")
+    WEBHOOK = "webhook", _("Webhook")
+    SMS = "sms", _("SMS")
+    IM = "im", _("Instant messaging")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # written, not delivered yet (or waiting for a retry)
+    SENT = "sent", _("Sent")  # delivered; never sent again
+    FAILED = "failed", _("Failed")  # gave up after the retry cap; an admin may retry it
+
+
+class Action(models.TextChoices):
+    """Everything a person (or the system) can do to a request; the workflow has one function each."""
+
+    SUBMIT = "submit", _("Submit")
+    REQUEST_INFO = "request_info", _("Ask for information")
+    ANSWER_INFO = "answer_info", _("Answer the question")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    CANCEL = "cancel", _("Cancel")
+    ACCEPT_QUOTE = "accept_quote", _("Accept the quote")
+    DISPUTE_QUOTE = "dispute_quote", _("Dispute the quote")
+    REVISE_QUOTE = "revise_quote", _("Revise the quote")
+    START_RESTOCK = "start_restock", _("Order a restock")
+    CONFIRM_RESTOCK = "confirm_restock", _("Confirm a restock")
+    SHIP = "ship", _("Ship")
+    COMPENSATE = "compensate", _("Compensate")
+    CONFIRM_INFO_UPDATE = "confirm_info_update", _("Confirm the info update")
+    CONTACT_CUSTOMER = "contact_customer", _("Contact the customer")
+    CLOSE = "close", _("Close")
+    FOLLOW_UP = "follow_up", _("Follow up")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from reship import views
+from reship import public_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
+    path("survey/<str:token>/", public_views.survey, name="survey"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,5 @@
-"""Reship requests (补单), their lines, evidence, the append-only event log and contact records.
+"""Reship requests (补单), their lines, restock orders, messages, evidence, the append-only event
+log, contact records and survey answers.
 
 Fields, constraints and indexes only: status changes live in ``reship.workflow``.
 """
@@ -11,15 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.choices import Currency
 from reship.choices import (
+    AuthorRole,
     CompensationMethod,
     CostBearer,
     Counterpart,
     Direction,
     EventKind,
     LineStatus,
+    QuoteStatus,
     Reason,
     RequestStatus,
     Resolution,
+    RestockStatus,
 )
 from suppliers.choices import Channel
 
@@ -56,7 +60,28 @@ class ReshipRequest(models.Model):
     quote_compensation = models.DecimalField(_("quoted compensation"), **MONEY, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
     cost_bearer = models.CharField(_("cost borne by"), max_length=20, choices=CostBearer.choices, blank=True)
+    quote_status = models.CharField(
+        _("quote status"), max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.NONE
+    )
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    decision_note = models.TextField(_("review note"), blank=True, help_text=_("The reason given on rejection."))
+    # Timeliness (时效性): the current stage's start, due time, escalation time, and whether the
+    # reminder and the escalation went out (once each per stage: no reminder storms).
+    stage_started_at = models.DateTimeField(_("current stage started at"), null=True, blank=True)
+    stage_escalate_at = models.DateTimeField(_("current stage escalates at"), null=True, blank=True)
+    stage_reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    stage_escalated_at = models.DateTimeField(_("escalation sent at"), null=True, blank=True)
+    # Milestones, kept on the row so the evaluation aggregates need no event scans.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("every line resolved at"), null=True, blank=True)
+    # The seller's evaluation at close (合作关系 / 品牌形象).
+    rating_speed = models.PositiveSmallIntegerField(_("rating: speed"), null=True, blank=True)
+    rating_quality = models.PositiveSmallIntegerField(_("rating: quality"), null=True, blank=True)
+    rating_cooperation = models.PositiveSmallIntegerField(_("rating: cooperation"), null=True, blank=True)
+    platform_dispute = models.BooleanField(_("customer opened a platform dispute"), default=False)
+    bad_review = models.BooleanField(_("customer left a bad review"), default=False)
+    close_note = models.TextField(_("closing note"), blank=True)
     follow_up_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -93,6 +118,12 @@ class ReshipRequest(models.Model):
                 condition=Q(status__in=[RequestStatus.CLOSED]) | Q(closed_at__isnull=True),
                 name="request_closed_at_only_when_closed",
             ),
+            models.CheckConstraint(
+                condition=(Q(rating_speed__isnull=True) | Q(rating_speed__range=(1, 5)))
+                & (Q(rating_quality__isnull=True) | Q(rating_quality__range=(1, 5)))
+                & (Q(rating_cooperation__isnull=True) | Q(rating_cooperation__range=(1, 5))),
+                name="request_ratings_one_to_five",
+            ),
         ]
         indexes = [
             # Queues: a party's open requests by stage, overdue (earliest due) first.
@@ -103,6 +134,15 @@ class ReshipRequest(models.Model):
             models.Index(fields=["partner", "-created_at", "-id"], name="request_partner_recent"),
             # The SLA sweeper: every open request by due time.
             models.Index(fields=["status", "stage_due_at"], name="request_status_due"),
+            # The SLA sweeper's two questions: who is due a reminder, who an escalation.
+            models.Index(
+                fields=["stage_due_at"], condition=Q(stage_reminded_at__isnull=True), name="request_reminder_due"
+            ),
+            models.Index(
+                fields=["stage_escalate_at"],
+                condition=Q(stage_escalated_at__isnull=True),
+                name="request_escalation_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +171,25 @@ class ReshipLine(models.Model):
         _("compensation method"), max_length=20, choices=CompensationMethod.choices, blank=True
     )
     compensation_amount = models.DecimalField(_("compensation amount"), **MONEY, null=True, blank=True)
+    substitute_product = models.ForeignKey(
+        "orders.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("substitute SKU"),
+        help_text=_("Shipped instead of the ordered SKU when that was out of stock."),
+    )
+    shipment = models.ForeignKey(
+        "orders.Shipment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reship_lines",
+        verbose_name=_("reship shipment"),
+    )
+    quality_check_note = models.TextField(_("quality-check note"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reship line")
@@ -262,3 +321,141 @@ class RequestNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_value}"
+
+
+class RestockOrder(models.Model):
+    """An order to a line's source to supply goods again (补货) before the partner resends them."""
+
+    request = models.ForeignKey(
+        ReshipRequest, on_delete=models.CASCADE, related_name="restock_orders", verbose_name=_("reship request")
+    )
+    line = models.ForeignKey(
+        ReshipLine, on_delete=models.CASCADE, related_name="restock_orders", verbose_name=_("reship line")
+    )
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="restock_orders", verbose_name=_("source")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    status = models.CharField(_("status"), max_length=20, choices=RestockStatus.choices, default=RestockStatus.ORDERED)
+    note = models.TextField(_("note to the source"), blank=True)
+    ship_date = models.DateField(_("source ship date"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+        help_text=_("Empty when the source confirmed through its signed link."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("ordered by")
+    )
+    created_at = models.DateTimeField(_("ordered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("restock order")
+        verbose_name_plural = _("restock orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="restock_quantity_positive")]
+        indexes = [models.Index(fields=["supplier", "status", "created_at"], name="restock_supplier_status")]
+
+    def __str__(self) -> str:
+        return f"{self.request.number} → {self.supplier.name} × {self.quantity}"
+
+
+class RequestMessage(models.Model):
+    """A message in the request's thread between seller and partner (questions, answers, the price)."""
+
+    request = models.ForeignKey(
+        ReshipRequest, on_delete=models.CASCADE, related_name="messages", verbose_name=_("reship request")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    author_role = models.CharField(_("author role"), max_length=20, choices=AuthorRole.choices)
+    body = models.TextField(_("message"))
+    attachment = models.FileField(_("attachment"), upload_to="messages/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("thread message")
+        verbose_name_plural = _("thread messages")
+        ordering = ["request", "created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="message_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.body[:40]}"
+
+
+class SurveyResponse(models.Model):
+    """The customer's rating of the outcome (客户满意度), answered once through a signed link."""
+
+    request = models.OneToOneField(
+        ReshipRequest, on_delete=models.CASCADE, related_name="survey_response", verbose_name=_("reship request")
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        constraints = [models.CheckConstraint(condition=Q(rating__range=(1, 5)), name="survey_rating_one_to_five")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.rating}/5"
+
+
+class AutoApprovalRule(models.Model):
+    """A partner's rule under which a submitted request is approved at once with default terms."""
+
+    partner = models.ForeignKey(
+        "suppliers.DropshipPartner",
+        on_delete=models.CASCADE,
+        related_name="auto_approval_rules",
+        verbose_name=_("dropship partner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    reasons = models.JSONField(
+        _("reasons"), default=list, blank=True, help_text=_("Reason codes it applies to; empty means any reason.")
+    )
+    max_line_value = models.DecimalField(
+        _("maximum line value"),
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("Applies only when every line's value (quantity × unit price) is at most this; empty: any."),
+    )
+    sellers = models.ManyToManyField(
+        "orders.Seller",
+        blank=True,
+        related_name="+",
+        verbose_name=_("sellers"),
+        help_text=_("Sellers it applies to; none chosen means every seller."),
+    )
+    cost_bearer = models.CharField(_("cost borne by"), max_length=20, choices=CostBearer.choices)
+    quote_shipping = models.DecimalField(_("default shipping quote"), **MONEY, default=0)
+    promised_days = models.PositiveSmallIntegerField(_("promised within (days)"), default=3)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auto-approval rule")
+        verbose_name_plural = _("auto-approval rules")
+        ordering = ["partner", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_line_value__isnull=True) | Q(max_line_value__gte=0), name="rule_max_value_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(quote_shipping__gte=0), name="rule_shipping_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.name}: {self.name}"

@@ -1,0 +1,35 @@
+"""One small creator for the request's audit log; the workflow is its only writer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from reship.models import ReshipEvent
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+    from reship.models import ReshipRequest
+
+
+def event_create(
+    *,
+    request: ReshipRequest,
+    actor: User | None,
+    kind: str,
+    from_status: str = "",
+    to_status: str = "",
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> ReshipEvent:
+    return ReshipEvent.objects.create(
+        request=request,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+        data=data or {},
+        created_at=timezone.now(),
+    )

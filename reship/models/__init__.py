@@ -1,0 +1,33 @@
+"""The reship domain's tables; split by job, re-exported so callers import from ``reship.models``."""
+
+from reship.models.notifications import Notification
+from reship.models.requests import (
+    AppendOnlyError,
+    AutoApprovalRule,
+    CommunicationRecord,
+    Evidence,
+    RequestMessage,
+    RequestNumberSequence,
+    ReshipEvent,
+    ReshipLine,
+    ReshipRequest,
+    RestockOrder,
+    SurveyResponse,
+    evidence_upload_to,
+)
+
+__all__ = [
+    "AppendOnlyError",
+    "AutoApprovalRule",
+    "CommunicationRecord",
+    "Evidence",
+    "Notification",
+    "RequestMessage",
+    "RequestNumberSequence",
+    "ReshipEvent",
+    "ReshipLine",
+    "ReshipRequest",
+    "RestockOrder",
+    "SurveyResponse",
+    "evidence_upload_to",
+]

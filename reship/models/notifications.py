@@ -1,0 +1,71 @@
+"""The notification outbox: one row per message to one recipient on one channel.
+
+Rows are written in the same transaction as the change they announce; Celery delivers them after
+commit, and a periodic sweeper re-sends rows still pending, so a dead broker loses nothing.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reship.choices import NotificationChannel, NotificationStatus
+
+
+class Notification(models.Model):
+    channel = models.CharField(_("channel"), max_length=20, choices=NotificationChannel.choices)
+    template = models.CharField(_("template"), max_length=60, help_text=_("Which message, e.g. request_approved."))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient user"),
+    )
+    recipient_address = models.CharField(
+        _("recipient address"), max_length=500, blank=True, help_text=_("Email address, phone number or webhook URL.")
+    )
+    request = models.ForeignKey(
+        "reship.ReshipRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("reship request"),
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    # Sent as the webhook's idempotency key and the email's Message-ID: receivers can drop repeats.
+    delivery_key = models.UUIDField(_("delivery key"), default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweeper: pending rows whose next attempt is due.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="notification_pending_due"),
+            # The admin's list of failures.
+            models.Index(fields=["status", "-created_at"], name="notification_status_recent"),
+            # A user's inbox, newest first, and its unread badge.
+            models.Index(fields=["recipient_user", "channel", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient_user", "channel"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.template} → {self.recipient_address or self.recipient_user_id}"

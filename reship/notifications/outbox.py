@@ -1,0 +1,178 @@
+"""Who is told what, written as outbox rows in the caller's transaction.
+
+``announce`` turns one happening on a request into rows — one per recipient and channel — and
+asks Celery to deliver them only after the transaction commits (a rollback sends nothing). If the
+broker is down then, the rows stay pending and the sweeper sends them later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from reship.choices import NotificationChannel
+from reship.models import Notification
+
+if TYPE_CHECKING:
+    from reship.models import ReshipRequest
+    from suppliers.models import Supplier
+
+
+class Audience(models.TextChoices):
+    SELLER = "seller", _("Seller staff")
+    PARTNER = "partner", _("Partner staff")
+    ADMIN = "admin", _("Platform admins")
+    CUSTOMER = "customer", _("Customer")
+    SUPPLIER = "supplier", _("Source")
+
+
+# The notification table of DESIGN.md: which happening reaches whom.
+WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
+    "request_submitted": (Audience.PARTNER,),
+    "info_requested": (Audience.SELLER,),
+    "info_answered": (Audience.PARTNER,),
+    "request_approved": (Audience.SELLER,),
+    "request_rejected": (Audience.SELLER,),
+    "request_cancelled": (Audience.PARTNER,),
+    "quote_disputed": (Audience.PARTNER,),
+    "quote_revised": (Audience.SELLER,),
+    "restock_ordered": (Audience.SUPPLIER,),
+    "restock_confirmed": (Audience.PARTNER,),
+    "lines_shipped": (Audience.SELLER, Audience.CUSTOMER),
+    "lines_compensated": (Audience.SELLER, Audience.CUSTOMER),
+    "customer_message": (Audience.CUSTOMER,),
+    "survey_invitation": (Audience.CUSTOMER,),
+    "stage_reminder": (),  # the stage's owner, given by the caller
+    "stage_escalated": (Audience.SELLER, Audience.ADMIN),
+}
+TEMPLATES = frozenset(WHO_IS_TOLD)
+
+
+def _json_safe(context: dict[str, Any]) -> dict[str, Any]:
+    """Payloads hold plain JSON: decimals, dates and lazy strings become strings once, here."""
+    return json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+
+
+def _supplier_language(supplier: Supplier) -> str:
+    return "en" if supplier.region == "overseas" else "zh-hans"
+
+
+def _member_users(request: ReshipRequest, audience: Audience) -> Iterable:
+    from reship.accounts.models import User
+
+    if audience == Audience.SELLER:
+        return User.objects.filter(seller_membership__seller_id=request.seller_id, is_active=True).order_by("pk")
+    if audience == Audience.PARTNER:
+        return User.objects.filter(partner_membership__partner_id=request.partner_id, is_active=True).order_by("pk")
+    return User.objects.filter(is_superuser=True, is_active=True).exclude(email="").order_by("pk")
+
+
+def _rows_for(
+    request: ReshipRequest, audience: Audience, base: dict[str, Any], supplier: Supplier | None
+) -> list[Notification]:
+    rows: list[Notification] = []
+    if audience in (Audience.SELLER, Audience.PARTNER, Audience.ADMIN):
+        for user in _member_users(request, audience):
+            if audience != Audience.ADMIN:
+                rows.append(
+                    Notification(**base, channel=NotificationChannel.INBOX, recipient_user=user, language=user.language)
+                )
+            if user.email:
+                rows.append(
+                    Notification(
+                        **base,
+                        channel=NotificationChannel.EMAIL,
+                        recipient_user=user,
+                        recipient_address=user.email,
+                        language=user.language,
+                    )
+                )
+        if audience == Audience.PARTNER and request.partner.webhook_url:
+            rows.append(
+                Notification(
+                    **base,
+                    channel=NotificationChannel.WEBHOOK,
+                    recipient_address=request.partner.webhook_url,
+                    language="en",
+                )
+            )
+    elif audience == Audience.CUSTOMER:
+        order = request.order
+        if order.customer_email:
+            rows.append(
+                Notification(
+                    **base,
+                    channel=NotificationChannel.EMAIL,
+                    recipient_address=order.customer_email,
+                    language=order.customer_language,
+                )
+            )
+        if order.customer_phone and settings.RESHIP_CUSTOMER_SMS:
+            rows.append(
+                Notification(
+                    **base,
+                    channel=NotificationChannel.SMS,
+                    recipient_address=order.customer_phone,
+                    language=order.customer_language,
+                )
+            )
+    elif audience == Audience.SUPPLIER:
+        if supplier is not None and supplier.email:
+            rows.append(
+                Notification(
+                    **base,
+                    channel=NotificationChannel.EMAIL,
+                    recipient_address=supplier.email,
+                    language=_supplier_language(supplier),
+                )
+            )
+    return rows
+
+
+def announce(
+    *,
+    request: ReshipRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    audience: Iterable[str] | None = None,
+    supplier: Supplier | None = None,
+) -> list[Notification]:
+    """Write the rows for one happening and deliver them after commit. Must run inside the
+    transaction of the change it announces."""
+    if template not in TEMPLATES:
+        raise ValueError(f"Unknown notification template {template!r}")
+    audiences = [Audience(value) for value in (audience if audience is not None else WHO_IS_TOLD[template])]
+    payload = _json_safe(
+        {
+            "request_id": request.pk,
+            "request_number": request.number,
+            "order_number": request.order.platform_order_number,
+            "seller": request.seller.name,
+            "partner": request.partner.name,
+            "status": request.status,
+            **(context or {}),
+        }
+    )
+    rows: list[Notification] = []
+    for each in audiences:
+        base = {"template": template, "request": request, "payload": {**payload, "audience": each.value}}
+        rows.extend(_rows_for(request, each, base, supplier))
+    created = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
+    return created
+
+
+def enqueue(notification_ids: list[int]) -> None:
+    """Hand rows to Celery. A broker that is down costs nothing: the rows stay pending and the
+    sweeper picks them up, so this never raises into the request that committed them."""
+    from reship.notifications.dispatch import enqueue_delivery
+
+    enqueue_delivery(notification_ids)

@@ -1,0 +1,138 @@
+"""Who may do what to a reship request: the one place that answers it.
+
+A request is visible to its seller's staff and its partner's staff, nobody else (admins act
+through the Django admin, not the workflow). Each action belongs to one side — or both, for
+compensation. ``can_<verb>`` predicates are what views, the API and templates call; the workflow
+calls ``can(action, ...)`` with the same table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from reship.accounts.roles import Role, organisation_for
+from reship.choices import Action
+
+if TYPE_CHECKING:
+    from orders.models import Order
+    from reship.accounts.models import User
+    from reship.models import ReshipRequest
+
+SELLER_ACTIONS = frozenset(
+    {
+        Action.SUBMIT,
+        Action.ANSWER_INFO,
+        Action.CANCEL,
+        Action.ACCEPT_QUOTE,
+        Action.DISPUTE_QUOTE,
+        Action.CONFIRM_INFO_UPDATE,
+        Action.CONTACT_CUSTOMER,
+        Action.CLOSE,
+        Action.FOLLOW_UP,
+        Action.COMPENSATE,
+    }
+)
+PARTNER_ACTIONS = frozenset(
+    {
+        Action.REQUEST_INFO,
+        Action.APPROVE,
+        Action.REJECT,
+        Action.REVISE_QUOTE,
+        Action.START_RESTOCK,
+        Action.CONFIRM_RESTOCK,
+        Action.SHIP,
+        Action.COMPENSATE,
+    }
+)
+
+
+def side_of(user: User | None, request: ReshipRequest) -> Role:
+    """Which side of this request the user is on: SELLER, PARTNER or NONE (not theirs)."""
+    if user is None or not user.is_authenticated:
+        return Role.NONE
+    organisation = organisation_for(user)
+    if organisation.seller is not None and organisation.seller.pk == request.seller_id:
+        return Role.SELLER
+    if organisation.partner is not None and organisation.partner.pk == request.partner_id:
+        return Role.PARTNER
+    return Role.NONE
+
+
+def visible_requests_filter(user: User | None) -> Q:
+    """The tenancy filter for any queryset of requests: the user's seller's or partner's only."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    organisation = organisation_for(user)
+    if organisation.seller is not None:
+        return Q(seller_id=organisation.seller.pk)
+    if organisation.partner is not None:
+        return Q(partner_id=organisation.partner.pk)
+    return Q(pk__in=[])
+
+
+def visible_orders(user: User | None, queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """Orders a user may see: their seller's, or those their partner fulfils."""
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    organisation = organisation_for(user)
+    if organisation.seller is not None:
+        return queryset.filter(seller_id=organisation.seller.pk)
+    if organisation.partner is not None:
+        return queryset.filter(partner_id=organisation.partner.pk)
+    return queryset.none()
+
+
+def can_view(user: User | None, request: ReshipRequest) -> bool:
+    return side_of(user, request) != Role.NONE
+
+
+def can(action: Action, user: User | None, request: ReshipRequest) -> bool:
+    """Whether the user's side may take this action on this request (status is the workflow's job)."""
+    side = side_of(user, request)
+    if side == Role.SELLER:
+        return action in SELLER_ACTIONS
+    if side == Role.PARTNER:
+        return action in PARTNER_ACTIONS
+    return False
+
+
+def can_submit_for(user: User | None, order: Order) -> bool:
+    """Only the order's seller files reship requests for it."""
+    if user is None or not user.is_authenticated:
+        return False
+    organisation = organisation_for(user)
+    return organisation.seller is not None and organisation.seller.pk == order.seller_id
+
+
+def can_approve(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.APPROVE, user, request)
+
+
+def can_reject(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.REJECT, user, request)
+
+
+def can_request_info(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.REQUEST_INFO, user, request)
+
+
+def can_answer_info(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.ANSWER_INFO, user, request)
+
+
+def can_cancel(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.CANCEL, user, request)
+
+
+def can_ship(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.SHIP, user, request)
+
+
+def can_compensate(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.COMPENSATE, user, request)
+
+
+def can_close(user: User | None, request: ReshipRequest) -> bool:
+    return can(Action.CLOSE, user, request)
