@@ -7,12 +7,14 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """A blank value counts as unset, as it does for the other readers."""
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else raw
 
 
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     word = raw.strip().lower()
     if word in TRUE_WORDS:
