@@ -26,6 +26,10 @@ class LinkError(Exception):
     """A link that cannot be used; the message says why, for the person holding it."""
 
 
+class LinkExpired(LinkError):
+    """A genuine link past its age limit (a page answers 410 Gone rather than 400)."""
+
+
 def _dumps(value: dict, salt: str) -> str:
     return signing.dumps(value, salt=salt, compress=True)
 
@@ -34,7 +38,7 @@ def _loads(token: str, salt: str, max_age_days: int) -> dict:
     try:
         return signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
     except signing.SignatureExpired:
-        raise LinkError(_("This link has expired. Ask the sender for a new one.")) from None
+        raise LinkExpired(_("This link has expired. Ask the sender for a new one.")) from None
     except signing.BadSignature:
         raise LinkError(_("This link is not valid. Check that it was copied whole.")) from None
 

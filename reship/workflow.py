@@ -138,11 +138,11 @@ def _check(request: ReshipRequest, actor: User | None, action: Action) -> None:
     if request.status not in TRANSITIONS[action]:
         allowed = ", ".join(str(each.label) for each in allowed_actions(request)) or _("nothing (it is final)")
         raise InvalidTransition(
-            _("Request %(number)s is %(status)s; you cannot %(action)s it now. Allowed now: %(allowed)s.")
+            _("Request %(number)s is at “%(status)s”, where “%(action)s” is not possible. Possible now: %(allowed)s.")
             % {
                 "number": request.number,
                 "status": request.get_status_display(),
-                "action": action.label.lower(),
+                "action": action.label,
                 "allowed": allowed,
             }
         )
@@ -869,20 +869,30 @@ def reship_confirm_restock(
     """The source confirms (through its signed link: ``actor=None``), or the partner on its behalf."""
     now = now or timezone.now()
     with transaction.atomic():
-        restock = RestockOrder.objects.select_for_update(of=("self",)).filter(pk=restock_order_id).first()
-        if restock is None:
+        # Lock order as everywhere else: the request first, then its restock order (no deadlock
+        # with a compensation cancelling the same restock).
+        request_id = RestockOrder.objects.filter(pk=restock_order_id).values_list("request_id", flat=True).first()
+        if request_id is None:
             raise RequestNotFound(_("Restock order not found."))
-        request = _begin(restock.request_id, actor, Action.CONFIRM_RESTOCK)
+        request = _lock(request_id, actor)
+        restock = (
+            RestockOrder.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=restock_order_id)
+        )
+        if actor is not None and not permissions.can(Action.CONFIRM_RESTOCK, actor, request):
+            _check(request, actor, Action.CONFIRM_RESTOCK)
         if restock.status != RestockStatus.ORDERED:
             raise InvalidTransition(
                 _("This restock order is %(status)s already; it cannot be confirmed again.")
                 % {"status": restock.get_status_display()}
             )
+        _check(request, actor, Action.CONFIRM_RESTOCK)
         if not isinstance(ship_date, date):
             raise InvalidInput(_("Enter a ship date."), field_errors={"ship_date": [_("Not a date.")]})
-        if ship_date < timezone.localdate(now) - timedelta(days=30):
+        today = timezone.localdate(now)
+        if not today - timedelta(days=30) <= ship_date <= today + timedelta(days=365):
             raise InvalidInput(
-                _("The ship date is too far in the past."), field_errors={"ship_date": [_("Too far in the past.")]}
+                _("The ship date must be within the last 30 days or the coming year."),
+                field_errors={"ship_date": [_("Out of range.")]},
             )
         note = _optional_text(note, "note")
         restock.status = RestockStatus.CONFIRMED
@@ -1235,10 +1245,8 @@ def survey_answer(*, request_id: int, rating: Any, comment: str = "", now: datet
             raise RequestNotFound(_("This survey does not exist."))
         if SurveyResponse.objects.filter(request=request).exists():
             raise InvalidTransition(_("This survey has been answered already. Thank you!"))
-        try:
+        if isinstance(rating, str) and rating.strip().isdigit():
             rating = int(rating)
-        except (TypeError, ValueError):
-            rating = 0
         rating = _rating(rating, "rating")
         comment = _optional_text(comment, "comment")
         response = SurveyResponse.objects.create(request=request, rating=rating, comment=comment, answered_at=now)
