@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -22,7 +23,9 @@ def event_create(
     to_status: str = "",
     message: str = "",
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> ReshipEvent:
+    """``at`` is the transition's own time, so the log and the row's timestamps agree."""
     return ReshipEvent.objects.create(
         request=request,
         actor=actor,
@@ -31,5 +34,5 @@ def event_create(
         to_status=to_status,
         message=message,
         data=data or {},
-        created_at=timezone.now(),
+        created_at=at or timezone.now(),
     )

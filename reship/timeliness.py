@@ -117,6 +117,7 @@ def deadlines_check(*, now: datetime, batch_size: int = 200) -> dict[str, int]:
                 actor=None,
                 kind=EventKind.OVERDUE,
                 data={"level": "reminder", "owner": owner.value, "due_at": request.stage_due_at.isoformat()},
+                at=now,
             )
             outbox.announce(request=request, template="stage_reminder", audience=[owner])
             counts["reminded"] += 1
@@ -146,6 +147,7 @@ def deadlines_check(*, now: datetime, batch_size: int = 200) -> dict[str, int]:
                 actor=None,
                 kind=EventKind.OVERDUE,
                 data={"level": "escalation", "owner": owner.value, "due_at": request.stage_due_at.isoformat()},
+                at=now,
             )
             outbox.announce(request=request, template="stage_escalated", audience=[Role.SELLER, Role.ADMIN])
             counts["escalated"] += 1

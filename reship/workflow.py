@@ -181,6 +181,7 @@ def _move(
         to_status=request.status,
         message=message,
         data=data,
+        at=now,
     )
 
 
@@ -372,6 +373,7 @@ def _create_request(
             ],
             **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
         },
+        at=now,
     )
     if not _auto_approve(request, validated, now=now):
         outbox.announce(request=request, template="request_submitted", context={"reason": request.get_reason_display()})
@@ -1251,7 +1253,7 @@ def survey_answer(*, request_id: int, rating: Any, comment: str = "", now: datet
         comment = _optional_text(comment, "comment")
         response = SurveyResponse.objects.create(request=request, rating=rating, comment=comment, answered_at=now)
         events.event_create(
-            request=request, actor=None, kind=EventKind.NOTE, message=comment, data={"survey_rating": rating}
+            request=request, actor=None, kind=EventKind.NOTE, message=comment, data={"survey_rating": rating}, at=now
         )
         return response
 

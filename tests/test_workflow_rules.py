@@ -172,6 +172,7 @@ def test_submission_numbers_the_request_and_starts_the_review_clock(parties):
     assert request.number == f"RS-{timezone.localdate(now).year}-000001"
     assert request.stage_due_at == now + timedelta(hours=24)  # the partner's review SLA
     assert request.stage_escalate_at == now + timedelta(hours=48)
+    assert request.events.get().created_at == now
 
 
 def test_approval_starts_the_fulfilment_clock_and_restock_keeps_it(parties):
