@@ -376,7 +376,7 @@ def _create_request(
         at=now,
     )
     if not _auto_approve(request, validated, now=now):
-        outbox.announce(request=request, template="request_submitted", context={"reason": request.get_reason_display()})
+        outbox.announce(request=request, template="request_submitted")
     return request
 
 
@@ -603,7 +603,7 @@ def _apply_approval(
         context={
             "quote_goods": quote_goods,
             "quote_shipping": quote_shipping,
-            "cost_bearer": request.get_cost_bearer_display(),
+            "cost_bearer": request.cost_bearer,
             "promised_date": promised_date,
             "automatic": actor is None,
             "note": note,
@@ -760,7 +760,7 @@ def reship_revise_quote(
             context={
                 "quote_goods": goods,
                 "quote_shipping": shipping,
-                "cost_bearer": request.get_cost_bearer_display(),
+                "cost_bearer": request.cost_bearer,
             },
         )
         return request
@@ -1079,7 +1079,7 @@ def reship_compensate(
             template="lines_compensated",
             audience=audience,
             context={
-                "method": CompensationMethod(method).label,
+                "method": method,
                 "amount": amount,
                 "currency": request.currency,
                 "lines": [
@@ -1128,12 +1128,24 @@ def reship_contact_customer(
                 _("Say what you told the customer: only email and SMS can send the automatic message."),
                 field_errors={"message": [_("Required for this channel.")]},
             )
+        if channel == Channel.EMAIL and not request.order.customer_email:
+            raise InvalidInput(
+                _("Order %(order)s has no customer email; choose SMS or log a call.") % {"order": request.order},
+                field_errors={"channel": [_("No customer email.")]},
+            )
+        if channel == Channel.SMS and not request.order.customer_phone:
+            raise InvalidInput(
+                _("Order %(order)s has no customer phone; choose email or log another contact.")
+                % {"order": request.order},
+                field_errors={"channel": [_("No customer phone.")]},
+            )
         if channel in CUSTOMER_NOTIFY_CHANNELS:
             context = customer_update_context(request)
             outbox.announce(
                 request=request,
                 template="customer_message",
                 context={**context, "message": message, "automatic": automatic, "channel": channel},
+                channels=[channel],
             )
         CommunicationRecord.objects.create(
             request=request,

@@ -452,12 +452,32 @@ def test_the_automatic_customer_message_carries_carrier_and_tracking(parties):
     request = request_in(RequestStatus.CONTACTED, parties)  # contacted by email, automatic message
 
     rows = Notification.objects.filter(template="customer_message")
-    assert {(row.channel, row.recipient_address) for row in rows} == {
-        ("email", "buyer@example.com"),
-        ("sms", "+86 138 0013 8000"),
-    }
+    assert {(row.channel, row.recipient_address) for row in rows} == {("email", "buyer@example.com")}
     shipped = [each for each in rows.first().payload["lines"] if each["status"] == "shipped"]
     assert {(each["carrier"], each["tracking_number"]) for each in shipped} == {("SF Express", f"SF{request.pk:010d}")}
+
+
+def test_a_text_to_the_customer_goes_by_sms_only(parties):
+    request = request_in(RequestStatus.CUSTOMER_CONTACT, parties)
+
+    workflow.reship_contact_customer(
+        request_id=request.pk, actor=parties.seller, channel="sms", message="Your new parcel: SF, see the link."
+    )
+
+    rows = Notification.objects.filter(template="customer_message")
+    assert {(row.channel, row.recipient_address) for row in rows} == {("sms", "+86 138 0013 8000")}
+    assert rows.get().payload["message"] == "Your new parcel: SF, see the link."
+
+
+def test_email_to_a_customer_without_an_address_is_refused(parties):
+    request = request_in(RequestStatus.CUSTOMER_CONTACT, parties)
+    parties.order.customer_email = ""
+    parties.order.save(update_fields=["customer_email"])
+
+    with pytest.raises(InvalidInput, match="has no customer email; choose SMS or log a call."):
+        workflow.reship_contact_customer(request_id=request.pk, actor=parties.seller, channel="email")
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CUSTOMER_CONTACT
 
 
 @pytest.mark.parametrize("rating", [0, 6, "5", None])

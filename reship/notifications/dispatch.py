@@ -6,10 +6,19 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_delivery(notification_ids: list[int]) -> None:
+    """Queue one delivery task per row (ids only). A broker that is down costs nothing: the rows
+    stay pending and the sweeper queues them later, so this logs and returns instead of raising."""
     from reship.tasks import deliver_notification
 
-    for notification_id in notification_ids:
+    for index, notification_id in enumerate(notification_ids):
         try:
             deliver_notification.apply_async((notification_id,), retry=False)
-        except Exception:  # the broker is down: the sweeper re-sends rows still pending
-            logger.warning("Could not queue notification %s; the sweeper will retry it", notification_id, exc_info=True)
+        except Exception:
+            # Each further try would wait out the broker timeout again, inside a web request.
+            logger.warning(
+                "Could not queue notification %s (and %d after it); the sweeper will send them",
+                notification_id,
+                len(notification_ids) - index - 1,
+                exc_info=True,
+            )
+            return

@@ -74,7 +74,11 @@ def _member_users(request: ReshipRequest, audience: Audience) -> Iterable:
 
 
 def _rows_for(
-    request: ReshipRequest, audience: Audience, base: dict[str, Any], supplier: Supplier | None
+    request: ReshipRequest,
+    audience: Audience,
+    base: dict[str, Any],
+    supplier: Supplier | None,
+    channels: frozenset[str] | None,
 ) -> list[Notification]:
     rows: list[Notification] = []
     if audience in (Audience.SELLER, Audience.PARTNER, Audience.ADMIN):
@@ -113,7 +117,7 @@ def _rows_for(
                     language=order.customer_language,
                 )
             )
-        if order.customer_phone and settings.RESHIP_CUSTOMER_SMS:
+        if order.customer_phone and (settings.RESHIP_CUSTOMER_SMS or channels):
             rows.append(
                 Notification(
                     **base,
@@ -142,9 +146,11 @@ def announce(
     context: dict[str, Any] | None = None,
     audience: Iterable[str] | None = None,
     supplier: Supplier | None = None,
+    channels: Iterable[str] | None = None,
 ) -> list[Notification]:
     """Write the rows for one happening and deliver them after commit. Must run inside the
-    transaction of the change it announces."""
+    transaction of the change it announces. ``channels`` limits the rows to the channels a person
+    chose (a seller texting the customer sends an SMS, not also an email)."""
     if template not in TEMPLATES:
         raise ValueError(f"Unknown notification template {template!r}")
     audiences = [Audience(value) for value in (audience if audience is not None else WHO_IS_TOLD[template])]
@@ -159,10 +165,13 @@ def announce(
             **(context or {}),
         }
     )
+    chosen = frozenset(channels) if channels is not None else None
     rows: list[Notification] = []
     for each in audiences:
         base = {"template": template, "request": request, "payload": {**payload, "audience": each.value}}
-        rows.extend(_rows_for(request, each, base, supplier))
+        rows.extend(_rows_for(request, each, base, supplier, chosen))
+    if chosen is not None:
+        rows = [row for row in rows if row.channel in chosen]
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created]
     if ids:

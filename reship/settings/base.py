@@ -76,7 +76,13 @@ DATABASE_URL = env_str("DATABASE_URL")
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     if DATABASE_URL
-    else {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH, "OPTIONS": {"timeout": 20}}
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": SQLITE_PATH,
+        # IMMEDIATE takes the write lock when a transaction starts: SQLite has no row locks, so
+        # this is what serialises two workflow calls (or two delivery workers) in the embedded mode.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+    }
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -170,3 +176,46 @@ RESHIP_RESTOCK_LINK_DAYS = env_int("RESHIP_RESTOCK_LINK_DAYS", 14)
 RESHIP_SURVEY_LINK_DAYS = env_int("RESHIP_SURVEY_LINK_DAYS", 30)
 # The site's public address, for links in emails (no trailing slash).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Notifications --------------------------------------------------------------------------
+# A failed delivery is retried after base * 2**(attempts - 1) seconds, at most the cap; after
+# the last attempt the row is marked failed, for an admin to retry.
+RESHIP_NOTIFY_RETRY_BASE_SECONDS = env_int("RESHIP_NOTIFY_RETRY_BASE_SECONDS", 30)
+RESHIP_NOTIFY_RETRY_CAP_SECONDS = env_int("RESHIP_NOTIFY_RETRY_CAP_SECONDS", 3600)
+RESHIP_NOTIFY_MAX_ATTEMPTS = env_int("RESHIP_NOTIFY_MAX_ATTEMPTS", 6)
+# The sweeper re-queues pending rows this long past due; younger ones are left to their own task.
+RESHIP_NOTIFY_SWEEP_AFTER_SECONDS = env_int("RESHIP_NOTIFY_SWEEP_AFTER_SECONDS", 60)
+RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS = env_int("RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS", 60)
+RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS = env_int("RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS", 300)
+RESHIP_WEBHOOK_TIMEOUT_SECONDS = env_int("RESHIP_WEBHOOK_TIMEOUT_SECONDS", 5)
+# SMTP gives up after this many seconds; Django's default waits forever, and a delivery holds its
+# row lock and a database transaction while it sends.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Sends SMS and IM messages: a class with send(*, channel, to, text). The default only logs them.
+RESHIP_MESSAGING_BACKEND = env_str("RESHIP_MESSAGING_BACKEND", "reship.notifications.channels.LoggingMessagingBackend")
+# A dead broker must not hang the web request that commits a change: queueing gives up after
+# about this many seconds (the rows stay pending; the sweeper queues them later). For Redis, kombu
+# uses CELERY_BROKER_CONNECTION_TIMEOUT only as the reconnect budget (it retries every 2 s until the
+# budget is spent), so the socket timeouts are set too: without them a broker that accepts the
+# connection but never answers blocks the request forever.
+RESHIP_BROKER_TIMEOUT_SECONDS = env_int("RESHIP_BROKER_TIMEOUT_SECONDS", 2)
+CELERY_BROKER_CONNECTION_TIMEOUT = RESHIP_BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "socket_connect_timeout": RESHIP_BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": RESHIP_BROKER_TIMEOUT_SECONDS,
+}
+# Each beat message expires after one interval: a worker that was down does not find a backlog.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "reship-sweep-notifications": {
+        "task": "reship.sweep_notifications",
+        "schedule": float(RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS),
+        "options": {"expires": float(RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS)},
+    },
+    "reship-check-deadlines": {
+        "task": "reship.check_deadlines",
+        "schedule": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS),
+        "options": {"expires": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS)},
+    },
+}

@@ -1,0 +1,173 @@
+"""How one outbox row reaches its recipient: one class per channel, each with ``send(notification)``.
+
+A channel raises (``DeliveryError`` or whatever its transport raises) when the message did not get
+through; ``delivery`` turns that into a retry. Channels never write to the database: marking the
+row sent is the caller's job, in the transaction that holds its lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from email.utils import parseaddr
+from typing import TYPE_CHECKING, Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils.module_loading import import_string
+
+from reship.choices import NotificationChannel
+from reship.notifications.rendering import render, short_text
+
+if TYPE_CHECKING:
+    from reship.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """The message did not get through; the text says why, for the admin's list of failures."""
+
+
+class Channel(Protocol):
+    def send(self, notification: Notification) -> None: ...
+
+
+class EmailChannel:
+    def send(self, notification: Notification) -> None:
+        if not notification.recipient_address:
+            raise DeliveryError("The notification has no email address.")
+        subject, text, html = render(notification)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient_address],
+            headers={
+                "Message-ID": message_id(notification),
+                # RFC 3834: tells mail servers not to send out-of-office replies to it.
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        message.send(fail_silently=False)
+
+
+def message_id(notification: Notification) -> str:
+    """The same Message-ID for every attempt at one row, so a mail client shows a resend once."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "reship.localhost"
+    return f"<{notification.delivery_key}@{domain}>"
+
+
+class InboxChannel:
+    """The row is the inbox entry: delivering it is marking it sent."""
+
+    def send(self, notification: Notification) -> None:
+        return None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would turn the POST into a GET to another address: report it as a failure."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def webhook_signature(secret: str, timestamp: str, body: str) -> str:
+    """``sha256=`` and the hex HMAC-SHA256 of ``"<timestamp>.<body>"`` under the partner's secret."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+class WebhookChannel:
+    """POSTs the event as signed JSON to the partner's webhook URL. The receiver checks the
+    signature over the timestamp and the raw body, and drops repeats by ``X-Reship-Delivery``."""
+
+    def send(self, notification: Notification) -> None:
+        url = notification.recipient_address
+        if not url.lower().startswith(("https://", "http://")):
+            raise DeliveryError(f"The webhook URL {url!r} is not an http(s) address.")
+        partner = notification.request.partner if notification.request_id else None
+        if partner is None or not partner.webhook_secret:
+            raise DeliveryError("The partner has no webhook secret; webhooks are never sent unsigned.")
+        body = json.dumps(
+            {
+                "id": str(notification.delivery_key),
+                "type": notification.template,
+                "created": notification.created_at.isoformat(),
+                "data": notification.payload,
+            },
+            separators=(",", ":"),
+        )
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(
+            url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "Reship-Webhook/1",
+                "X-Reship-Event": notification.template,
+                "X-Reship-Delivery": str(notification.delivery_key),
+                "X-Reship-Timestamp": timestamp,
+                "X-Reship-Signature": webhook_signature(partner.webhook_secret, timestamp, body),
+            },
+        )
+        opener = urllib.request.build_opener(_NoRedirects)
+        try:
+            with opener.open(request, timeout=settings.RESHIP_WEBHOOK_TIMEOUT_SECONDS) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            raise DeliveryError(f"The webhook answered HTTP {error.code}: {_body_start(error)}") from error
+        if not 200 <= status < 300:
+            raise DeliveryError(f"The webhook answered HTTP {status}.")
+
+
+def _body_start(error: urllib.error.HTTPError) -> str:
+    """The start of an error response's body, for the admin; never raises."""
+    try:
+        return error.read(200).decode(errors="replace").strip()
+    except Exception:
+        return ""
+    finally:
+        error.close()
+
+
+class LoggingMessagingBackend:
+    """The default SMS/IM backend: logs the message and sends nothing. Set
+    ``RESHIP_MESSAGING_BACKEND`` to a class with the same ``send`` to reach real phones."""
+
+    def send(self, *, channel: str, to: str, text: str) -> None:
+        logger.info("%s message to %s (not sent: logging backend): %s", channel, to, text)
+
+
+class MessagingChannel:
+    """SMS and IM through the backend named in ``RESHIP_MESSAGING_BACKEND``; short text only."""
+
+    def send(self, notification: Notification) -> None:
+        if not notification.recipient_address:
+            raise DeliveryError("The notification has no phone number or IM address.")
+        _subject, text, _html = render(notification)
+        backend = import_string(settings.RESHIP_MESSAGING_BACKEND)()
+        backend.send(channel=notification.channel, to=notification.recipient_address, text=short_text(text))
+
+
+CHANNELS: dict[str, type[Channel]] = {
+    NotificationChannel.EMAIL: EmailChannel,
+    NotificationChannel.INBOX: InboxChannel,
+    NotificationChannel.WEBHOOK: WebhookChannel,
+    NotificationChannel.SMS: MessagingChannel,
+    NotificationChannel.IM: MessagingChannel,
+}
+
+
+def channel_for(channel: str) -> Channel:
+    try:
+        return CHANNELS[channel]()
+    except KeyError:
+        raise DeliveryError(f"No channel called {channel!r}.") from None
