@@ -34,6 +34,17 @@ def _redis_answers() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_a_test_asks(settings):
+    """Tests assert messages in English unless they switch language on purpose; the site default
+    (zh-hans) is checked by the settings tests and by tests that request Chinese explicitly."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2's million rounds per user would dominate the suite's time; tests need no strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
