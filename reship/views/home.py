@@ -1,4 +1,4 @@
-"""Pages. Thin: parse input, call a selector or a workflow function, render."""
+"""Each role's home page, and the health check."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection

@@ -4,12 +4,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from reship import public_views, views
+from reship import public_views
+from reship.views import home as views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("seller/", views.seller_home, name="seller-home"),
     path("partner/", views.partner_home, name="partner-home"),
+    path("orders/", include("orders.urls")),
+    path("requests/", include("reship.urls.requests")),
+    path("partner/", include("reship.urls.partner")),
+    path("account/", include("reship.urls.account")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,4 @@
+"""URLs of the account pages."""
+
+app_name = "account"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of the partner pages."""
+
+app_name = "partner"
+urlpatterns: list = []

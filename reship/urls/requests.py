@@ -1,0 +1,4 @@
+"""URLs of the requests pages."""
+
+app_name = "requests"
+urlpatterns: list = []

@@ -1,0 +1,60 @@
+"""What every page needs: the organisation of the signed-in user, and workflow errors shown on forms.
+
+Pages of one side use ``seller_required`` / ``partner_required``: anyone else gets a 404, never a
+hint that the page exists. Workflow errors become form errors next to the field they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+from reship.accounts.roles import organisation_for
+from reship.errors import WorkflowError
+
+
+def seller_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view gets ``request.seller``; a user of no seller gets a 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        seller = organisation_for(request.user).seller
+        if seller is None:
+            raise Http404
+        request.seller = seller
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view gets ``request.partner``; a user of no partner gets a 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        partner = organisation_for(request.user).partner
+        if partner is None:
+            raise Http404
+        request.partner = partner
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def form_add_workflow_error(form: forms.Form, error: WorkflowError) -> None:
+    """Put the workflow's message next to the field it names, or above the form."""
+    placed = False
+    for field, messages in error.field_errors.items():
+        name = field.split("[")[0].split(".")[0]
+        if name in form.fields:
+            for message in messages:
+                form.add_error(name, message)
+            placed = True
+    if not placed or not error.field_errors:
+        form.add_error(None, error.message)
