@@ -219,3 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS)},
     },
 }
+
+# --- Uploads --------------------------------------------------------------------------------
+# Evidence photos and thread attachments: the largest file accepted, and how many per request.
+RESHIP_UPLOAD_MAX_BYTES = env_int("RESHIP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+RESHIP_EVIDENCE_MAX_FILES = env_int("RESHIP_EVIDENCE_MAX_FILES", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
