@@ -1,15 +1,18 @@
 """The Django admin, the platform staff's tool: every registered model's pages, the read-only
-audit log, the activation actions, order search and list query counts."""
+audit log and outbox, the notification retry, auto-approval rules, the activation actions, order
+search and list query counts."""
 
+import html
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import flatten_fieldsets
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -17,11 +20,32 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, Product, Seller, Shipment
+from reship import workflow
 from reship.accounts.models import User
-from reship.choices import RequestStatus
-from reship.models import CommunicationRecord, ReshipEvent, ReshipRequest
+from reship.choices import NotificationChannel, NotificationStatus, RequestStatus
+from reship.models import (
+    AutoApprovalRule,
+    CommunicationRecord,
+    Notification,
+    RequestMessage,
+    RequestNumberSequence,
+    ReshipEvent,
+    ReshipRequest,
+    RestockOrder,
+    SurveyResponse,
+)
+from reship.notifications import delivery
 from suppliers.models import DropshipPartner, Supplier
-from tests.admin_factories import EvidenceFactory, GroupFactory
+from tests.admin_factories import (
+    AutoApprovalRuleFactory,
+    EvidenceFactory,
+    GroupFactory,
+    NotificationFactory,
+    RequestMessageFactory,
+    RequestNumberSequenceFactory,
+    RestockOrderFactory,
+    SurveyResponseFactory,
+)
 from tests.factories import (
     CommunicationRecordFactory,
     OrderFactory,
@@ -39,6 +63,7 @@ from tests.factories import (
     SupplierFactory,
     UserFactory,
 )
+from tests.workflow_states import approve, line, make_parties, submit
 
 # --- building one object of each registered model, with the children its inlines show -------------
 
@@ -63,12 +88,32 @@ def _order():
     return order
 
 
+def _failed_notification(**fields):
+    """A row the delivery task gave up on, as it leaves it."""
+    return NotificationFactory(
+        **{
+            "status": NotificationStatus.FAILED,
+            "attempts": 5,
+            "sent_at": None,
+            "last_error": "SMTPServerDisconnected: Connection unexpectedly closed",
+            **fields,
+        }
+    )
+
+
 def _reship_request():
     request = ReshipLineFactory().request
+    RestockOrderFactory(request=request)
+    RequestMessageFactory(request=request)
     EvidenceFactory(request=request)
     CommunicationRecordFactory(request=request)
     ReshipEventFactory(request=request, message="Submitted by the seller.")
+    _failed_notification(request=request)
     return request
+
+
+def _inbox_notification():
+    return _failed_notification(channel=NotificationChannel.INBOX, recipient_address="", recipient_user=UserFactory())
 
 
 BUILDERS = {
@@ -80,14 +125,24 @@ BUILDERS = {
     Shipment: ShipmentFactory,
     ReshipRequest: _reship_request,
     ReshipEvent: ReshipEventFactory,
+    RestockOrder: RestockOrderFactory,
+    RequestMessage: RequestMessageFactory,
+    SurveyResponse: SurveyResponseFactory,
+    RequestNumberSequence: RequestNumberSequenceFactory,
+    AutoApprovalRule: lambda: AutoApprovalRuleFactory(sellers=[SellerFactory()]),
+    Notification: _inbox_notification,
     User: lambda: SellerMembershipFactory().user,
     Group: GroupFactory,
 }
 
+# Written by the workflow or the delivery task (or counted by the numbering): shown, never edited.
+VIEW_ONLY = [ReshipEvent, RestockOrder, RequestMessage, SurveyResponse, RequestNumberSequence, Notification]
 # Creating these is a workflow step (or never allowed), so the admin has no add page for them.
-ADD_REFUSED = {ReshipRequest, ReshipEvent}
+ADD_REFUSED = {ReshipRequest, *VIEW_ONLY}
 # Nothing about these can be changed in the admin.
-CHANGE_REFUSED = {ReshipEvent}
+CHANGE_REFUSED = set(VIEW_ONLY)
+# Fields the admin shows through a display method rather than as they are stored.
+SHOWN_AS = {Notification: {"payload": "payload_pretty"}}
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -241,6 +296,7 @@ def test_every_editable_field_is_on_the_admin_form(admin_user, model):
     }
 
     shown = set(flatten_fieldsets(model_admin.get_fieldsets(request, obj)))
+    shown |= {field for field, display in SHOWN_AS.get(model, {}).items() if display in shown}
 
     assert editable - shown == set()
 
@@ -369,6 +425,282 @@ def test_a_contact_logged_on_the_request_page_is_recorded_by_the_admin(admin_cli
     assert record.summary == "Called the customer about the new parcel."
 
 
+# --- what the workflow and the delivery task write is view-only ---------------------------------------
+
+
+@pytest.mark.parametrize("model", [model for model in VIEW_ONLY if model is not ReshipEvent], ids=_label)
+def test_a_view_only_row_cannot_be_added_changed_or_deleted(admin_client, model):
+    obj = _build(model)
+    before = model.objects.filter(pk=obj.pk).values().get()
+    count = model.objects.count()
+    rewrite = {"status": "sent", "attempts": "0", "rating": "1", "comment": "rewritten", "body": "rewritten"}
+
+    change_post = admin_client.post(_url(model, "change", obj.pk), {**rewrite, "_save": "Save"})
+    add_post = admin_client.post(_url(model, "add"), rewrite)
+    delete_post = admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"})
+    bulk_delete = admin_client.post(
+        _url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    )
+
+    assert (change_post.status_code, add_post.status_code, delete_post.status_code) == (403, 403, 403)
+    # The changelist offers no delete action: it shows the list again (or, with other actions on
+    # offer, says none was selected) and deletes nothing.
+    assert bulk_delete.status_code in {200, 302}
+    assert model.objects.filter(pk=obj.pk).values().get() == before
+    assert model.objects.count() == count
+
+
+def test_the_request_page_shows_the_workflow_s_restock_orders_and_thread_read_only(admin_client):
+    parties = make_parties()
+    request = submit(parties)
+    workflow.reship_request_info(request_id=request.pk, actor=parties.partner, question="A photo of the box?")
+    workflow.reship_answer_info(request_id=request.pk, actor=parties.seller, answer="Attached, the corner is crushed.")
+    approve(parties, request)
+    workflow.reship_start_restock(request_id=request.pk, actor=parties.partner, line_ids=[line(request, "B1").pk])
+    failed = Notification.objects.filter(request=request).order_by("pk").first()
+    Notification.objects.filter(pk=failed.pk).update(status=NotificationStatus.FAILED, attempts=5)
+    total = Notification.objects.filter(request=request).count()
+
+    response = admin_client.get(_url(ReshipRequest, "change", request.pk))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    restocks = next(f for f in response.context["inline_admin_formsets"] if f.formset.model is RestockOrder)
+    thread = next(f for f in response.context["inline_admin_formsets"] if f.formset.model is RequestMessage)
+    assert [form.instance.line.order_line.product.sku_code for form in restocks.formset] == ["SKU-B1"]
+    assert [form.instance.body for form in thread.formset] == [
+        "A photo of the box?",
+        "Attached, the corner is crushed.",
+    ]
+    assert "SKU-B1" in content
+    assert "Attached, the corner is crushed." in content
+    for field in ["quantity", "status", "ship_date", "note", "DELETE"]:
+        assert f'name="restock_orders-0-{field}"' not in content
+    for field in ["body", "author_role", "DELETE"]:
+        assert f'name="messages-0-{field}"' not in content
+    notifications = _url(Notification, "changelist")
+    assert f'<a href="{notifications}?request__id__exact={request.pk}">{total} notifications</a>' in content
+    failed_link = f"{notifications}?request__id__exact={request.pk}&amp;status__exact=failed"
+    assert f'<a href="{failed_link}">1 failed</a>' in content
+
+
+# --- the notification outbox ---------------------------------------------------------------------------
+
+
+def _retry(client, *notifications, **kwargs):
+    return client.post(
+        _url(Notification, "changelist"),
+        {"action": "retry_failed_notifications", "_selected_action": [row.pk for row in notifications]},
+        **kwargs,
+    )
+
+
+def test_retry_makes_a_failed_notification_pending_again_and_leaves_a_sent_one_alone(
+    admin_client, admin_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(delivery, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    failed = _failed_notification(next_attempt_at=timezone.now() + timedelta(hours=1))
+    sent_at = timezone.now() - timedelta(hours=3)
+    sent = NotificationFactory(status=NotificationStatus.SENT, attempts=2, sent_at=sent_at)
+    before = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _retry(admin_client, failed, sent, follow=True)
+        assert queued == []  # delivery waits for the commit
+
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert response.status_code == 200
+    assert (failed.status, failed.attempts) == ("pending", 0)
+    assert before <= failed.next_attempt_at <= timezone.now()
+    assert (sent.status, sent.attempts, sent.sent_at) == ("sent", 2, sent_at)
+    assert queued == [[failed.pk]]
+    assert [str(message) for message in response.context["messages"]] == [
+        "Queued 1 notification for delivery again.",
+        "Skipped 1 notification that had not failed.",
+    ]
+    entry = LogEntry.objects.get(action_flag=CHANGE)
+    assert (entry.object_id, entry.user_id) == (str(failed.pk), admin_user.pk)
+    assert entry.get_change_message() == "Changed status, attempts and next attempt at."
+
+
+def test_retrying_rows_that_did_not_fail_queues_nothing(admin_client, monkeypatch, django_capture_on_commit_callbacks):
+    queued = []
+    monkeypatch.setattr(delivery, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    pending = NotificationFactory(status=NotificationStatus.PENDING, attempts=2, sent_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _retry(admin_client, pending, follow=True)
+
+    pending.refresh_from_db()
+    assert (pending.status, pending.attempts) == ("pending", 2)
+    assert (callbacks, queued) == ([], [])
+    assert [str(message) for message in response.context["messages"]] == [
+        "Queued 0 notifications for delivery again.",
+        "Skipped 1 notification that had not failed.",
+    ]
+
+
+def test_staff_who_may_only_view_notifications_are_not_offered_the_retry(
+    db, client, django_capture_on_commit_callbacks
+):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
+    client.force_login(viewer)
+    failed = _failed_notification()
+
+    page = client.get(_url(Notification, "changelist"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _retry(client, failed)
+
+    assert page.status_code == 200
+    assert page.context["action_form"] is None
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts, callbacks) == ("failed", 5, [])
+
+
+def test_the_retry_action_is_offered_and_delete_is_not(admin_client):
+    _failed_notification()
+
+    response = admin_client.get(_url(Notification, "changelist"))
+
+    choices = dict(response.context["action_form"].fields["action"].choices)
+    assert choices == {"": "---------", "retry_failed_notifications": "Retry the selected failed notifications"}
+
+
+def test_the_notification_list_is_newest_first_and_the_status_filter_finds_the_failed(admin_client):
+    now = timezone.now()
+    old_failure = _failed_notification(created_at=now - timedelta(days=3))
+    sent = NotificationFactory(created_at=now - timedelta(days=2))
+    new_failure = _failed_notification(created_at=now - timedelta(days=1))
+    url = _url(Notification, "changelist")
+
+    everything = admin_client.get(url)
+    failed = admin_client.get(url, {"status__exact": "failed"})
+
+    assert [row.pk for row in everything.context["cl"].result_list] == [new_failure.pk, sent.pk, old_failure.pk]
+    assert [row.pk for row in failed.context["cl"].result_list] == [new_failure.pk, old_failure.pk]
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"), [("RS-1990-000042", "by_number"), ("ops@shop.example", "by_address"), ("anna", "by_user")]
+)
+def test_notifications_are_found_by_request_number_address_or_username(admin_client, query, wanted):
+    rows = {
+        "by_number": NotificationFactory(request=ReshipRequestFactory(number="RS-1990-000042")),
+        "by_address": NotificationFactory(recipient_address="ops@shop.example"),
+        "by_user": NotificationFactory(recipient_address="", recipient_user=UserFactory(username="anna")),
+    }
+
+    response = admin_client.get(_url(Notification, "changelist"), {"q": query})
+
+    assert [row.pk for row in response.context["cl"].result_list] == [rows[wanted].pk]
+
+
+def test_the_notification_list_shows_the_address_or_else_the_user(admin_client):
+    NotificationFactory(recipient_address="ops@shop.example")
+    NotificationFactory(
+        channel=NotificationChannel.INBOX, recipient_address="", recipient_user=UserFactory(username="anna")
+    )
+
+    content = admin_client.get(_url(Notification, "changelist")).content.decode()
+
+    assert '<td class="field-recipient">ops@shop.example</td>' in content
+    assert '<td class="field-recipient">anna</td>' in content
+
+
+def test_a_notification_page_shows_its_error_and_its_payload_indented_read_only(admin_client):
+    notification = _failed_notification(
+        payload={"request_number": "RS-2026-000007", "items": [{"sku": "SKU-A", "name": "保温杯"}]},
+        last_error="HTTPError: 500 Server Error for https://partner.example/hooks",
+    )
+
+    response = admin_client.get(_url(Notification, "change", notification.pk))
+
+    content = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert 'name="_save"' not in content
+    for field in ["payload", "status", "attempts", "last_error", "recipient_address"]:
+        assert f'name="{field}"' not in content
+    assert "HTTPError: 500 Server Error for https://partner.example/hooks" in content
+    indented = """{
+  "items": [
+    {
+      "name": "保温杯",
+      "sku": "SKU-A"
+    }
+  ],
+  "request_number": "RS-2026-000007"
+}"""
+    assert f">{indented}</pre>" in content
+
+
+# --- auto-approval rules -------------------------------------------------------------------------------
+
+
+def _rule_form(partner, **changes) -> dict:
+    return {
+        "partner": [partner.pk],
+        "name": ["Lost parcels under 100"],
+        "is_active": ["on"],
+        "reasons": [],
+        "max_line_value": ["100.00"],
+        "sellers": [],
+        "cost_bearer": ["carrier"],
+        "quote_shipping": ["12.00"],
+        "promised_days": ["3"],
+        **changes,
+    }
+
+
+def test_a_rule_saves_the_ticked_reasons_as_a_list_of_codes(admin_client):
+    partner, seller = PartnerFactory(), SellerFactory()
+
+    response = admin_client.post(
+        _url(AutoApprovalRule, "add"),
+        _rule_form(partner, reasons=["wrong_item", "lost_in_transit"], sellers=[seller.pk]),
+    )
+
+    assert response.status_code == 302, _form_errors(response)
+    rule = AutoApprovalRule.objects.get()
+    assert rule.reasons == ["lost_in_transit", "wrong_item"]
+    assert (rule.partner, list(rule.sellers.all())) == (partner, [seller])
+    assert (rule.is_active, rule.cost_bearer, rule.max_line_value) == (True, "carrier", Decimal("100.00"))
+
+
+def test_a_rule_with_no_reason_ticked_applies_to_any_reason(admin_client):
+    response = admin_client.post(_url(AutoApprovalRule, "add"), _rule_form(PartnerFactory()))
+
+    assert response.status_code == 302, _form_errors(response)
+    assert AutoApprovalRule.objects.get().reasons == []
+
+
+def test_a_rule_refuses_an_unknown_reason_code(admin_client):
+    response = admin_client.post(
+        _url(AutoApprovalRule, "add"), _rule_form(PartnerFactory(), reasons=["damaged", "stolen"])
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["reasons"] == [
+        "Select a valid choice. stolen is not one of the available choices."
+    ]
+    assert not AutoApprovalRule.objects.exists()
+
+
+def test_the_rule_page_ticks_the_saved_reasons_and_saving_it_keeps_them(admin_client):
+    rule = AutoApprovalRuleFactory(reasons=["damaged", "lost_in_transit"])
+    url = _url(AutoApprovalRule, "change", rule.pk)
+
+    data = _form_data(admin_client.get(url), AutoApprovalRule)
+    response = admin_client.post(url, data | {"reasons": [*data["reasons"], "missing_item"]})
+
+    assert data["reasons"] == ["lost_in_transit", "damaged"]
+    assert response.status_code == 302, _form_errors(response)
+    rule.refresh_from_db()
+    assert rule.reasons == ["lost_in_transit", "damaged", "missing_item"]
+
+
 # --- activate / deactivate -----------------------------------------------------------------------------
 
 ACTIVATABLE = [
@@ -376,6 +708,7 @@ ACTIVATABLE = [
     (DropshipPartner, PartnerFactory),
     (Seller, SellerFactory),
     (Product, ProductFactory),
+    (AutoApprovalRule, AutoApprovalRuleFactory),
 ]
 
 
@@ -482,6 +815,9 @@ def test_the_request_page_query_count_does_not_grow_with_its_log(admin_client):
         ReshipEventFactory(request=request, actor=UserFactory())
         CommunicationRecordFactory(request=request, recorded_by=UserFactory())
         EvidenceFactory(request=request, uploaded_by=UserFactory())
+        RestockOrderFactory(request=request, created_by=UserFactory(), confirmed_by=UserFactory())
+        RequestMessageFactory(request=request, author=UserFactory())
+        _failed_notification(request=request, recipient_user=UserFactory())
     with CaptureQueriesContext(connection) as long_log:
         admin_client.get(url)
 
