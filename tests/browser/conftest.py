@@ -26,9 +26,6 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
 
-# Playwright's sync API keeps an event loop in the test's thread; the ORM calls the tests make to
-# set up data are still synchronous, so Django's async guard must stand aside in these tests.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
@@ -37,8 +34,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package", autouse=True)
+def _allow_orm_beside_playwrights_loop():
+    """Playwright's sync API keeps an event loop in the test's thread; the ORM calls the tests make
+    to set up data are still synchronous, so Django's async guard stands aside — in this package
+    only, and not in the subprocesses other tests start."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="package")
+def browser(_allow_orm_beside_playwrights_loop):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -1,0 +1,111 @@
+"""Reads for the dropship partner's pages: the review queue, restock orders, lines to ship, and the
+sellers a partner works for. Always scoped to one partner; related rows are fetched once per page,
+so a page of 50 costs the same number of queries as a page of 1."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+
+from orders.models import Order, Seller
+from reship.choices import LineStatus, RequestStatus, Resolution, RestockStatus
+from reship.models import AutoApprovalRule, ReshipLine, ReshipRequest, RestockOrder
+from suppliers.models import DropshipPartner
+
+# Requests whose lines the partner may ship now (the workflow's SHIP transition starts from these).
+SHIPPABLE_REQUEST_STATUSES = (RequestStatus.APPROVED, RequestStatus.FULFILLING)
+
+
+def partner_sellers(*, partner: DropshipPartner) -> QuerySet[Seller]:
+    """Sellers whose orders this partner fulfils (an EXISTS, so no duplicate per order)."""
+    fulfils = Order.objects.filter(seller_id=OuterRef("pk"), partner=partner)
+    return Seller.objects.filter(Exists(fulfils)).order_by("name", "pk")
+
+
+def partner_review_queue(
+    *,
+    partner: DropshipPartner,
+    seller_id: int | None = None,
+    reason: str = "",
+    resolution: str = "",
+) -> QuerySet[ReshipRequest]:
+    """Submitted requests (answered questions come back as submitted), the earliest due first, so
+    overdue ones lead. ``reason`` matches the request's reason or any line's; ``resolution``
+    matches requests with at least one line resolved that way. Filters are EXISTS subqueries, so a
+    request with two matching lines is listed once."""
+    queryset = ReshipRequest.objects.filter(partner=partner, status=RequestStatus.SUBMITTED)
+    if seller_id is not None:
+        queryset = queryset.filter(seller_id=seller_id)
+    if reason:
+        line_reason = ReshipLine.objects.filter(request_id=OuterRef("pk"), reason=reason)
+        queryset = queryset.filter(Q(reason=reason) | Exists(line_reason))
+    if resolution:
+        queryset = queryset.filter(Exists(ReshipLine.objects.filter(request_id=OuterRef("pk"), resolution=resolution)))
+    lines = ReshipLine.objects.select_related("order_line__product").order_by("id")
+    return (
+        queryset.select_related("order", "seller")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by(F("stage_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def partner_restock_orders(*, partner: DropshipPartner, status: str = "") -> QuerySet[RestockOrder]:
+    """Restock orders to sources for this partner's requests: those awaiting the source's
+    confirmation first, then confirmed, then cancelled; the oldest first within each."""
+    queryset = RestockOrder.objects.filter(request__partner=partner)
+    if status:
+        queryset = queryset.filter(status=status)
+    status_rank = Case(
+        When(status=RestockStatus.ORDERED, then=Value(0)),
+        When(status=RestockStatus.CONFIRMED, then=Value(1)),
+        default=Value(2),
+    )
+    return queryset.select_related("request", "line__order_line__product", "supplier").order_by(
+        status_rank, "created_at", "id"
+    )
+
+
+def partner_lines_to_ship(*, partner: DropshipPartner) -> QuerySet[ReshipLine]:
+    """Lines ready to go to the customer: resends still pending and restocks the source delivered,
+    on requests approved or being fulfilled; by the request's due time, a request's lines together."""
+    ready = Q(resolution=Resolution.RESEND, status=LineStatus.PENDING) | Q(
+        resolution=Resolution.RESTOCK_RESEND, status=LineStatus.RESTOCKED
+    )
+    return (
+        ReshipLine.objects.filter(ready, request__partner=partner, request__status__in=SHIPPABLE_REQUEST_STATUSES)
+        .select_related("request__order", "order_line__product")
+        .order_by(F("request__stage_due_at").asc(nulls_last=True), "request_id", "id")
+    )
+
+
+# Mainland addresses name the city first (after an optional province): 上海市浦东新区…, 广东省 广州市 …
+_CN_CITY = re.compile(r"^\s*(?:\S{1,12}?(?:省|自治区))?\s*(\S{1,8}?市)")
+
+
+def customer_city(address: str) -> str:
+    """The city of a shipping address, for the packer's overview; orders keep the address as one
+    text, so this reads the two shapes orders arrive in: a mainland address (city before the
+    district) and a multi-line overseas one ("street / city, region / country")."""
+    match = _CN_CITY.match(address or "")
+    if match:
+        return match.group(1)
+    lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
+    if len(lines) >= 2:
+        city_line = lines[-2] if len(lines) >= 3 else lines[-1]
+        return city_line.split(",")[0].strip()
+    return ""
+
+
+def partner_request_numbers(*, partner: DropshipPartner, request_ids: list[int]) -> dict[int, str]:
+    """Numbers of the given requests that belong to this partner (others are simply absent)."""
+    return dict(ReshipRequest.objects.filter(partner=partner, pk__in=request_ids).values_list("pk", "number"))
+
+
+def partner_auto_approval_rules(*, partner: DropshipPartner) -> QuerySet[AutoApprovalRule]:
+    return AutoApprovalRule.objects.filter(partner=partner).prefetch_related("sellers").order_by("name", "pk")
+
+
+def partner_auto_approval_rule(*, partner: DropshipPartner, rule_id: int) -> AutoApprovalRule | None:
+    """One of this partner's rules, or None (another partner's rule does not exist for it)."""
+    return AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).prefetch_related("sellers").first()
