@@ -76,6 +76,7 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")
     QUOTE_DISPUTED = "quote_disputed", _("Quote disputed")
+    QUOTE_REVISED = "quote_revised", _("Quote revised")
     RESTOCK_STARTED = "restock_started", _("Restock ordered")
     RESTOCK_CONFIRMED = "restock_confirmed", _("Restock confirmed")
     SHIPPED = "shipped", _("Shipped")

@@ -48,13 +48,18 @@ def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def form_add_workflow_error(form: forms.Form, error: WorkflowError) -> None:
-    """Put the workflow's message next to the field it names, or above the form."""
-    placed = False
+    """Put the workflow's message next to the field it names, or above the form.
+
+    With one field named, the whole message goes beside it (it says what is wrong, e.g. which file);
+    with several, each field gets its short note and the message goes above the form.
+    """
+    fields = {field.split("[")[0].split(".")[0] for field in error.field_errors} & set(form.fields)
+    if len(fields) == 1:
+        form.add_error(fields.pop(), error.message)
+        return
     for field, messages in error.field_errors.items():
         name = field.split("[")[0].split(".")[0]
         if name in form.fields:
             for message in messages:
                 form.add_error(name, message)
-            placed = True
-    if not placed or not error.field_errors:
-        form.add_error(None, error.message)
+    form.add_error(None, error.message)

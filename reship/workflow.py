@@ -743,11 +743,10 @@ def reship_revise_quote(
         _move(
             request,
             actor=actor,
-            kind=EventKind.NOTE,
+            kind=EventKind.QUOTE_REVISED,
             fields=["quote_goods", "quote_shipping", "cost_bearer", "quote_status"],
             message=message,
             data={
-                "quote_revised": True,
                 "quote_goods": str(goods),
                 "quote_shipping": str(shipping),
                 "cost_bearer": bearer,

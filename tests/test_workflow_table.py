@@ -74,7 +74,9 @@ EXPECTED: dict[Action, Expect] = {
     Action.DISPUTE_QUOTE: Expect(
         frozenset({"seller"}), OPEN_QUOTE, EventKind.QUOTE_DISPUTED, None, frozenset({"quote_disputed"})
     ),
-    Action.REVISE_QUOTE: Expect(frozenset({"partner"}), OPEN_QUOTE, EventKind.NOTE, None, frozenset({"quote_revised"})),
+    Action.REVISE_QUOTE: Expect(
+        frozenset({"partner"}), OPEN_QUOTE, EventKind.QUOTE_REVISED, None, frozenset({"quote_revised"})
+    ),
     Action.START_RESTOCK: Expect(
         frozenset({"partner"}),
         frozenset({S.APPROVED, S.FULFILLING}),

@@ -1,13 +1,69 @@
-"""Reads of reship requests, always scoped to one organisation, with related rows fetched once."""
+"""Reads of reship requests, always scoped to one organisation, with related rows fetched once.
 
-from django.db.models import Count, QuerySet
+The request pages (both sides) read through ``request_page_for_user`` and friends, which apply
+``permissions.visible_requests_filter``: another organisation's request simply is not there.
+"""
 
-from orders.models import Seller
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Seller, Shipment
+from reship import permissions
 from reship.choices import RequestStatus
-from reship.models import ReshipRequest
+from reship.models import (
+    CommunicationRecord,
+    Evidence,
+    RequestMessage,
+    ReshipEvent,
+    ReshipLine,
+    ReshipRequest,
+    RestockOrder,
+)
+from reship.timeliness import OPEN_STATUSES
 from suppliers.models import DropshipPartner
 
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+
 REVIEW_STATUSES = (RequestStatus.SUBMITTED,)
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the stage bar (申请 → 审核 → 补货/补寄 → 更新信息 → 客户沟通 → 完成) and the
+    statuses during which it is the step in progress."""
+
+    key: str
+    label: Promise
+    statuses: tuple[str, ...]
+
+
+# The application is complete once submitted (there are no drafts), so no status has it in
+# progress; a submitted request is in review until the partner decides.
+STAGES: tuple[Stage, ...] = (
+    Stage("application", _("Application"), ()),
+    Stage("review", _("Review"), (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)),
+    Stage("fulfilment", _("Restock / resend"), (RequestStatus.APPROVED, RequestStatus.FULFILLING)),
+    Stage("info_update", _("Info update"), (RequestStatus.INFO_UPDATE,)),
+    Stage("customer_contact", _("Customer contact"), (RequestStatus.CUSTOMER_CONTACT, RequestStatus.CONTACTED)),
+    Stage("closed", _("Closed"), (RequestStatus.CLOSED,)),
+)
+# Where a request left the track: shown as their own filters, and marked on the stage bar.
+OFF_TRACK_STAGES: tuple[Stage, ...] = (
+    Stage("rejected", _("Rejected"), (RequestStatus.REJECTED,)),
+    Stage("cancelled", _("Cancelled"), (RequestStatus.CANCELLED,)),
+)
+FILTER_STAGES: tuple[Stage, ...] = tuple(stage for stage in STAGES if stage.statuses) + OFF_TRACK_STAGES
+STAGE_BY_KEY = {stage.key: stage for stage in STAGES + OFF_TRACK_STAGES}
+STAGE_OF_STATUS = {status: stage.key for stage in STAGES + OFF_TRACK_STAGES for status in stage.statuses}
 
 
 def request_list_for_seller(*, seller: Seller) -> QuerySet[ReshipRequest]:
@@ -38,3 +94,107 @@ def request_stage_counts(
     scope = {"seller": seller} if seller is not None else {"partner": partner}
     counts = dict(ReshipRequest.objects.filter(**scope).values_list("status").annotate(total=Count("id")).order_by())
     return [(status.value, status.label, counts.get(status.value, 0)) for status in RequestStatus]
+
+
+# --- the request pages (both sides) ------------------------------------------------------------
+
+
+def _visible(user: User) -> QuerySet[ReshipRequest]:
+    return ReshipRequest.objects.filter(permissions.visible_requests_filter(user))
+
+
+def _searched(queryset: QuerySet[ReshipRequest], search: str) -> QuerySet[ReshipRequest]:
+    """Request number, platform order number, or a tracking number of the order's parcels (the
+    original shipment or a reship: the customer quotes whichever they have)."""
+    search = search.strip()[:SEARCH_MAX_LENGTH]
+    if not search:
+        return queryset
+    parcels = Shipment.objects.filter(order_id=OuterRef("order_id"), tracking_number__icontains=search)
+    return queryset.filter(
+        Q(number__icontains=search) | Q(order__platform_order_number__icontains=search) | Exists(parcels)
+    )
+
+
+def request_search_for_user(*, user: User, now: datetime, stage: str = "", search: str = "") -> QuerySet[ReshipRequest]:
+    """The requests list: the user's organisation's requests, optionally one stage's and matching a
+    search; overdue ones first (the longest overdue on top), then the newest."""
+    queryset = _searched(_visible(user), search)
+    if stage in STAGE_BY_KEY:
+        queryset = queryset.filter(status__in=STAGE_BY_KEY[stage].statuses)
+    overdue = Q(status__in=OPEN_STATUSES, stage_due_at__lt=now)
+    return (
+        queryset.select_related("order", "seller", "partner")
+        .annotate(
+            overdue_since=Case(When(overdue, then=F("stage_due_at")), default=Value(None), output_field=DateTimeField())
+        )
+        .order_by(F("overdue_since").asc(nulls_last=True), "-created_at", "-id")
+    )
+
+
+def request_stage_counts_for_user(*, user: User, search: str = "") -> dict[str, int]:
+    """How many of the user's requests (matching the search) are in each stage, in one query."""
+    by_status = dict(_searched(_visible(user), search).values_list("status").annotate(total=Count("id")).order_by())
+    counts = {stage.key: sum(by_status.get(status, 0) for status in stage.statuses) for stage in FILTER_STAGES}
+    counts["all"] = sum(by_status.values())
+    return counts
+
+
+def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | None:
+    """One request with everything its page shows, in a fixed number of queries however long its
+    history; ``None`` when it does not exist or belongs to another organisation."""
+    return (
+        _visible(user)
+        .select_related("order", "seller", "partner", "follow_up_of", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ReshipLine.objects.select_related(
+                    "order_line__product", "substitute_product", "shipment"
+                ).order_by("pk"),
+            ),
+            Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "pk")),
+            Prefetch("events", queryset=ReshipEvent.objects.select_related("actor").order_by("created_at", "pk")),
+            Prefetch("messages", queryset=RequestMessage.objects.select_related("author").order_by("created_at", "pk")),
+            Prefetch(
+                "communications",
+                queryset=CommunicationRecord.objects.select_related("recorded_by").order_by("occurred_at", "pk"),
+            ),
+            Prefetch(
+                "restock_orders",
+                queryset=RestockOrder.objects.select_related("supplier", "line__order_line__product").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+            Prefetch("follow_ups", queryset=ReshipRequest.objects.order_by("created_at", "pk")),
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def request_is_visible(*, user: User, request_id: int) -> bool:
+    return _visible(user).filter(pk=request_id).exists()
+
+
+def request_evidence_for_user(*, user: User, request_id: int, evidence_id: int) -> Evidence | None:
+    return Evidence.objects.filter(
+        pk=evidence_id, request_id=request_id, request__in=_visible(user).values("pk")
+    ).first()
+
+
+def request_message_for_user(*, user: User, request_id: int, message_id: int) -> RequestMessage | None:
+    return RequestMessage.objects.filter(
+        pk=message_id, request_id=request_id, request__in=_visible(user).values("pk")
+    ).first()
+
+
+def request_thread_for_user(*, user: User, request_id: int) -> ReshipRequest | None:
+    """The request with its messages only: what the thread partial needs after a post."""
+    return (
+        _visible(user)
+        .prefetch_related(
+            Prefetch("messages", queryset=RequestMessage.objects.select_related("author").order_by("created_at", "pk"))
+        )
+        .filter(pk=request_id)
+        .first()
+    )
