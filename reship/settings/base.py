@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reship.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reship.context_processors.navigation",
             ],
         },
     },
@@ -226,3 +228,7 @@ RESHIP_UPLOAD_MAX_BYTES = env_int("RESHIP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 RESHIP_EVIDENCE_MAX_FILES = env_int("RESHIP_EVIDENCE_MAX_FILES", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Pages ----------------------------------------------------------------------------------
+# How often an open page asks the server for its unread inbox count, in seconds.
+RESHIP_INBOX_POLL_SECONDS = env_int("RESHIP_INBOX_POLL_SECONDS", 30)
