@@ -355,7 +355,7 @@ def test_the_page_speaks_the_browsers_language_and_offers_the_switcher(restock):
 
     assert 'lang="zh-hans"' in chinese.content.decode()
     assert 'lang="en"' in english.content.decode()
-    assert control_labelled(chinese, "Language")["tag"] == "select"
+    assert control_labelled(chinese, "Language · 语言")["tag"] == "select"
 
 
 def test_switching_language_comes_back_to_the_same_link(restock):
