@@ -358,7 +358,7 @@ def test_the_restock_confirmation_names_the_source_and_the_ship_date():
 
 
 def test_the_escalation_says_whose_step_it_is():
-    UserFactory(username="root", email="root@reship.example", is_superuser=True, is_staff=True)
+    UserFactory(username="root", email="root@reship.example", is_superuser=True, is_staff=True, language="en")
     request = submit(make_parties())
     timeliness.deadlines_check(now=NOW + timedelta(days=3))
 
