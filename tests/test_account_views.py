@@ -313,3 +313,13 @@ def test_the_reset_email_is_in_the_accounts_language(client):
     [message] = mail.outbox
     assert "此邮件由 Reship 自动发送,请勿直接回复。" in message.body
     assert "An automatic message from Reship" not in message.body
+
+
+def test_signing_in_switches_to_the_accounts_language(client):
+    from tests.factories import DEFAULT_PASSWORD, SellerMembershipFactory
+
+    seller = SellerMembershipFactory(user__language="zh-hans").user
+
+    response = client.post(reverse("login"), {"username": seller.username, "password": DEFAULT_PASSWORD}, follow=True)
+
+    assert '<html lang="zh-hans">' in response.content.decode()

@@ -71,7 +71,9 @@ def test_the_inbox_shows_only_the_readers_delivered_inbox_rows(client, parties, 
 
 
 def test_an_english_reader_sees_the_english_subject_and_a_chinese_reader_the_chinese_one(client, parties, approved):
-    client.force_login(parties.partner)  # make_parties gives the partner zh-hans
+    parties.partner.language = "zh-hans"
+    parties.partner.save(update_fields=["language"])
+    client.force_login(parties.partner)
 
     chinese = client.get(INBOX).content.decode()
 
@@ -80,6 +82,7 @@ def test_an_english_reader_sees_the_english_subject_and_a_chinese_reader_the_chi
 
 def test_entries_follow_the_readers_language_not_the_one_they_were_written_in(client, parties, approved):
     """The partner's row was written in Chinese; after switching to English it reads in English."""
+    Notification.objects.filter(recipient_user=parties.partner).update(language="zh-hans")
     parties.partner.language = "en"
     parties.partner.save(update_fields=["language"])
     client.force_login(parties.partner)

@@ -33,7 +33,7 @@ class Parties:
 
 def make_parties() -> Parties:
     seller = SellerMembershipFactory(user__language="en").user
-    partner = PartnerMembershipFactory(user__language="zh-hans").user
+    partner = PartnerMembershipFactory(user__language="en").user
     order = OrderFactory(
         seller=seller.seller_membership.seller,
         partner=partner.partner_membership.partner,

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from reship import public_views
+from reship.views import account as account_views
 from reship.views import home as views
 
 urlpatterns = [
@@ -15,7 +16,7 @@ urlpatterns = [
     path("requests/", include("reship.urls.requests")),
     path("partner/", include("reship.urls.partner")),
     path("account/", include("reship.urls.account")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),

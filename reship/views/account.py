@@ -193,3 +193,14 @@ password_change = auth_views.PasswordChangeView.as_view(
     success_url=reverse_lazy("account:password-change-done"),
 )
 password_change_done = auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html")
+
+
+class LoginView(auth_views.LoginView):
+    """Signing in switches the pages to the language saved on the account (the one its emails use)."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _remember_language(response, form.get_user().language)
+        return response
