@@ -69,3 +69,20 @@ def partner_user(db):
     from tests.factories import PartnerMembershipFactory
 
     return PartnerMembershipFactory().user
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_a_real_worker(request):
+    """With ``REDIS_URL`` set the Celery app publishes to the real broker, so an on_commit delivery
+    in a ``transaction=True`` test would leave a message in the shared queue for whichever worker
+    comes along. Tests deliver in-process instead, as the embedded setup does; only tests marked
+    ``celery_worker`` (which start their own worker on a Redis database of their own) publish."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from reship.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
