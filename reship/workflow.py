@@ -1207,6 +1207,10 @@ def reship_close(
         request = _begin(request_id, actor, Action.CLOSE)
         if request.quote_status == QuoteStatus.DISPUTED:
             raise InvalidTransition(_("The quote is still disputed: settle the price in the thread before closing."))
+        # Closing without a dispute is the seller's consent to the price; say so in the log.
+        accepted_on_close = request.quote_status == QuoteStatus.PENDING
+        if accepted_on_close:
+            request.quote_status = QuoteStatus.ACCEPTED
         request.rating_speed = _rating(rating_speed, "rating_speed")
         request.rating_quality = _rating(rating_quality, "rating_quality")
         request.rating_cooperation = _rating(rating_cooperation, "rating_cooperation")
@@ -1222,6 +1226,7 @@ def reship_close(
             "bad_review",
             "close_note",
             "closed_at",
+            "quote_status",
         ]
         _move(
             request,
@@ -1236,6 +1241,7 @@ def reship_close(
                 "rating_cooperation": request.rating_cooperation,
                 "platform_dispute": request.platform_dispute,
                 "bad_review": request.bad_review,
+                "quote_accepted_on_close": accepted_on_close,
             },
             now=now,
         )

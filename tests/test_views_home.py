@@ -88,3 +88,13 @@ def test_pages_switch_between_chinese_and_english(client, seller_user):
 
 def test_healthz_answers(client):
     assert client.get(reverse("healthz")).json() == {"status": "ok"}
+
+
+def test_a_missing_page_answers_404_with_a_way_home(client, seller_user):
+    client.force_login(seller_user)
+
+    response = client.get("/orders/999999/")
+
+    assert response.status_code == 404
+    assert "There is nothing here, or it belongs to another organisation." in response.content.decode()
+    assert 'href="/"' in response.content.decode()

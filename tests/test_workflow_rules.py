@@ -496,6 +496,8 @@ def test_closing_records_the_evaluation_and_invites_the_customer(parties):
     request = request_in(RequestStatus.CLOSED, parties)
 
     assert (request.rating_speed, request.rating_quality, request.rating_cooperation) == (4, 5, 4)
+    assert request.quote_status == QuoteStatus.ACCEPTED  # closing without a dispute accepts the price
+    assert request.events.get(kind=EventKind.CLOSED).data["quote_accepted_on_close"] is True
     assert request.closed_at is not None
     invitation = Notification.objects.get(template="survey_invitation", channel="email")
     assert invitation.recipient_address == "buyer@example.com"

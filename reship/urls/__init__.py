@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from reship import public_views
 from reship.views import account as account_views
@@ -22,6 +23,7 @@ urlpatterns = [
     path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
     path("survey/<str:token>/", public_views.survey, name="survey"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
 ]
 
