@@ -323,3 +323,12 @@ def test_signing_in_switches_to_the_accounts_language(client):
     response = client.post(reverse("login"), {"username": seller.username, "password": DEFAULT_PASSWORD}, follow=True)
 
     assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_a_user_turns_notification_emails_off_on_the_profile(client, seller_user):
+    client.force_login(seller_user)
+
+    client.post(reverse("account:profile"), {"language": "en", "time_zone": "Asia/Shanghai", "other_time_zone": ""})
+
+    seller_user.refresh_from_db()
+    assert seller_user.email_notifications is False

@@ -597,3 +597,13 @@ def test_each_side_sees_only_its_own_next_steps(parties):
     assert workflow.actions_for(parties.partner, request) == ["request_info", "approve", "reject"]
     assert workflow.actions_for(parties.seller, request) == ["cancel"]
     assert workflow.actions_for(parties.other_partner, request) == []
+
+
+def test_a_user_who_turned_email_off_still_gets_the_inbox_entry(parties):
+    parties.partner.email_notifications = False
+    parties.partner.save(update_fields=["email_notifications"])
+
+    submit(parties)
+
+    channels = set(Notification.objects.filter(recipient_user=parties.partner).values_list("channel", flat=True))
+    assert channels == {"inbox"}

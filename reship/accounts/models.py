@@ -18,6 +18,11 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    email_notifications = models.BooleanField(
+        _("email me as well"),
+        default=True,
+        help_text=_("Every notification reaches your inbox here; with this on, it is emailed to you too."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

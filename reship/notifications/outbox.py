@@ -87,7 +87,8 @@ def _rows_for(
                 rows.append(
                     Notification(**base, channel=NotificationChannel.INBOX, recipient_user=user, language=user.language)
                 )
-            if user.email:
+            # Admins have no inbox here, so their escalations always go by email.
+            if user.email and (user.email_notifications or audience == Audience.ADMIN):
                 rows.append(
                     Notification(
                         **base,

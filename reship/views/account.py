@@ -75,6 +75,11 @@ class ProfileForm(forms.Form):
         max_length=64,
         help_text=gettext_lazy("Optional: any IANA time zone name, such as Europe/Paris; it replaces the list."),
     )
+    email_notifications = forms.BooleanField(
+        label=gettext_lazy("Email me notifications as well"),
+        required=False,
+        help_text=gettext_lazy("Every notification reaches your inbox here; with this on, it is emailed to you too."),
+    )
 
     def __init__(self, *args: Any, current_time_zone: str = "", **kwargs: Any) -> None:
         """``current_time_zone`` joins the list when it is a valid zone outside the common ones."""
@@ -124,7 +129,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user.language = form.cleaned_data["language"]
             user.time_zone = form.chosen_time_zone()
-            user.save(update_fields=["language", "time_zone"])
+            user.email_notifications = form.cleaned_data["email_notifications"]
+            user.save(update_fields=["language", "time_zone", "email_notifications"])
             # The message is read on the next page, which is already in the chosen language.
             with translation.override(user.language):
                 messages.success(request, _("Your settings were saved."))
@@ -133,7 +139,12 @@ def profile(request: HttpRequest) -> HttpResponse:
             return response
     else:
         form = ProfileForm(
-            initial={"language": user.language, "time_zone": user.time_zone}, current_time_zone=user.time_zone
+            initial={
+                "language": user.language,
+                "time_zone": user.time_zone,
+                "email_notifications": user.email_notifications,
+            },
+            current_time_zone=user.time_zone,
         )
     context = {
         "form": form,
