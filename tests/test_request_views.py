@@ -896,3 +896,27 @@ def test_a_contact_with_ones_own_side_is_refused_with_400(client, parties):
     assert response.status_code == 400
     assert "Talked to myself.</textarea>" in response.content.decode()
     assert not CommunicationRecord.objects.filter(request=reship).exists()
+
+
+def test_a_dashboard_link_lists_only_the_requests_behind_its_figure(client, parties):
+    from reship.choices import RequestStatus as Status
+    from tests.workflow_states import request_in as build
+
+    rejected = build(Status.REJECTED, parties)
+    approved = build(Status.APPROVED, parties)
+    client.force_login(parties.seller)
+
+    body = client.get(reverse("requests:list"), {"status": "rejected"}).content.decode()
+
+    assert rejected.number in body
+    assert approved.number not in body
+    assert "Showing the requests behind a dashboard figure." in body
+
+
+def test_a_bad_figure_filter_is_said_and_ignored(client, parties):
+    client.force_login(parties.seller)
+
+    response = client.get(reverse("requests:list"), {"status": "stolen"})
+
+    assert response.status_code == 200
+    assert "could not be read" in response.content.decode()

@@ -10,7 +10,10 @@ from reship.accounts.roles import organisation_for
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language", "time_zone", "email_notifications")}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Preferences"), {"fields": ("language", "time_zone", "email_notifications")}),
+    )
     list_display = ["username", "email", "first_name", "last_name", "organisation", "language", "is_staff"]
     list_filter = [*DjangoUserAdmin.list_filter, "language"]
     # Also what the membership inlines' user autocomplete searches.

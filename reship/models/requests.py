@@ -134,6 +134,10 @@ class ReshipRequest(models.Model):
             models.Index(fields=["partner", "-created_at", "-id"], name="request_partner_recent"),
             # The SLA sweeper: every open request by due time.
             models.Index(fields=["status", "stage_due_at"], name="request_status_due"),
+            # Evaluation periods are by submission time, per seller, per partner and platform-wide.
+            models.Index(fields=["seller", "submitted_at"], name="request_seller_submitted"),
+            models.Index(fields=["partner", "submitted_at"], name="request_partner_submitted"),
+            models.Index(fields=["submitted_at"], name="request_submitted"),
             # The SLA sweeper's two questions: who is due a reminder, who an escalation.
             models.Index(
                 fields=["stage_due_at"], condition=Q(stage_reminded_at__isnull=True), name="request_reminder_due"

@@ -115,10 +115,13 @@ def _searched(queryset: QuerySet[ReshipRequest], search: str) -> QuerySet[Reship
     )
 
 
-def request_search_for_user(*, user: User, now: datetime, stage: str = "", search: str = "") -> QuerySet[ReshipRequest]:
+def request_search_for_user(
+    *, user: User, now: datetime, stage: str = "", search: str = "", narrowed: Q | None = None
+) -> QuerySet[ReshipRequest]:
     """The requests list: the user's organisation's requests, optionally one stage's and matching a
-    search; overdue ones first (the longest overdue on top), then the newest."""
-    queryset = _searched(_visible(user), search)
+    search; overdue ones first (the longest overdue on top), then the newest. ``narrowed`` is a
+    figure's filter (a dashboard link): it narrows within the tenancy filter, never widens it."""
+    queryset = _searched(_visible(user), search).filter(narrowed or Q())
     if stage in STAGE_BY_KEY:
         queryset = queryset.filter(status__in=STAGE_BY_KEY[stage].statuses)
     overdue = Q(status__in=OPEN_STATUSES, stage_due_at__lt=now)
@@ -131,9 +134,10 @@ def request_search_for_user(*, user: User, now: datetime, stage: str = "", searc
     )
 
 
-def request_stage_counts_for_user(*, user: User, search: str = "") -> dict[str, int]:
+def request_stage_counts_for_user(*, user: User, search: str = "", narrowed: Q | None = None) -> dict[str, int]:
     """How many of the user's requests (matching the search) are in each stage, in one query."""
-    by_status = dict(_searched(_visible(user), search).values_list("status").annotate(total=Count("id")).order_by())
+    visible = _searched(_visible(user), search).filter(narrowed or Q())
+    by_status = dict(visible.values_list("status").annotate(total=Count("id")).order_by())
     counts = {stage.key: sum(by_status.get(status, 0) for status in stage.statuses) for stage in FILTER_STAGES}
     counts["all"] = sum(by_status.values())
     return counts

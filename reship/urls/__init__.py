@@ -17,6 +17,7 @@ urlpatterns = [
     path("requests/", include("reship.urls.requests")),
     path("partner/", include("reship.urls.partner")),
     path("account/", include("reship.urls.account")),
+    path("api/v1/", include("reship.api.urls")),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,7 @@ from reship import permissions, thread, workflow
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import Action, EventKind, RequestStatus
 from reship.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
+from reship.evaluation import LINK_PARAMETERS, evaluation_link_filter
 from reship.forms.requests import ACTION_FORMS, ActionForm, CommunicationForm, MessageForm, action_forms
 from reship.models import ReshipRequest
 from reship.selectors import requests as selectors
@@ -65,9 +67,18 @@ def request_list(request: HttpRequest) -> HttpResponse:
     stage = stage if stage in selectors.STAGE_BY_KEY else ""
     search = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH]
     now = timezone.now()
-    queryset = selectors.request_search_for_user(user=request.user, now=now, stage=stage, search=search)
+    # A dashboard figure links here with its own filters (see reship.evaluation.links).
+    figure_params = {name: request.GET[name] for name in LINK_PARAMETERS if request.GET.get(name)}
+    figure_error = ""
+    try:
+        narrowed = evaluation_link_filter(figure_params, now=now)
+    except ValueError as error:
+        narrowed, figure_params, figure_error = Q(), {}, str(error)
+    queryset = selectors.request_search_for_user(
+        user=request.user, now=now, stage=stage, search=search, narrowed=narrowed
+    )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.request_stage_counts_for_user(user=request.user, search=search)
+    counts = selectors.request_stage_counts_for_user(user=request.user, search=search, narrowed=narrowed)
     labels = {each.key: each.label for each in selectors.STAGES + selectors.OFF_TRACK_STAGES}
     rows = list(page.object_list)
     for row in rows:
@@ -77,7 +88,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "key": key,
             "label": label,
             "count": counts[key or "all"],
-            "query": urlencode({name: value for name, value in (("stage", key), ("q", search)) if value}),
+            "query": urlencode(
+                {**figure_params, **{name: value for name, value in (("stage", key), ("q", search)) if value}}
+            ),
         }
         for key, label in [("", _("All")), *((each.key, each.label) for each in selectors.FILTER_STAGES)]
     ]
@@ -88,6 +101,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "stage": stage,
         "search": search,
+        "figure_params": figure_params,
+        "figure_error": figure_error,
     }
     return render(request, "requests/list.html", context)
 

@@ -1,0 +1,301 @@
+"""``GET /api/v1/evaluation/``: the evaluation figures of the signed-in user's organisation as JSON.
+
+Query parameters (all optional):
+
+- ``period``: ``7``, ``30`` or ``90`` — the last so many local days including today (default 30);
+  or ``custom`` with ``start`` and ``end`` (``YYYY-MM-DD``, both included). Giving ``start`` and
+  ``end`` alone means ``custom``.
+- ``partner``, ``supplier``: ids; ``reason``: a reason code (the request's or any line's).
+
+A seller's staff get their shop's figures, a partner's staff their own, platform admins
+everyone's; the filters only ever narrow that, so another organisation's id gives empty figures,
+never theirs. Anonymous callers get 403 (session authentication), a signed-in user of no
+organisation 404. Money is a decimal string (``"210.00"``) per currency; rates are fractions;
+``null`` where a figure is undefined. Every ``link`` is ``{"filters": {...}, "url": "/requests/?..."}``:
+the requests behind the figure (parameters documented in ``reship.evaluation.links``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reship.choices import Reason
+from reship.evaluation import PERIOD_DAYS, evaluation_figures, evaluation_filter_for, requests_url
+
+CUSTOM = "custom"
+MAX_CUSTOM_DAYS = 3 * 366
+
+
+# --- the query ------------------------------------------------------------------------------------
+
+
+class EvaluationQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=[*(str(days) for days in PERIOD_DAYS), CUSTOM], required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    partner = serializers.IntegerField(required=False, min_value=1)
+    supplier = serializers.IntegerField(required=False, min_value=1)
+    reason = serializers.ChoiceField(choices=Reason.choices, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        custom = attrs.get("period") == CUSTOM or "start" in attrs or "end" in attrs
+        if not custom:
+            return attrs
+        if attrs.get("period", CUSTOM) != CUSTOM:
+            raise serializers.ValidationError({"period": _("Give either a preset period or start and end dates.")})
+        missing = {name: _("Required for a custom period.") for name in ("start", "end") if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": _("The end date cannot be before the start date.")})
+        if attrs["end"] - attrs["start"] > timedelta(days=MAX_CUSTOM_DAYS):
+            raise serializers.ValidationError({"end": _("A custom period is at most three years long.")})
+        return {**attrs, "period": CUSTOM}
+
+
+# --- the figures ----------------------------------------------------------------------------------
+
+
+class LinkField(serializers.Field):
+    """A figure's link: its request-list parameters and the list's URL with them."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: dict[str, str]) -> dict:
+        return {"filters": value, "url": requests_url(value)}
+
+
+def money_field() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+def rate_field() -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True)
+
+
+class ScopeSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    seller_id = serializers.IntegerField(allow_null=True)
+    partner_id = serializers.IntegerField(allow_null=True)
+
+
+class FilterSerializer(serializers.Serializer):
+    scope = ScopeSerializer()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+    partner_id = serializers.IntegerField(allow_null=True)
+    supplier_id = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class RatingCountSerializer(serializers.Serializer):
+    rating = serializers.IntegerField()
+    count = serializers.IntegerField()
+    link = LinkField()
+
+
+class SatisfactionRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    closed = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    response_rate = rate_field()
+    average_rating = rate_field()
+    link = LinkField()
+
+
+class SurveyCommentSerializer(serializers.Serializer):
+    request_id = serializers.IntegerField()
+    number = serializers.CharField()
+    rating = serializers.IntegerField()
+    comment = serializers.CharField()
+    answered_at = serializers.DateTimeField()
+
+
+class SatisfactionSerializer(serializers.Serializer):
+    closed = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    response_rate = rate_field()
+    average_rating = rate_field()
+    distribution = RatingCountSerializer(many=True)
+    comments = serializers.IntegerField()
+    latest_comments = SurveyCommentSerializer(many=True)
+    by_partner = SatisfactionRowSerializer(many=True)
+    by_reason = SatisfactionRowSerializer(many=True)
+    links = serializers.DictField(child=LinkField())
+
+
+class CostTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    requests = serializers.IntegerField()
+    goods = money_field()
+    shipping = money_field()
+    compensation = money_field()
+    total = money_field()
+    average_per_request = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    order_value = money_field()
+    share_of_order_value = rate_field()
+    recovered = money_field()
+    recovered_share = rate_field()
+
+
+class CostRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    currency = serializers.CharField()
+    requests = serializers.IntegerField()
+    total = money_field()
+    link = LinkField()
+
+
+class CostSerializer(serializers.Serializer):
+    requests = serializers.IntegerField()
+    totals = CostTotalSerializer(many=True)
+    recovered_bearers = serializers.ListField(child=serializers.CharField())
+    by_bearer = CostRowSerializer(many=True)
+    by_reason = CostRowSerializer(many=True)
+    by_partner = CostRowSerializer(many=True)
+    by_supplier = CostRowSerializer(many=True)
+    link = LinkField()
+
+
+class DurationStatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    median_hours = rate_field()
+    p90_hours = rate_field()
+    link = LinkField()
+
+
+class SlaRateSerializer(serializers.Serializer):
+    reached = serializers.IntegerField()
+    hit = serializers.IntegerField()
+    rate = rate_field()
+    link_hit = LinkField()
+    link_missed = LinkField()
+
+
+class TimelinessSerializer(serializers.Serializer):
+    review = DurationStatsSerializer()
+    resolution = DurationStatsSerializer()
+    review_sla = SlaRateSerializer()
+    fulfilment_sla = SlaRateSerializer()
+    overdue_now = serializers.IntegerField()
+    escalated_now = serializers.IntegerField()
+    were_overdue = serializers.IntegerField()
+    were_escalated = serializers.IntegerField()
+    links = serializers.DictField(child=LinkField())
+
+
+class BrandSerializer(serializers.Serializer):
+    closed = serializers.IntegerField()
+    disputes = serializers.IntegerField()
+    dispute_rate = rate_field()
+    bad_reviews = serializers.IntegerField()
+    bad_review_rate = rate_field()
+    disputed_or_bad_review = serializers.IntegerField()
+    disputed_or_bad_review_rate = rate_field()
+    followed_up = serializers.IntegerField()
+    follow_up_rate = rate_field()
+    requests = serializers.IntegerField()
+    follow_up_requests = serializers.IntegerField()
+    links = serializers.DictField(child=LinkField())
+
+
+class PartnerScorecardSerializer(serializers.Serializer):
+    partner_id = serializers.IntegerField()
+    name = serializers.CharField()
+    requests = serializers.IntegerField()
+    reviewed = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    approval_rate = rate_field()
+    median_review_hours = rate_field()
+    review_sla_rate = rate_field()
+    fulfilment_sla_rate = rate_field()
+    closed = serializers.IntegerField()
+    followed_up = serializers.IntegerField()
+    follow_up_rate = rate_field()
+    rated = serializers.IntegerField()
+    rating_speed = rate_field()
+    rating_quality = rate_field()
+    rating_cooperation = rate_field()
+    link = LinkField()
+
+
+class SupplierScorecardSerializer(serializers.Serializer):
+    supplier_id = serializers.IntegerField()
+    name = serializers.CharField()
+    lines = serializers.IntegerField()
+    quality_defects = serializers.IntegerField()
+    quality_defect_share = rate_field()
+    restock_orders = serializers.IntegerField()
+    confirmed_restocks = serializers.IntegerField()
+    average_lead_days = rate_field()
+    promised_lead_days = serializers.IntegerField()
+    on_time_restocks = serializers.IntegerField()
+    on_time_rate = rate_field()
+    cost_borne_requests = serializers.IntegerField()
+    cost_borne = serializers.DictField(child=money_field())
+    link = LinkField()
+
+
+class TrendPointSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    requests = serializers.IntegerField()
+    cost = serializers.DictField(child=money_field())
+    link = LinkField()
+
+
+class TrendSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    points = TrendPointSerializer(many=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    filter = FilterSerializer()
+    computed_at = serializers.DateTimeField()
+    requests = serializers.IntegerField()
+    link = LinkField()
+    satisfaction = SatisfactionSerializer()
+    cost = CostSerializer()
+    timeliness = TimelinessSerializer()
+    brand = BrandSerializer()
+    partners = PartnerScorecardSerializer(many=True)
+    suppliers = SupplierScorecardSerializer(many=True)
+    trend = TrendSerializer()
+
+
+# --- the endpoint ---------------------------------------------------------------------------------
+
+
+class EvaluationView(APIView):
+    """Read-only: parse the filters, compute the figures once, serialize them."""
+
+    def get(self, request: Request) -> Response:
+        query = EvaluationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        period = params.get("period")
+        now = timezone.now()
+        evaluation_filter = evaluation_filter_for(
+            user=request.user,
+            now=now,
+            days=int(period) if period and period != CUSTOM else None,
+            first_day=params.get("start"),
+            last_day=params.get("end"),
+            partner_id=params.get("partner"),
+            supplier_id=params.get("supplier"),
+            reason=params.get("reason", ""),
+        )
+        if evaluation_filter.scope.sees_nothing:
+            raise NotFound(_("Not found."))
+        figures = evaluation_figures(filter=evaluation_filter, now=now)
+        return Response(FiguresSerializer(figures).data)

@@ -1,0 +1,124 @@
+"""Evaluation (评估指标): the figures of the dashboards and of ``GET /api/v1/evaluation/``.
+
+Build the filter with ``evaluation_filter_for(user=..., now=..., days=... | first_day=..., last_day=...,
+partner_id=..., supplier_id=..., reason=...)`` (the scope is forced from the user's organisation);
+then one call, ``evaluation_figures(filter=..., now=...)``, returns every section as plain frozen
+dataclasses: customer satisfaction, cost-effectiveness, timeliness, brand image, the partner and
+supplier scorecards and a trend. Every figure is an SQL aggregate (``Count``/``Sum``/``Avg`` with
+``filter=``, grouped ``values().annotate()``, ``EXISTS`` subqueries, window functions for
+percentiles), so the number of queries is fixed however many requests there are; Python only
+rounds, divides two counts and merges a handful of grouped rows.
+
+Conventions: money is ``Decimal`` and never summed across currencies (per-currency rows or
+``{currency: amount}``); rates are fractions rounded to 4 places; durations are hours to 2
+places; ``None`` where a figure is undefined (no answers, nothing to divide by). Every section
+carries links — dicts of request-list parameters documented in ``reship.evaluation.links`` — to
+the requests behind each figure; ``evaluation_link_filter(params, now=...)`` turns them back into a
+``Q`` for the request list (combine it with the viewer's tenancy filter).
+
+Modules: ``scope`` (who sees what, the filter, the period), ``sql`` (expressions and percentiles),
+``links``, ``numbers`` (rounding), one module per section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from reship.evaluation.brand import Brand, brand_figures
+from reship.evaluation.cost import Cost, CostRow, CostTotal, cost_figures
+from reship.evaluation.links import LINK_PARAMETERS, Link, base_link, evaluation_link_filter, requests_url
+from reship.evaluation.partnership import (
+    PartnerScorecard,
+    SupplierScorecard,
+    partner_scorecards,
+    supplier_scorecards,
+)
+from reship.evaluation.satisfaction import (
+    RatingCount,
+    Satisfaction,
+    SatisfactionRow,
+    SurveyComment,
+    satisfaction_figures,
+)
+from reship.evaluation.scope import (
+    DEFAULT_PERIOD_DAYS,
+    PERIOD_DAYS,
+    EvaluationFilter,
+    Scope,
+    evaluation_filter_for,
+    evaluation_period,
+    evaluation_scope_for,
+    requests_for,
+)
+from reship.evaluation.timeliness import DurationStats, SlaRate, Timeliness, timeliness_figures
+from reship.evaluation.trend import Trend, TrendPoint, trend_figures
+
+
+@dataclass(frozen=True)
+class Figures:
+    filter: EvaluationFilter
+    computed_at: datetime  # "now" for the overdue figures
+    requests: int  # every request the filter picks
+    link: Link  # ... and where to list them
+    satisfaction: Satisfaction
+    cost: Cost
+    timeliness: Timeliness
+    brand: Brand
+    partners: list[PartnerScorecard]
+    suppliers: list[SupplierScorecard]
+    trend: Trend
+
+
+def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None) -> Figures:
+    """Every figure for the filter's requests, in a fixed number of queries."""
+    now = now or timezone.now()
+    brand = brand_figures(filter)
+    return Figures(
+        filter=filter,
+        computed_at=now,
+        requests=brand.requests,
+        link=base_link(filter),
+        satisfaction=satisfaction_figures(filter),
+        cost=cost_figures(filter),
+        timeliness=timeliness_figures(filter, now=now),
+        brand=brand,
+        partners=partner_scorecards(filter),
+        suppliers=supplier_scorecards(filter),
+        trend=trend_figures(filter),
+    )
+
+
+__all__ = [
+    "DEFAULT_PERIOD_DAYS",
+    "LINK_PARAMETERS",
+    "PERIOD_DAYS",
+    "Brand",
+    "Cost",
+    "CostRow",
+    "CostTotal",
+    "DurationStats",
+    "EvaluationFilter",
+    "Figures",
+    "Link",
+    "PartnerScorecard",
+    "RatingCount",
+    "Satisfaction",
+    "SatisfactionRow",
+    "Scope",
+    "SlaRate",
+    "SupplierScorecard",
+    "SurveyComment",
+    "Timeliness",
+    "Trend",
+    "TrendPoint",
+    "evaluation_figures",
+    "evaluation_filter_for",
+    "evaluation_link_filter",
+    "evaluation_period",
+    "evaluation_scope_for",
+    "requests_for",
+    "requests_url",
+]
