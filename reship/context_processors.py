@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INBOX = "account:inbox"
+DASHBOARD = "dashboard:index"  # the evaluation dashboard, scoped to the user's side
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
         NavLink("seller-home", _("Home")),
         NavLink("orders:list", _("Orders")),
         NavLink("requests:list", _("Requests")),
+        NavLink(DASHBOARD, _("Dashboard")),
         NavLink(INBOX, _("Inbox")),
     ),
     Role.PARTNER: (
@@ -52,9 +54,10 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
         NavLink("partner:fulfilment", _("Fulfilment")),
         NavLink("partner:to-ship", _("To ship")),
         NavLink("partner:settings", _("Settings")),
+        NavLink(DASHBOARD, _("Dashboard")),
         NavLink(INBOX, _("Inbox")),
     ),
-    Role.ADMIN: (NavLink("admin:index", _("Admin")),),
+    Role.ADMIN: (NavLink("admin:index", _("Admin")), NavLink(DASHBOARD, _("Dashboard"))),
     Role.NONE: (),
 }
 # Everyone signed in: the profile (language, time zone) and, under the same section, the password.

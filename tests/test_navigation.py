@@ -17,6 +17,7 @@ SELLER_LINKS = [
     ("Home", "/seller/"),
     ("Orders", "/orders/"),
     ("Requests", "/requests/"),
+    ("Dashboard", "/dashboard/"),
     ("Inbox", "/account/inbox/"),
 ]
 PARTNER_LINKS = [
@@ -26,6 +27,7 @@ PARTNER_LINKS = [
     ("Fulfilment", "/partner/fulfilment/"),
     ("To ship", "/partner/to-ship/"),
     ("Settings", "/partner/settings/"),
+    ("Dashboard", "/dashboard/"),
     ("Inbox", "/account/inbox/"),
 ]
 ACCOUNT_LINKS = [("Account", "/account/profile/")]
@@ -45,7 +47,7 @@ def admin_user(db):
     [
         ("seller_user", SELLER_LINKS),
         ("partner_user", PARTNER_LINKS),
-        ("admin_user", [("Admin", "/admin/")]),
+        ("admin_user", [("Admin", "/admin/"), ("Dashboard", "/dashboard/")]),
     ],
 )
 def test_each_role_gets_all_its_links(request, user_fixture, expected):

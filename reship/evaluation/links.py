@@ -48,6 +48,7 @@ from reship.timeliness import OPEN_STATUSES
 Link = dict[str, str]
 
 LINK_PARAMETERS: tuple[str, ...] = (
+    "seller",
     "submitted_from",
     "submitted_to",
     "partner",
@@ -142,6 +143,8 @@ def evaluation_link_filter(params: Mapping[str, str], *, now: datetime) -> Q:
             q &= Q(submitted_at__gte=_moment(value, name))
         elif name == "submitted_to":
             q &= Q(submitted_at__lt=_moment(value, name))
+        elif name == "seller":
+            q &= Q(seller_id=_identifier(value, name))
         elif name == "partner":
             q &= Q(partner_id=_identifier(value, name))
         elif name == "supplier":

@@ -18,6 +18,7 @@ urlpatterns = [
     path("partner/", include("reship.urls.partner")),
     path("account/", include("reship.urls.account")),
     path("api/v1/", include("reship.api.urls")),
+    path("dashboard/", include("reship.urls.dashboard")),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -49,9 +49,9 @@ ATTACHMENT_TYPES = {
 
 
 def _organisation_member(request: HttpRequest) -> Role:
-    """Seller or partner staff only; anyone else finds no such page."""
+    """Seller or partner staff, and platform admins reading; anyone else finds no such page."""
     organisation = organisation_for(request.user)
-    if organisation.seller is None and organisation.partner is None:
+    if organisation.role not in (Role.SELLER, Role.PARTNER, Role.ADMIN):
         raise Http404
     return organisation.role
 
