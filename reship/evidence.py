@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reship import permissions
-from reship.accounts.roles import Role
 from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.models import Evidence, ReshipRequest
 from reship.uploads import FileKind, upload_kind
@@ -74,7 +73,7 @@ def evidence_add(
         )
         if locked is None:
             raise RequestNotFound(_("Reship request not found."))
-        if permissions.side_of(actor, locked) != Role.SELLER:
+        if not permissions.can_add_evidence(actor, locked):
             raise ActionNotPermitted(_("Only the seller's staff add evidence to a request."))
 
         limit = settings.RESHIP_EVIDENCE_MAX_FILES

@@ -1,6 +1,6 @@
 """A dropship partner's own settings: SLA hours, auto-approval rules, the outgoing webhook and the
 preferred channel. Every change is one keyword-only function here, in one transaction, that
-checks ``can_manage_partner_settings`` first: the partner's managers change settings, its staff
+checks ``permissions.can_manage_partner_settings`` first: the partner's managers change settings, its staff
 only read them. Views, the API and tests call these; nothing else saves these fields.
 
 A rule or partner of another organisation does not exist for the caller (``RuleNotFound``), as
@@ -20,11 +20,12 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reship import permissions
 from reship.choices import CostBearer, Reason
 from reship.errors import ActionNotPermitted, InvalidInput, WorkflowError
 from reship.models import AutoApprovalRule
 from reship.selectors.partner import partner_sellers
-from suppliers.choices import Channel, MemberRole
+from suppliers.choices import Channel
 from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:
@@ -43,21 +44,12 @@ class RuleNotFound(WorkflowError):
     http_status = 404
 
 
-def can_manage_partner_settings(user: User | None, partner: DropshipPartner) -> bool:
-    """Only the partner's own members with the manager role. No query after ``partner_required``
-    (the membership is already loaded on the user)."""
-    if user is None or not user.is_authenticated:
-        return False
-    membership = getattr(user, "partner_membership", None)
-    return membership is not None and membership.partner_id == partner.pk and membership.role == MemberRole.MANAGER
-
-
 def _lock_partner(actor: User, partner_id: int) -> DropshipPartner:
     partner = DropshipPartner.objects.select_for_update().filter(pk=partner_id).first()
     membership = getattr(actor, "partner_membership", None)
     if partner is None or membership is None or membership.partner_id != partner.pk:
         raise RuleNotFound(_("Dropship partner not found."))
-    if not can_manage_partner_settings(actor, partner):
+    if not permissions.can_manage_partner_settings(actor, partner):
         raise ActionNotPermitted(
             _("Only a manager of %(partner)s may change its settings.") % {"partner": partner.name}
         )

@@ -14,11 +14,13 @@ from django.db.models import Q, QuerySet
 
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import Action
+from suppliers.choices import MemberRole
 
 if TYPE_CHECKING:
     from orders.models import Order
     from reship.accounts.models import User
     from reship.models import ReshipRequest
+    from suppliers.models import DropshipPartner
 
 SELLER_ACTIONS = frozenset(
     {
@@ -107,6 +109,25 @@ def can_submit_for(user: User | None, order: Order) -> bool:
         return False
     organisation = organisation_for(user)
     return organisation.seller is not None and organisation.seller.pk == order.seller_id
+
+
+def can_take_part(user: User | None, request: ReshipRequest) -> bool:
+    """Write in the request's thread and log contacts: its two sides (admins only read)."""
+    return side_of(user, request) in (Role.SELLER, Role.PARTNER)
+
+
+def can_add_evidence(user: User | None, request: ReshipRequest) -> bool:
+    """Evidence is the seller's proof of what went wrong."""
+    return side_of(user, request) == Role.SELLER
+
+
+def can_manage_partner_settings(user: User | None, partner: DropshipPartner) -> bool:
+    """The partner's own members with the manager role change its settings; its staff only read
+    them. No query after ``partner_required`` (the membership is already loaded on the user)."""
+    if user is None or not user.is_authenticated:
+        return False
+    membership = getattr(user, "partner_membership", None)
+    return membership is not None and membership.partner_id == partner.pk and membership.role == MemberRole.MANAGER
 
 
 def can_approve(user: User | None, request: ReshipRequest) -> bool:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from reship import permissions
 from reship.accounts.roles import Role
 from reship.choices import AuthorRole, Counterpart, Direction
-from reship.errors import InvalidInput, RequestNotFound
+from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.models import CommunicationRecord, RequestMessage, ReshipRequest
 from reship.uploads import upload_kind
 from reship.workflow import MAX_TEXT
@@ -48,6 +48,11 @@ def _lock_visible(request_id: int, actor: User) -> ReshipRequest:
     if request is None:
         raise RequestNotFound(_("Reship request not found."))
     return request
+
+
+def _check_taking_part(actor: User, request: ReshipRequest) -> None:
+    if not permissions.can_take_part(actor, request):
+        raise ActionNotPermitted(_("Only the seller and the dropship partner of this request write here."))
 
 
 def _text(value: str | None, field: str, *, required: bool) -> str:
@@ -82,6 +87,7 @@ def message_post(
     kind = upload_kind(attachment, images_only=False, field="attachment") if attachment else None
     with transaction.atomic():
         request = _lock_visible(request_id, actor)
+        _check_taking_part(actor, request)
         role = AUTHOR_ROLE_OF_SIDE[permissions.side_of(actor, request)]
         message = RequestMessage(request=request, author=actor, author_role=role, body=body, created_at=now)
         if attachment is not None and kind is not None:
@@ -120,6 +126,7 @@ def communication_record_add(
         )
     with transaction.atomic():
         request = _lock_visible(request_id, actor)
+        _check_taking_part(actor, request)
         side = permissions.side_of(actor, request)
         if counterpart == side.value:
             raise InvalidInput(

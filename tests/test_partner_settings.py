@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from reship import partner_settings, workflow
+from reship import partner_settings, permissions, workflow
 from reship.choices import RequestStatus
 from reship.errors import ActionNotPermitted, InvalidInput
 from reship.models import AutoApprovalRule
@@ -65,11 +65,11 @@ def _rule(manager, partner, **fields):
 def test_only_the_partners_managers_may_manage_its_settings(parties, partner, manager, staff):
     other_manager = PartnerMembershipFactory(role=MemberRole.MANAGER).user
 
-    assert partner_settings.can_manage_partner_settings(manager, partner) is True
-    assert partner_settings.can_manage_partner_settings(staff, partner) is False
-    assert partner_settings.can_manage_partner_settings(other_manager, partner) is False
-    assert partner_settings.can_manage_partner_settings(parties.seller, partner) is False
-    assert partner_settings.can_manage_partner_settings(None, partner) is False
+    assert permissions.can_manage_partner_settings(manager, partner) is True
+    assert permissions.can_manage_partner_settings(staff, partner) is False
+    assert permissions.can_manage_partner_settings(other_manager, partner) is False
+    assert permissions.can_manage_partner_settings(parties.seller, partner) is False
+    assert permissions.can_manage_partner_settings(None, partner) is False
 
 
 def test_a_staff_member_sees_the_settings_read_only(client, staff, partner):

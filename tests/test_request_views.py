@@ -920,3 +920,21 @@ def test_a_bad_figure_filter_is_said_and_ignored(client, parties):
 
     assert response.status_code == 200
     assert "could not be read" in response.content.decode()
+
+
+def test_a_platform_admin_reads_a_request_but_writes_nothing_on_it(client, parties):
+    from reship.models import RequestMessage as Message
+    from tests.factories import UserFactory as Users
+    from tests.workflow_states import submit as file_one
+
+    reship = file_one(parties)
+    client.force_login(Users(is_staff=True, is_superuser=True))
+
+    page = client.get(reverse("requests:detail", args=[reship.pk]))
+    posted = client.post(reverse("requests:message", args=[reship.pk]), {"message-body": "Hello"})
+
+    assert page.status_code == 200
+    assert "only the seller and the partner act here" in page.content.decode()
+    assert 'name="message-body"' not in page.content.decode()
+    assert posted.status_code == 403
+    assert not Message.objects.filter(request=reship).exists()

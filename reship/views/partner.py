@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reship import partner_settings, workflow
+from reship import partner_settings, permissions, workflow
 from reship.choices import Reason
 from reship.errors import ActionNotPermitted, InvalidInput, WorkflowError
 from reship.forms_partner import (
@@ -265,7 +265,7 @@ def settings_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 def _require_manager(request: HttpRequest) -> None:
     """A partner's staff may read the settings but not change them: a 403, since the page they
     can see exists (a 404 would be a lie); users of other organisations get 404s earlier."""
-    if not partner_settings.can_manage_partner_settings(request.user, request.partner):
+    if not permissions.can_manage_partner_settings(request.user, request.partner):
         raise PermissionDenied(_("Only a manager of your organisation may change its settings."))
 
 
@@ -285,7 +285,7 @@ def _reason_labels(codes: list[str]) -> list[str]:
 
 def _settings_page(request: HttpRequest, *, form=None, new_secret: str = "", status: int = 200) -> HttpResponse:
     partner = request.partner
-    can_manage = partner_settings.can_manage_partner_settings(request.user, partner)
+    can_manage = permissions.can_manage_partner_settings(request.user, partner)
     context = {
         "partner": partner,
         "can_manage": can_manage,

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -162,8 +163,11 @@ def _page_context(
         "action_hints": [
             form.hint() for form in forms if form is not bound and not form.is_available() and form.hint()
         ],
-        "message_form": message_form or MessageForm(),
-        "communication_form": communication_form or CommunicationForm(side=side),
+        # Admins read a request (following a dashboard figure) but write nothing on it.
+        "message_form": (message_form or MessageForm()) if permissions.can_take_part(user, reship) else None,
+        "communication_form": (communication_form or CommunicationForm(side=side))
+        if permissions.can_take_part(user, reship)
+        else None,
         "problem": problem,
     }
 
@@ -368,6 +372,8 @@ def message_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except RequestNotFound:
             raise Http404 from None
+        except ActionNotPermitted as error:
+            raise PermissionDenied(error.message) from None
         except InvalidInput as error:
             form_add_workflow_error(form, error)
         else:
@@ -384,6 +390,8 @@ def message_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
     reship = _load(request, pk)
+    if not permissions.can_take_part(request.user, reship):
+        raise PermissionDenied
     form = CommunicationForm(request.POST, side=permissions.side_of(request.user, reship))
     if form.is_valid():
         try:
