@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.choices import Platform
 from orders.models import Order, OrderLine, Seller
 from orders.selectors import order_partners_for_seller
+from reship.bounds import DATE_VALIDATORS
 from reship.choices import Reason, Resolution
 from reship.errors import WorkflowError
 from reship.workflow import MAX_TEXT, LineRequest
@@ -44,10 +45,16 @@ class OrderFilterForm(forms.Form):
         empty_label=_("All partners"),
     )
     placed_from = forms.DateField(
-        label=_("Placed from"), required=False, widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d")
+        label=_("Placed from"),
+        required=False,
+        validators=DATE_VALIDATORS,
+        widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"),
     )
     placed_to = forms.DateField(
-        label=_("Placed until"), required=False, widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d")
+        label=_("Placed until"),
+        required=False,
+        validators=DATE_VALIDATORS,
+        widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:

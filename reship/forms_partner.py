@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from reship.bounds import id_in_range, validate_ids
 from reship.choices import CostBearer, Reason, Resolution, RestockStatus
 from reship.partner_settings import PROMISED_DAYS_MAX, RULE_NAME_MAX, SLA_HOURS_MAX, SLA_HOURS_MIN, WEBHOOK_URL_MAX
 from reship.selectors.partner import partner_sellers
@@ -76,6 +77,7 @@ class RequestIdsField(forms.Field):
             ids = list(dict.fromkeys(int(each) for each in value))
         except (TypeError, ValueError):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        validate_ids(ids, self.error_messages["invalid"])
         if len(ids) > BULK_APPROVE_MAX:
             raise ValidationError(self.error_messages["too_many"], code="too_many", params={"max": BULK_APPROVE_MAX})
         return ids
@@ -151,6 +153,15 @@ class PartnerSettingsForm(forms.Form):
 class SellerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.name
+
+    def _check_values(self, value):
+        # An id past the database's integer range is no seller (and would overflow SQLite).
+        for each in value:
+            if str(each).isascii() and str(each).isdigit() and not id_in_range(int(each)):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": each}
+                )
+        return super()._check_values(value)
 
 
 class AutoApprovalRuleForm(forms.Form):

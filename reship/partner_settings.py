@@ -25,6 +25,7 @@ from reship.choices import CostBearer, Reason
 from reship.errors import ActionNotPermitted, InvalidInput, WorkflowError
 from reship.models import AutoApprovalRule
 from reship.selectors.partner import partner_sellers
+from reship.webhook_targets import PrivateTarget, webhook_target_check_literal
 from suppliers.choices import Channel
 from suppliers.models import DropshipPartner
 
@@ -111,6 +112,11 @@ def _webhook_url(value: Any) -> str:
     if len(url) > WEBHOOK_URL_MAX:
         message = _("The address is too long (at most %(max)d characters).") % {"max": WEBHOOK_URL_MAX}
         raise InvalidInput(message, field_errors={"webhook_url": [message]})
+    try:
+        webhook_target_check_literal(url)
+    except PrivateTarget:
+        message = _("The webhook address must be on the public internet, not a local or private network.")
+        raise InvalidInput(message, field_errors={"webhook_url": [message]}) from None
     # Webhooks carry customers' names and addresses: never in clear text outside development.
     if not url.lower().startswith("https://") and not settings.DEBUG:
         message = _("The webhook address must start with https:// so what we send cannot be read on the way.")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from reship import permissions
 from reship.accounts.roles import Role
+from reship.bounds import moment_in_range
 from reship.choices import AuthorRole, Counterpart, Direction
 from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.models import CommunicationRecord, RequestMessage, ReshipRequest
@@ -120,6 +121,8 @@ def communication_record_add(
     occurred_at = occurred_at or now
     if timezone.is_naive(occurred_at):
         raise InvalidInput(_("Give the time with its time zone."), field_errors={"occurred_at": [_("Not a time.")]})
+    if not moment_in_range(occurred_at):
+        raise InvalidInput(_("Give a time from 2000 on."), field_errors={"occurred_at": [_("Out of range.")]})
     if occurred_at > now + FUTURE_TOLERANCE:
         raise InvalidInput(
             _("A contact that was made cannot be in the future."), field_errors={"occurred_at": [_("In the future.")]}

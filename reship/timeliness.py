@@ -102,7 +102,7 @@ def deadlines_check(*, now: datetime, batch_size: int = 200) -> dict[str, int]:
     for request_id in list(due):
         with transaction.atomic():
             request = (
-                ReshipRequest.objects.select_for_update(skip_locked=True)
+                ReshipRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("partner", "seller", "order")
                 .filter(pk=request_id, stage_reminded_at__isnull=True, stage_due_at__lte=now)
                 .first()
@@ -128,7 +128,7 @@ def deadlines_check(*, now: datetime, batch_size: int = 200) -> dict[str, int]:
     for request_id in list(escalate):
         with transaction.atomic():
             request = (
-                ReshipRequest.objects.select_for_update(skip_locked=True)
+                ReshipRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("partner", "seller", "order")
                 .filter(pk=request_id, stage_escalated_at__isnull=True, stage_escalate_at__lte=now)
                 .first()

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -600,6 +600,8 @@ def _apply_approval(
     outbox.announce(
         request=request,
         template="request_approved",
+        # A rule approved it: the partner's people hear of the request only through this.
+        audience=[outbox.Audience.SELLER, outbox.Audience.PARTNER] if actor is None else None,
         context={
             "quote_goods": quote_goods,
             "quote_shipping": quote_shipping,
@@ -968,13 +970,21 @@ def reship_ship(
                 % {"carrier": carrier, "tracking": tracking_number},
                 field_errors={"tracking_number": [_("Already used.")]},
             )
-        shipment = Shipment.objects.create(
-            order_id=request.order_id,
-            carrier=carrier,
-            tracking_number=tracking_number,
-            shipped_at=now,
-            reship_request=request,
-        )
+        try:
+            with transaction.atomic():  # a parcel registered at the same moment by another request
+                shipment = Shipment.objects.create(
+                    order_id=request.order_id,
+                    carrier=carrier,
+                    tracking_number=tracking_number,
+                    shipped_at=now,
+                    reship_request=request,
+                )
+        except IntegrityError:
+            raise InvalidInput(
+                _("%(carrier)s tracking number %(tracking)s is already used by another parcel.")
+                % {"carrier": carrier, "tracking": tracking_number},
+                field_errors={"tracking_number": [_("Already used.")]},
+            ) from None
         shipped = []
         for line in lines:
             line.status = LineStatus.SHIPPED
@@ -1054,6 +1064,11 @@ def reship_compensate(
         )
         RestockOrder.objects.filter(line__in=lines, status=RestockStatus.ORDERED).update(status=RestockStatus.CANCELLED)
         request.quote_compensation = (request.quote_compensation or Decimal("0.00")) + amount
+        if request.quote_compensation >= Decimal("1e10"):
+            raise InvalidInput(
+                _("The request's compensation would exceed what can be recorded."),
+                field_errors={"amount": [_("Too large.")]},
+            )
         to_status = _finish_fulfilment_if_resolved(request, now)
         _move(
             request,
@@ -1071,8 +1086,12 @@ def reship_compensate(
             now=now,
         )
         audience = [outbox.Audience.CUSTOMER]
+        # The other side hears of it: the seller when the partner compensated; the partner when the
+        # seller did (it must not ship those lines any more).
         if permissions.side_of(actor, request) == Role.PARTNER:
             audience.append(outbox.Audience.SELLER)
+        else:
+            audience.append(outbox.Audience.PARTNER)
         outbox.announce(
             request=request,
             template="lines_compensated",

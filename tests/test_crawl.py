@@ -44,7 +44,8 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
-from django.db import models, transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, models, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -201,6 +202,17 @@ def demo_site(django_db_setup, django_db_blocker):
 # --- The crawl ----------------------------------------------------------------------------------
 
 
+def _close_unread(response) -> None:
+    """Close a response whose body is not read, as the test client does: without letting
+    request_finished close the database connection, which holds the demo data's open transaction
+    (on PostgreSQL a closed connection loses it; SQLite in memory never noticed)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 class Page(HTMLParser):
     """The links of a page and its visible text: text nodes, and the attributes a reader sees or hears.
 
@@ -336,7 +348,7 @@ def crawl_run(username: str, language: str, *, data: DemoData) -> Crawl:
             follow(response["Location"], url)
         is_html = response.get("Content-Type", "").startswith("text/html")
         if response.streaming or not is_html or response.has_header("Content-Disposition") or status >= 300:
-            response.close()
+            _close_unread(response)
             continue
         page = Page()
         page.feed(response.content.decode())

@@ -73,7 +73,7 @@ class WebhookServer:
 
 
 @pytest.fixture
-def webhook_server(monkeypatch) -> Iterator[WebhookServer]:
+def webhook_server(monkeypatch, settings) -> Iterator[WebhookServer]:
     """A partner's webhook receiver on 127.0.0.1, recording every request it gets."""
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
@@ -92,6 +92,7 @@ def webhook_server(monkeypatch) -> Iterator[WebhookServer]:
         def log_message(self, format, *args):
             pass
 
+    settings.RESHIP_WEBHOOK_ALLOW_PRIVATE = True  # the receiver runs on this machine
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -577,3 +578,19 @@ def test_the_tasks_call_their_function(monkeypatch, eager_celery):
     assert tasks.sweep_notifications.delay().get() == 3
     assert tasks.check_deadlines.delay().get() == {"reminded": 1, "escalated": 0}
     assert seen == [("sweep", UTC)]
+
+
+def test_a_webhook_to_a_private_address_is_refused_not_sent(db, settings):
+    from reship.notifications.channels import DeliveryError, WebhookChannel
+    from tests.workflow_states import make_parties, submit
+
+    settings.RESHIP_WEBHOOK_ALLOW_PRIVATE = False
+    parties = make_parties()
+    partner = parties.order.partner
+    partner.webhook_url, partner.webhook_secret = "https://10.0.0.5/hook", "s3cret"
+    partner.save(update_fields=["webhook_url", "webhook_secret"])
+    submit(parties)
+    row = Notification.objects.get(channel="webhook")
+
+    with pytest.raises(DeliveryError, match="not a public one"):
+        WebhookChannel().send(row)

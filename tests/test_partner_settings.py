@@ -218,6 +218,7 @@ def test_an_http_webhook_url_is_refused_when_debug_is_off(manager_client, partne
 
 def test_an_http_webhook_url_is_allowed_in_development(manager, partner, settings):
     settings.DEBUG = True
+    settings.RESHIP_WEBHOOK_ALLOW_PRIVATE = True  # a receiver on the developer's own machine
 
     saved, _secret = partner_settings.partner_settings_update(
         actor=manager,
@@ -422,3 +423,21 @@ def test_the_settings_page_lists_the_rules_with_their_terms(manager_client, mana
     assert "Any reason" in body
     assert "99.50" in body
     assert "Every seller" in body
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://169.254.169.254/latest/meta-data/", "https://10.0.0.5:6379/", "https://localhost/hook", "https://[::1]/"],
+)
+def test_a_webhook_into_the_platforms_own_network_is_refused(manager, partner, url):
+    with pytest.raises(InvalidInput, match="must be on the public internet"):
+        partner_settings.partner_settings_update(
+            actor=manager,
+            partner_id=partner.pk,
+            review_sla_hours=24,
+            fulfilment_sla_hours=72,
+            webhook_url=url,
+            preferred_channel="email",
+        )
+    partner.refresh_from_db()
+    assert partner.webhook_url == ""

@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reship.bounds import DATE_VALIDATORS, MAX_ID
 from reship.choices import Reason
 from reship.evaluation import PERIOD_DAYS, evaluation_figures, evaluation_filter_for, requests_url
 
@@ -39,10 +40,10 @@ MAX_CUSTOM_DAYS = 3 * 366
 
 class EvaluationQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=[*(str(days) for days in PERIOD_DAYS), CUSTOM], required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-    partner = serializers.IntegerField(required=False, min_value=1)
-    supplier = serializers.IntegerField(required=False, min_value=1)
+    start = serializers.DateField(required=False, validators=DATE_VALIDATORS)
+    end = serializers.DateField(required=False, validators=DATE_VALIDATORS)
+    partner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    supplier = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     reason = serializers.ChoiceField(choices=Reason.choices, required=False)
 
     def validate(self, attrs: dict) -> dict:
@@ -54,6 +55,8 @@ class EvaluationQuerySerializer(serializers.Serializer):
         missing = {name: _("Required for a custom period.") for name in ("start", "end") if name not in attrs}
         if missing:
             raise serializers.ValidationError(missing)
+        if attrs["end"] > timezone.localdate():
+            raise serializers.ValidationError({"end": _("The last day cannot be in the future.")})
         if attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"end": _("The end date cannot be before the start date.")})
         if attrs["end"] - attrs["start"] > timedelta(days=MAX_CUSTOM_DAYS):

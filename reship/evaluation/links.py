@@ -31,6 +31,7 @@ The parameters (all strings; absent means "any"):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -40,6 +41,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
+from reship.bounds import id_in_range, moment_in_range
 from reship.choices import CostBearer, Reason, RequestStatus
 from reship.evaluation import sql
 from reship.evaluation.scope import EvaluationFilter, supplier_lines
@@ -115,15 +117,15 @@ def _flag(value: str, name: str) -> bool:
 
 
 def _identifier(value: str, name: str) -> int:
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,19}", value) or not id_in_range(int(value)):
         raise ValueError(f"{name}: not an id: {value!r}")
     return int(value)
 
 
 def _moment(value: str, name: str) -> datetime:
     moment = parse_datetime(value)
-    if moment is None or timezone.is_naive(moment):
-        raise ValueError(f"{name}: not an aware ISO 8601 datetime: {value!r}")
+    if moment is None or timezone.is_naive(moment) or not moment_in_range(moment):
+        raise ValueError(f"{name}: not an aware ISO 8601 datetime from 2000 to 2099: {value!r}")
     return moment
 
 

@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from reship.choices import NotificationChannel
 from reship.notifications.rendering import render, short_text
+from reship.webhook_targets import PrivateTarget, webhook_target_check_resolved
 
 if TYPE_CHECKING:
     from reship.models import Notification
@@ -92,6 +93,10 @@ class WebhookChannel:
         url = notification.recipient_address
         if not url.lower().startswith(("https://", "http://")):
             raise DeliveryError(f"The webhook URL {url!r} is not an http(s) address.")
+        try:
+            webhook_target_check_resolved(url)
+        except PrivateTarget as error:
+            raise DeliveryError(f"Refused: the webhook address is not a public one ({error}).") from error
         partner = notification.request.partner if notification.request_id else None
         if partner is None or not partner.webhook_secret:
             raise DeliveryError("The partner has no webhook secret; webhooks are never sent unsigned.")

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET
 from orders.models import OrderLine, Seller
 from reship import charts, exports
 from reship.accounts.roles import Role, organisation_for
+from reship.bounds import DATE_VALIDATORS
 from reship.charts import Datum, Series, format_hours, format_money, format_number, format_percent
 from reship.choices import Reason, RequestStatus
 from reship.evaluation import (
@@ -77,12 +78,14 @@ class DashboardFilterForm(forms.Form):
     start = forms.DateField(
         label=gettext_lazy("From"),
         required=False,
+        validators=DATE_VALIDATORS,
         help_text=gettext_lazy("For custom dates"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     end = forms.DateField(
         label=gettext_lazy("To"),
         required=False,
+        validators=DATE_VALIDATORS,
         help_text=gettext_lazy("For custom dates"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )

@@ -1,0 +1,33 @@
+"""The ranges of ids and dates a person can meaningfully type, checked where input is parsed.
+
+Outside them a database either overflows (SQLite's 64-bit integers, year 0 after a time zone
+shift) or Python's date arithmetic does: both were 500s. Inside them nothing real is excluded.
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+MAX_ID = 2**63 - 1  # the largest BigAutoField value
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+DATE_VALIDATORS = [
+    MinValueValidator(EARLIEST_DATE, message=_("Give a date from 2000 on.")),
+    MaxValueValidator(LATEST_DATE, message=_("Give a date before 2100.")),
+]
+
+
+def id_in_range(value: int) -> bool:
+    return 1 <= value <= MAX_ID
+
+
+def moment_in_range(value: datetime) -> bool:
+    return EARLIEST_DATE.year <= value.year <= LATEST_DATE.year
+
+
+def validate_ids(values: list[int], message: str) -> None:
+    if not all(id_in_range(value) for value in values):
+        raise ValidationError(message, code="invalid")
