@@ -560,6 +560,8 @@ def test_a_matching_rule_approves_at_once_as_the_system(parties):
     assert event.actor is None
     assert event.data["rule"] == rule.pk
     assert set(Notification.objects.values_list("template", flat=True)) == {"request_approved"}
+    # The partner hears of the request only through this: no person reviewed it.
+    assert set(Notification.objects.values_list("payload__audience", flat=True)) == {"seller", "partner"}
 
 
 @pytest.mark.parametrize(
@@ -607,3 +609,14 @@ def test_a_user_who_turned_email_off_still_gets_the_inbox_entry(parties):
 
     channels = set(Notification.objects.filter(recipient_user=parties.partner).values_list("channel", flat=True))
     assert channels == {"inbox"}
+
+
+def test_a_seller_compensating_tells_the_partner_and_the_customer(parties):
+    request = request_in(RequestStatus.APPROVED, parties)
+
+    workflow.reship_compensate(
+        request_id=request.pk, actor=parties.seller, line_ids=[line(request, "A").pk], method="refund", amount="30"
+    )
+
+    rows = Notification.objects.filter(template="lines_compensated")
+    assert set(rows.values_list("payload__audience", flat=True)) == {"partner", "customer"}
