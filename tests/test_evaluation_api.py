@@ -157,7 +157,7 @@ def test_a_partner_gets_its_own_figures(client, world):
 def test_anonymous_is_refused(client, world):
     response = _get(client, None, **FIXTURE_PERIOD)
 
-    assert response.status_code == 403
+    assert response.status_code == 401  # not signed in: the API asks for credentials
 
 
 def test_a_user_of_no_organisation_gets_404(client, world):
@@ -182,7 +182,8 @@ def test_bad_filters_are_a_400_naming_the_field(client, world, params, field):
     response = _get(client, world.seller1, **params)
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json()["code"] == "invalid"
+    assert field in response.json()["field_errors"]
 
 
 def test_only_get_is_allowed(client, world):

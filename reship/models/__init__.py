@@ -1,5 +1,6 @@
 """The reship domain's tables; split by job, re-exported so callers import from ``reship.models``."""
 
+from reship.models.api import ApiKey, IdempotencyRecord, WebhookEndpoint
 from reship.models.notifications import Notification
 from reship.models.requests import (
     AppendOnlyError,
@@ -17,6 +18,9 @@ from reship.models.requests import (
 )
 
 __all__ = [
+    "ApiKey",
+    "IdempotencyRecord",
+    "WebhookEndpoint",
     "AppendOnlyError",
     "AutoApprovalRule",
     "CommunicationRecord",

@@ -38,6 +38,14 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("reship request"),
     )
+    webhook_endpoint = models.ForeignKey(
+        "reship.WebhookEndpoint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("webhook endpoint"),
+    )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     # Sent as the webhook's idempotency key and the email's Message-ID: receivers can drop repeats.
     delivery_key = models.UUIDField(_("delivery key"), default=uuid.uuid4, unique=True, editable=False)
