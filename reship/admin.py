@@ -490,3 +490,6 @@ class NotificationAdmin(ViewOnlyAdmin):
     def payload_pretty(self, notification: Notification) -> str:
         text = json.dumps(notification.payload, indent=2, ensure_ascii=False, sort_keys=True)
         return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+
+
+from reship import admin_api  # noqa: E402, F401 - registers the API keys' admin

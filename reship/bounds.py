@@ -4,7 +4,7 @@ Outside them a database either overflows (SQLite's 64-bit integers, year 0 after
 shift) or Python's date arithmetic does: both were 500s. Inside them nothing real is excluded.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,8 +24,17 @@ def id_in_range(value: int) -> bool:
     return 1 <= value <= MAX_ID
 
 
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest real time zone; PostgreSQL refuses far wider ones
+
+
 def moment_in_range(value: datetime) -> bool:
-    return EARLIEST_DATE.year <= value.year <= LATEST_DATE.year
+    offset = value.utcoffset()
+    return EARLIEST_DATE.year <= value.year <= LATEST_DATE.year and (offset is None or abs(offset) <= MAX_UTC_OFFSET)
+
+
+def validate_moment(value: datetime) -> None:
+    if value is not None and not moment_in_range(value):
+        raise ValidationError(_("Give a time from 2000 to 2099 with a real UTC offset."), code="out_of_range")
 
 
 def validate_ids(values: list[int], message: str) -> None:

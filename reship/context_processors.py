@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INBOX = "account:inbox"
+API_KEYS = "account:api-keys"  # the organisation's keys for its own systems
 DASHBOARD = "dashboard:index"  # the evaluation dashboard, scoped to the user's side
 
 
@@ -46,6 +47,7 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
         NavLink("requests:list", _("Requests")),
         NavLink(DASHBOARD, _("Dashboard")),
         NavLink(INBOX, _("Inbox")),
+        NavLink(API_KEYS, _("API keys")),
     ),
     Role.PARTNER: (
         NavLink("partner-home", _("Home")),
@@ -56,6 +58,7 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
         NavLink("partner:settings", _("Settings")),
         NavLink(DASHBOARD, _("Dashboard")),
         NavLink(INBOX, _("Inbox")),
+        NavLink(API_KEYS, _("API keys")),
     ),
     Role.ADMIN: (NavLink("admin:index", _("Admin")), NavLink(DASHBOARD, _("Dashboard"))),
     Role.NONE: (),

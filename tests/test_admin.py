@@ -22,8 +22,10 @@ from django.utils import timezone
 from orders.models import Order, Product, Seller, Shipment
 from reship import workflow
 from reship.accounts.models import User
+from reship.api.auth import api_key_create
 from reship.choices import NotificationChannel, NotificationStatus, RequestStatus
 from reship.models import (
+    ApiKey,
     AutoApprovalRule,
     CommunicationRecord,
     Notification,
@@ -133,10 +135,11 @@ BUILDERS = {
     Notification: _inbox_notification,
     User: lambda: SellerMembershipFactory().user,
     Group: GroupFactory,
+    ApiKey: lambda: api_key_create(actor=SellerMembershipFactory().user, name="ERP")[0],
 }
 
 # Written by the workflow or the delivery task (or counted by the numbering): shown, never edited.
-VIEW_ONLY = [ReshipEvent, RestockOrder, RequestMessage, SurveyResponse, RequestNumberSequence, Notification]
+VIEW_ONLY = [ReshipEvent, RestockOrder, RequestMessage, SurveyResponse, RequestNumberSequence, Notification, ApiKey]
 # Creating these is a workflow step (or never allowed), so the admin has no add page for them.
 ADD_REFUSED = {ReshipRequest, *VIEW_ONLY}
 # Nothing about these can be changed in the admin.

@@ -61,3 +61,21 @@ def test_a_contact_logged_in_year_one_is_refused(client, parties):
 
     assert response.status_code == 400
     assert not reship.communications.exists()
+
+
+def test_an_unknown_api_path_answers_the_api_error_body(client, parties):
+    client.force_login(parties.seller)
+
+    response = client.get("/api/v1/restock-orders/null%2Cnull/")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found.", "field_errors": {}}
+
+
+def test_an_api_time_filter_with_an_impossible_offset_is_a_400(client, parties):
+    client.force_login(parties.seller)
+
+    response = client.get("/api/v1/requests/", {"created_before": "2026-03-11T18:04:57+19:31"})
+
+    assert response.status_code == 400
+    assert "created_before" in response.json()["field_errors"]

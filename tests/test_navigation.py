@@ -19,6 +19,7 @@ SELLER_LINKS = [
     ("Requests", "/requests/"),
     ("Dashboard", "/dashboard/"),
     ("Inbox", "/account/inbox/"),
+    ("API keys", "/account/api-keys/"),
 ]
 PARTNER_LINKS = [
     ("Home", "/partner/"),
@@ -29,6 +30,7 @@ PARTNER_LINKS = [
     ("Settings", "/partner/settings/"),
     ("Dashboard", "/dashboard/"),
     ("Inbox", "/account/inbox/"),
+    ("API keys", "/account/api-keys/"),
 ]
 ACCOUNT_LINKS = [("Account", "/account/profile/")]
 

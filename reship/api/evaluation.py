@@ -21,12 +21,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reship.api.serializers import error_responses
 from reship.bounds import DATE_VALIDATORS, MAX_ID
 from reship.choices import Reason
 from reship.evaluation import PERIOD_DAYS, evaluation_figures, evaluation_filter_for, requests_url
@@ -67,6 +69,16 @@ class EvaluationQuerySerializer(serializers.Serializer):
 # --- the figures ----------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+            "url": {"type": "string", "example": "/requests/?status=closed"},
+        },
+        "required": ["filters", "url"],
+    }
+)
 class LinkField(serializers.Field):
     """A figure's link: its request-list parameters and the list's URL with them."""
 
@@ -282,6 +294,11 @@ class FiguresSerializer(serializers.Serializer):
 class EvaluationView(APIView):
     """Read-only: parse the filters, compute the figures once, serialize them."""
 
+    @extend_schema(
+        summary="The evaluation figures of the caller's organisation",
+        parameters=[EvaluationQuerySerializer],
+        responses={200: FiguresSerializer, **error_responses(400, 401, 403, 404, 429)},
+    )
     def get(self, request: Request) -> Response:
         query = EvaluationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -37,11 +37,26 @@ def _scope(user) -> str:
 
 
 def _fingerprint(request) -> str:
+    """What makes two requests the same: method, path and body. A multipart body is read as its
+    fields and each file's name, size and SHA-256 (its raw bytes may be streamed or already read)."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.path.encode())
-    digest.update(request.content_type.encode() if request.content_type else b"")
-    digest.update(request.body)
+    content_type = request.content_type or ""
+    digest.update(content_type.split(";")[0].encode())
+    if content_type.startswith("multipart/"):
+        for name in sorted(request.data.keys()):
+            for value in request.data.getlist(name):
+                if hasattr(value, "chunks"):
+                    file_digest = hashlib.sha256()
+                    for chunk in value.chunks():
+                        file_digest.update(chunk)
+                    value.seek(0)
+                    digest.update(f"{name}={value.name}:{value.size}:{file_digest.hexdigest()}".encode())
+                else:
+                    digest.update(f"{name}={value}".encode())
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
 
 

@@ -80,26 +80,45 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def webhook_signature(secret: str, timestamp: str, body: str) -> str:
-    """``sha256=`` and the hex HMAC-SHA256 of ``"<timestamp>.<body>"`` under the partner's secret."""
+    """``sha256=`` and the hex HMAC-SHA256 of ``"<timestamp>.<body>"`` under the endpoint's secret
+    (the partner's legacy secret for its ``webhook_url``)."""
     digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
+def _webhook_secret(notification: Notification) -> str:
+    """The secret a row is signed with: its endpoint's, or for a row without one (a partner's legacy
+    ``webhook_url``) the partner's. A deactivated or deleted endpoint gets nothing more."""
+    if notification.webhook_endpoint_id:
+        endpoint = notification.webhook_endpoint
+        if not endpoint.is_active:
+            raise DeliveryError("The webhook endpoint was deactivated; nothing more is sent to it.")
+        if not endpoint.secret:
+            raise DeliveryError("The webhook endpoint has no secret; webhooks are never sent unsigned.")
+        return endpoint.secret
+    partner = notification.request.partner if notification.request_id else None
+    # A row whose endpoint was deleted loses the link (SET_NULL): it is not the partner's own URL.
+    if partner is None or partner.webhook_url != notification.recipient_address:
+        raise DeliveryError("The webhook endpoint was deleted or the address changed; nothing is sent to it now.")
+    if not partner.webhook_secret:
+        raise DeliveryError("The partner has no webhook secret; webhooks are never sent unsigned.")
+    return partner.webhook_secret
+
+
 class WebhookChannel:
-    """POSTs the event as signed JSON to the partner's webhook URL. The receiver checks the
-    signature over the timestamp and the raw body, and drops repeats by ``X-Reship-Delivery``."""
+    """POSTs the event as signed JSON to the endpoint's URL (or the partner's legacy webhook URL).
+    The receiver checks the signature over the timestamp and the raw body, and drops repeats by
+    ``X-Reship-Delivery`` (the body's ``id``)."""
 
     def send(self, notification: Notification) -> None:
         url = notification.recipient_address
         if not url.lower().startswith(("https://", "http://")):
             raise DeliveryError(f"The webhook URL {url!r} is not an http(s) address.")
+        secret = _webhook_secret(notification)
         try:
             webhook_target_check_resolved(url)
         except PrivateTarget as error:
             raise DeliveryError(f"Refused: the webhook address is not a public one ({error}).") from error
-        partner = notification.request.partner if notification.request_id else None
-        if partner is None or not partner.webhook_secret:
-            raise DeliveryError("The partner has no webhook secret; webhooks are never sent unsigned.")
         body = json.dumps(
             {
                 "id": str(notification.delivery_key),
@@ -120,7 +139,7 @@ class WebhookChannel:
                 "X-Reship-Event": notification.template,
                 "X-Reship-Delivery": str(notification.delivery_key),
                 "X-Reship-Timestamp": timestamp,
-                "X-Reship-Signature": webhook_signature(partner.webhook_secret, timestamp, body),
+                "X-Reship-Signature": webhook_signature(secret, timestamp, body),
             },
         )
         opener = urllib.request.build_opener(_NoRedirects)

@@ -3,6 +3,10 @@
 ``announce`` turns one happening on a request into rows — one per recipient and channel — and
 asks Celery to deliver them only after the transaction commits (a rollback sends nothing). If the
 broker is down then, the rows stay pending and the sweeper sends them later.
+
+Webhooks: a partner's legacy ``webhook_url`` gets every partner event; each active
+``WebhookEndpoint`` of the told organisation (seller or partner) gets the events it chose (all when
+its list is empty), one row per endpoint, signed with the endpoint's own secret.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from reship.choices import NotificationChannel
 from reship.models import Notification
 
 if TYPE_CHECKING:
-    from reship.models import ReshipRequest
+    from reship.models import ReshipRequest, WebhookEndpoint
     from suppliers.models import Supplier
 
 
@@ -52,6 +56,9 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "stage_escalated": (Audience.SELLER, Audience.ADMIN),
 }
 TEMPLATES = frozenset(WHO_IS_TOLD)
+# Sent to one webhook endpoint on request (``POST /api/v1/webhooks/{id}/test/``); no audience and no
+# request, so it is kept out of ``TEMPLATES`` (the events an endpoint can choose).
+WEBHOOK_TEST = "webhook_test"
 
 
 def _json_safe(context: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +78,16 @@ def _member_users(request: ReshipRequest, audience: Audience) -> Iterable:
     if audience == Audience.PARTNER:
         return User.objects.filter(partner_membership__partner_id=request.partner_id, is_active=True).order_by("pk")
     return User.objects.filter(is_superuser=True, is_active=True).exclude(email="").order_by("pk")
+
+
+def _webhook_endpoints(request: ReshipRequest, audience: Audience, template: str) -> list[WebhookEndpoint]:
+    """The organisation's active endpoints that chose this event (an empty choice means all)."""
+    from reship.models import WebhookEndpoint
+
+    owner = {"seller_id": request.seller_id} if audience == Audience.SELLER else {"partner_id": request.partner_id}
+    endpoints = WebhookEndpoint.objects.filter(is_active=True, **owner).order_by("pk")
+    # In Python: JSON "contains" on a list is not portable to SQLite, and an organisation has few.
+    return [endpoint for endpoint in endpoints if not endpoint.events or template in endpoint.events]
 
 
 def _rows_for(
@@ -106,6 +123,17 @@ def _rows_for(
                     recipient_address=request.partner.webhook_url,
                     language="en",
                 )
+            )
+        if audience in (Audience.SELLER, Audience.PARTNER):
+            rows.extend(
+                Notification(
+                    **base,
+                    channel=NotificationChannel.WEBHOOK,
+                    recipient_address=endpoint.url,
+                    webhook_endpoint=endpoint,
+                    language="en",
+                )
+                for endpoint in _webhook_endpoints(request, audience, base["template"])
             )
     elif audience == Audience.CUSTOMER:
         order = request.order
@@ -178,6 +206,23 @@ def announce(
     if ids:
         transaction.on_commit(lambda: enqueue(ids))
     return created
+
+
+def webhook_test_queue(endpoint: WebhookEndpoint) -> Notification:
+    """A ``webhook_test`` event for one endpoint, delivered after commit like any other row."""
+    row = Notification.objects.create(
+        channel=NotificationChannel.WEBHOOK,
+        template=WEBHOOK_TEST,
+        recipient_address=endpoint.url,
+        webhook_endpoint=endpoint,
+        language="en",
+        payload={
+            "webhook_endpoint_id": endpoint.pk,
+            "message": "A test event from Reship: your endpoint is reachable and the signature checks out.",
+        },
+    )
+    transaction.on_commit(lambda: enqueue([row.pk]))
+    return row
 
 
 def enqueue(notification_ids: list[int]) -> None:

@@ -183,6 +183,15 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # One name per choice set, however many serializers use it.
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "reship.choices.RequestStatus",
+        "LineStatusEnum": "reship.choices.LineStatus",
+        "QuoteStatusEnum": "reship.choices.QuoteStatus",
+        "RestockStatusEnum": "reship.choices.RestockStatus",
+        "OrderStatusEnum": "orders.choices.OrderStatus",
+        "CompensationMethodEnum": "reship.choices.CompensationMethod",
+    },
 }
 # Responses to POSTs with an Idempotency-Key are kept at least this long.
 RESHIP_IDEMPOTENCY_HOURS = env_int("RESHIP_IDEMPOTENCY_HOURS", 24)

@@ -34,3 +34,5 @@ urlpatterns = [
 
 # Uploaded files are never served from MEDIA_URL: evidence and attachments go out only through the
 # views that check who is asking (requests:evidence, requests:attachment).
+
+handler404 = "reship.views.errors.not_found"

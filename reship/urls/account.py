@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reship.views import account, inbox
+from reship.views import account, api_keys, inbox
 
 app_name = "account"
 urlpatterns = [
@@ -18,4 +18,6 @@ urlpatterns = [
     path("inbox/badge/", inbox.inbox_badge, name="inbox-badge"),
     path("inbox/read-all/", inbox.inbox_read_all, name="inbox-read-all"),
     path("inbox/<int:notification_id>/read/", inbox.inbox_read, name="inbox-read"),
+    path("api-keys/", api_keys.api_keys, name="api-keys"),
+    path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
 ]

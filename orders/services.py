@@ -1,0 +1,192 @@
+"""Writes of orders: a seller's system (or a person) records an order with its lines.
+
+``order_create`` is the one way an order is made outside the admin and the demo data: it checks the
+actor is a seller's member, the partner is active, every SKU is one of the seller's products and
+the platform order number is new for the seller, then writes the order and its lines in one
+transaction. Errors are ``reship.errors`` ones, so the API maps them like the workflow's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.choices import Currency, Platform
+from orders.models import Order, OrderLine, Product
+from reship.accounts.roles import organisation_for
+from reship.bounds import moment_in_range
+from reship.errors import ActionNotPermitted, InvalidInput, WorkflowError
+from suppliers.models import DropshipPartner
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+
+MAX_MONEY = Decimal("1e10")  # what a 12-digit, 2-decimal column holds
+MAX_QUANTITY = 100_000
+CLOCK_SKEW = timedelta(minutes=5)  # a shop system's clock may run a little ahead of ours
+
+
+class OrderExists(WorkflowError):
+    """The seller already has an order with this platform order number: a conflict, not bad input."""
+
+    code = "order_exists"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    """One line of a new order, as the seller's system sends it."""
+
+    sku_code: str
+    quantity: int
+    unit_price: Any
+
+
+def _text(value: str | None, field: str, max_length: int, *, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("%(field)s is required.") % {"field": field}, field_errors={field: [_("Required.")]})
+    if len(text) > max_length:
+        raise InvalidInput(
+            _("%(field)s is too long (at most %(max)d characters).") % {"field": field, "max": max_length},
+            field_errors={field: [_("Too long.")]},
+        )
+    return text
+
+
+def _money(value: Any, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidInput(_("Enter an amount of money."), field_errors={field: [_("Not a number.")]}) from None
+    if not amount.is_finite() or amount < 0 or amount >= MAX_MONEY:
+        raise InvalidInput(
+            _("The amount must be between 0 and 9,999,999,999.99."), field_errors={field: [_("Out of range.")]}
+        )
+    return amount
+
+
+def _choice(value: Any, choices: Sequence[tuple[str, Any]], field: str) -> str:
+    if value not in {key for key, _label in choices}:
+        raise InvalidInput(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(key for key, _label in choices)},
+            field_errors={field: [_("Not a valid choice.")]},
+        )
+    return value
+
+
+def _validated_lines(seller_id: int, lines: Sequence[OrderLineInput]) -> list[tuple[Product, int, Decimal]]:
+    if not lines:
+        raise InvalidInput(_("An order has at least one line."), field_errors={"lines": [_("Required.")]})
+    codes = [(line.sku_code or "").strip() for line in lines]
+    products = {
+        product.sku_code: product for product in Product.objects.filter(seller_id=seller_id, sku_code__in=codes)
+    }
+    seen: set[str] = set()
+    validated = []
+    for index, (line, code) in enumerate(zip(lines, codes, strict=True)):
+        field = f"lines.{index}"
+        product = products.get(code)
+        if product is None:
+            raise InvalidInput(
+                _("Line %(index)d: SKU “%(sku)s” is not one of your products.") % {"index": index + 1, "sku": code},
+                field_errors={f"{field}.sku_code": [_("Unknown SKU.")]},
+            )
+        if code in seen:
+            raise InvalidInput(
+                _("Line %(index)d: SKU %(sku)s is listed twice; give one line with the total quantity.")
+                % {"index": index + 1, "sku": code},
+                field_errors={f"{field}.sku_code": [_("Listed twice.")]},
+            )
+        seen.add(code)
+        quantity = line.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            raise InvalidInput(
+                _("Line %(index)d: the quantity is a whole number from 1 to %(max)d.")
+                % {"index": index + 1, "max": MAX_QUANTITY},
+                field_errors={f"{field}.quantity": [_("Out of range.")]},
+            )
+        validated.append((product, quantity, _money(line.unit_price, f"{field}.unit_price")))
+    return validated
+
+
+def order_create(
+    *,
+    actor: User,
+    platform: str,
+    platform_order_number: str,
+    customer_name: str,
+    shipping_address: str,
+    partner_id: int,
+    amount: Any,
+    placed_at: datetime,
+    lines: Sequence[OrderLineInput],
+    customer_phone: str = "",
+    customer_email: str = "",
+    customer_language: str = "zh-hans",
+    currency: str = Currency.CNY,
+    now: datetime | None = None,
+) -> Order:
+    """A seller's order with its lines, for the actor's own shop. Nothing is written on any error."""
+    now = now or timezone.now()
+    seller = organisation_for(actor).seller
+    if seller is None:
+        raise ActionNotPermitted(_("Only a seller's staff record orders."))
+    platform = _choice(platform, Platform.choices, "platform")
+    number = _text(platform_order_number, "platform_order_number", 64, required=True)
+    customer_name = _text(customer_name, "customer_name", 100, required=True)
+    shipping_address = _text(shipping_address, "shipping_address", 2000, required=True)
+    customer_phone = _text(customer_phone, "customer_phone", 40, required=False)
+    customer_email = _text(customer_email, "customer_email", 254, required=False)
+    customer_language = _choice(customer_language, settings.LANGUAGES, "customer_language")
+    currency = _choice(currency, Currency.choices, "currency")
+    amount = _money(amount, "amount")
+    if timezone.is_naive(placed_at) or not moment_in_range(placed_at) or placed_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            _("The order's time must be a time with a zone, from 2000 on and not in the future."),
+            field_errors={"placed_at": [_("Out of range.")]},
+        )
+    partner = DropshipPartner.objects.filter(pk=partner_id, is_active=True).first()
+    if partner is None:
+        raise InvalidInput(
+            _("Dropship partner %(id)s does not exist or is not active.") % {"id": partner_id},
+            field_errors={"partner": [_("Unknown or inactive partner.")]},
+        )
+    validated = _validated_lines(seller.pk, lines)
+    duplicate = OrderExists(
+        _("You already have an order numbered %(number)s.") % {"number": number},
+        field_errors={"platform_order_number": [_("Already used.")]},
+    )
+    if Order.objects.filter(seller=seller, platform_order_number=number).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                seller=seller,
+                platform=platform,
+                platform_order_number=number,
+                customer_name=customer_name,
+                customer_phone=customer_phone,
+                customer_email=customer_email,
+                shipping_address=shipping_address,
+                customer_language=customer_language,
+                partner=partner,
+                amount=amount,
+                currency=currency,
+                placed_at=placed_at,
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(order=order, product=product, quantity=quantity, unit_price=unit_price)
+                for product, quantity, unit_price in validated
+            )
+    except IntegrityError:  # the same number recorded at the same moment by another call
+        raise duplicate from None
+    return order

@@ -1,0 +1,224 @@
+"""``requests/{id}/evidence/``: a request's evidence photos: list, upload, download.
+
+Uploads are ``multipart/form-data`` with one or more ``evidence`` parts and go through
+``reship.evidence.evidence_add``: the first bytes decide what a file is (a renamed executable is a
+400 naming the ``evidence`` field), one bad file refuses the batch, and only the seller's staff add
+evidence. Downloads stream the stored file with the content type found at upload. Another
+organisation's request or photo is a 404, as is a photo of another request.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reship import permissions
+from reship.api.idempotency import idempotent
+from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, WRITE_ERRORS, error_responses
+from reship.api.orders import IDEMPOTENCY_KEY, path_id
+from reship.api.pagination import ReshipCursorPagination
+from reship.bounds import MAX_ID
+from reship.evidence import FIELD, evidence_add
+from reship.models import Evidence, ReshipRequest
+from reship.selectors import requests as selectors
+from reship.uploads import IMAGE_SIGNATURES
+
+INLINE_TYPES = frozenset(kind.content_type for _signature, _offset, kind in IMAGE_SIGNATURES)
+
+
+class PathIdsMixin:
+    """Ids in these URLs are matched loosely (``reship/api/urls.py``) and parsed here, once the caller
+    is authenticated: anything but a database id is the API's JSON 404, never the site's HTML page
+    or an integer overflow. Handlers and querysets read the parsed ids from ``self.kwargs``."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.kwargs = {name: path_id(value) for name, value in self.kwargs.items()}
+
+
+def path_parameter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH, description=description
+    )
+
+
+REQUEST_ID = path_parameter("request_id", "The reship request's id.")
+
+
+def visible_request_ids(user) -> QuerySet[ReshipRequest]:
+    """The tenancy filter as a subquery, for querysets of a request's rows."""
+    return ReshipRequest.objects.filter(permissions.visible_requests_filter(user)).values("pk")
+
+
+def visible_request_or_404(user, request_id: int) -> ReshipRequest:
+    request = ReshipRequest.objects.filter(permissions.visible_requests_filter(user), pk=request_id).first()
+    if request is None:
+        raise NotFound()
+    return request
+
+
+def file_download_response(file, *, content_type: str, filename: str) -> FileResponse:
+    """Stream a stored file: photos inline, anything else as an attachment; never sniffed, never
+    kept by shared caches. A file missing from storage is a 404."""
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise NotFound() from None
+    response = FileResponse(
+        handle,
+        content_type=content_type or "application/octet-stream",
+        as_attachment=content_type not in INLINE_TYPES,
+        filename=filename,
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class FileDownloadMixin:
+    """Errors of a download are still the JSON error body, whatever the caller's ``Accept`` asks
+    for: content negotiation falls back to JSON instead of answering 406."""
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    request_id = serializers.IntegerField(read_only=True)
+    uploaded_by = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "request_id",
+            "original_name",
+            "content_type",
+            "size_bytes",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_uploaded_by(self, evidence: Evidence) -> str | None:
+        user = evidence.uploaded_by
+        return (user.get_full_name() or user.username) if user is not None else None
+
+    def get_download_url(self, evidence: Evidence) -> str:
+        return reverse("api:request-evidence-file", kwargs={"request_id": evidence.request_id, "pk": evidence.pk})
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    evidence = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        allow_empty=False,
+        help_text="One or more photos (JPEG, PNG, GIF, WebP), each its own `evidence` part.",
+    )
+
+
+class EvidencePagination(ReshipCursorPagination):
+    ordering = ("-uploaded_at", "-id")
+
+
+EVIDENCE_EXAMPLE = {
+    "id": 12,
+    "request_id": 5,
+    "original_name": "crushed-box.jpg",
+    "content_type": "image/jpeg",
+    "size_bytes": 184233,
+    "uploaded_by": "Li Wei",
+    "uploaded_at": "2026-03-02T09:30:00+08:00",
+    "download_url": "/api/v1/requests/5/evidence/12/file/",
+}
+
+
+class RequestEvidenceView(PathIdsMixin, generics.GenericAPIView):
+    serializer_class = EvidenceSerializer
+    pagination_class = EvidencePagination
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return Evidence.objects.none()
+        return Evidence.objects.filter(
+            request_id=self.kwargs["request_id"], request__in=visible_request_ids(self.request.user)
+        ).select_related("uploaded_by")
+
+    @extend_schema(
+        tags=["evidence"],
+        summary="A request's evidence photos, newest first",
+        parameters=[REQUEST_ID],
+        responses={200: EvidenceSerializer(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("A photo", value=EVIDENCE_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, **kwargs) -> Response:
+        request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
+        visible_request_or_404(request.user, request_id)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["evidence"],
+        summary="Add photos to a request (the seller's staff)",
+        parameters=[REQUEST_ID, IDEMPOTENCY_KEY],
+        description="`multipart/form-data`, one `evidence` part per photo; at most "
+        "`RESHIP_EVIDENCE_MAX_FILES` per request. One unacceptable file refuses them all. " + IDEMPOTENCY_NOTE,
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer(many=True), **error_responses(*WRITE_ERRORS)},
+        examples=[
+            OpenApiExample("Added", value=[EVIDENCE_EXAMPLE], response_only=True, status_codes=["201"]),
+            OpenApiExample(
+                "Not a photo",
+                value={
+                    "code": "invalid",
+                    "message": "setup.jpg is not one of the accepted files: JPEG, PNG, GIF or WebP photos.",
+                    "field_errors": {FIELD: ["Not an accepted file type."]},
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @idempotent
+    def post(self, request: Request, **kwargs) -> Response:
+        request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
+        reship = visible_request_or_404(request.user, request_id)
+        upload = EvidenceUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        rows = evidence_add(request=reship, actor=request.user, files=upload.validated_data[FIELD])
+        return Response(EvidenceSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceFileView(PathIdsMixin, FileDownloadMixin, generics.GenericAPIView):
+    serializer_class = EvidenceSerializer  # for the schema's path parameters; the answer is the file
+
+    @extend_schema(
+        tags=["evidence"],
+        summary="Download one photo",
+        parameters=[REQUEST_ID, path_parameter("pk", "The photo's id.")],
+        description="The file's bytes, with the content type found at upload (photos are shown inline).",
+        responses={
+            (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The photo.")
+            for content_type in sorted(INLINE_TYPES)
+        }
+        | error_responses(*READ_ERRORS),
+    )
+    def get(self, request: Request, **kwargs) -> FileResponse:
+        request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
+        pk = self.kwargs["pk"]  # parsed by PathIdsMixin
+        evidence = selectors.request_evidence_for_user(user=request.user, request_id=request_id, evidence_id=pk)
+        if evidence is None:
+            raise NotFound()
+        return file_download_response(
+            evidence.file, content_type=evidence.content_type, filename=evidence.original_name
+        )
