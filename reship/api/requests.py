@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reship import permissions, workflow
+from reship.actions import action_perform
 from reship.api.filters import RequestFilter
 from reship.api.idempotency import idempotent
 from reship.api.orders import ID, IDEMPOTENCY_KEY, path_id
@@ -163,121 +164,27 @@ class RequestDetailView(APIView):
 Perform = Callable[[int, Any, dict], "ReshipRequest | None"]
 
 
-def _request_info(pk: int, actor, data: dict) -> None:
-    workflow.reship_request_info(request_id=pk, actor=actor, question=data["question"])
+def _perform_as(action: Action) -> Perform:
+    """The API's parsed body, in the shape ``reship.actions.action_perform`` takes."""
 
+    def perform(pk: int, actor, data: dict) -> ReshipRequest | None:
+        data = dict(data)
+        if (
+            action == Action.CONFIRM_RESTOCK
+            and not RestockOrder.objects.filter(pk=data["restock_order"], request_id=pk).exists()
+        ):
+            # The URL names the request: a restock order of another one (even a visible one) is not its.
+            raise InvalidInput(
+                _("That is not a restock order of this request."),
+                field_errors={"restock_order": [_("Not a restock order of this request.")]},
+            )
+        if action == Action.SHIP:
+            data["items"] = [workflow.ShipItem(item["line"], item["substitute_product"]) for item in data["items"]]
+        if action == Action.FOLLOW_UP:
+            data["lines"] = _line_requests(data["lines"])
+        return action_perform(action=action, request_id=pk, actor=actor, data=data)
 
-def _answer_info(pk: int, actor, data: dict) -> None:
-    workflow.reship_answer_info(request_id=pk, actor=actor, answer=data["answer"])
-
-
-def _approve(pk: int, actor, data: dict) -> None:
-    workflow.reship_approve(
-        request_id=pk,
-        actor=actor,
-        quote_goods=data["quote_goods"],
-        quote_shipping=data["quote_shipping"],
-        cost_bearer=data["cost_bearer"],
-        promised_date=data["promised_date"],
-        note=data["note"],
-    )
-
-
-def _reject(pk: int, actor, data: dict) -> None:
-    workflow.reship_reject(request_id=pk, actor=actor, reason=data["reason"])
-
-
-def _cancel(pk: int, actor, data: dict) -> None:
-    workflow.reship_cancel(request_id=pk, actor=actor, reason=data["reason"])
-
-
-def _accept_quote(pk: int, actor, data: dict) -> None:
-    workflow.reship_accept_quote(request_id=pk, actor=actor)
-
-
-def _dispute_quote(pk: int, actor, data: dict) -> None:
-    workflow.reship_dispute_quote(request_id=pk, actor=actor, message=data["message"])
-
-
-def _revise_quote(pk: int, actor, data: dict) -> None:
-    workflow.reship_revise_quote(
-        request_id=pk,
-        actor=actor,
-        quote_goods=data["quote_goods"],
-        quote_shipping=data["quote_shipping"],
-        cost_bearer=data["cost_bearer"],
-        message=data["message"],
-    )
-
-
-def _start_restock(pk: int, actor, data: dict) -> None:
-    workflow.reship_start_restock(request_id=pk, actor=actor, line_ids=data["line_ids"], note=data["note"])
-
-
-def _confirm_restock(pk: int, actor, data: dict) -> None:
-    # The workflow finds the request through the restock order; the URL names the request, so a
-    # restock order of another request (even one the caller may see) is not this one's.
-    if not RestockOrder.objects.filter(pk=data["restock_order"], request_id=pk).exists():
-        raise InvalidInput(
-            _("That is not a restock order of this request."),
-            field_errors={"restock_order": [_("Not a restock order of this request.")]},
-        )
-    workflow.reship_confirm_restock(
-        restock_order_id=data["restock_order"], actor=actor, ship_date=data["ship_date"], note=data["note"]
-    )
-
-
-def _ship(pk: int, actor, data: dict) -> None:
-    workflow.reship_ship(
-        request_id=pk,
-        actor=actor,
-        items=[workflow.ShipItem(item["line"], item["substitute_product"]) for item in data["items"]],
-        carrier=data["carrier"],
-        tracking_number=data["tracking_number"],
-        quality_check_note=data["quality_check_note"],
-    )
-
-
-def _compensate(pk: int, actor, data: dict) -> None:
-    workflow.reship_compensate(
-        request_id=pk,
-        actor=actor,
-        line_ids=data["line_ids"],
-        method=data["method"],
-        amount=data["amount"],
-        note=data["note"],
-    )
-
-
-def _confirm_info_update(pk: int, actor, data: dict) -> None:
-    workflow.reship_confirm_info_update(request_id=pk, actor=actor, note=data["note"])
-
-
-def _contact_customer(pk: int, actor, data: dict) -> None:
-    workflow.reship_contact_customer(request_id=pk, actor=actor, channel=data["channel"], message=data["message"])
-
-
-def _close(pk: int, actor, data: dict) -> None:
-    workflow.reship_close(
-        request_id=pk,
-        actor=actor,
-        rating_speed=data["rating_speed"],
-        rating_quality=data["rating_quality"],
-        rating_cooperation=data["rating_cooperation"],
-        platform_dispute=data["platform_dispute"],
-        bad_review=data["bad_review"],
-        note=data["note"],
-    )
-
-
-def _follow_up(pk: int, actor, data: dict) -> ReshipRequest:
-    return workflow.reship_follow_up(
-        request_id=pk,
-        actor=actor,
-        reason=data["reason"],
-        description=data["description"],
-        lines=_line_requests(data["lines"]),
-    )
+    return perform
 
 
 @dataclass(frozen=True)
@@ -294,21 +201,21 @@ ACTION_ENDPOINTS: tuple[ActionEndpoint, ...] = (
     ActionEndpoint(
         Action.REQUEST_INFO,
         RequestInfoInputSerializer,
-        _request_info,
+        _perform_as(Action.REQUEST_INFO),
         "The partner asks the seller a question before deciding.",
         {"question": "Please send a photo of the box."},
     ),
     ActionEndpoint(
         Action.ANSWER_INFO,
         AnswerInfoInputSerializer,
-        _answer_info,
+        _perform_as(Action.ANSWER_INFO),
         "The seller answers; the request is back in review.",
         {"answer": "Photo attached in the thread: the corner is crushed."},
     ),
     ActionEndpoint(
         Action.APPROVE,
         ApproveInputSerializer,
-        _approve,
+        _perform_as(Action.APPROVE),
         "The partner approves with its quote and who bears the cost.",
         {
             "quote_goods": "49.50",
@@ -321,52 +228,56 @@ ACTION_ENDPOINTS: tuple[ActionEndpoint, ...] = (
     ActionEndpoint(
         Action.REJECT,
         RejectInputSerializer,
-        _reject,
+        _perform_as(Action.REJECT),
         "The partner refuses, saying why; the quantities return to the order.",
         {"reason": "The carrier shows it delivered and signed for."},
     ),
     ActionEndpoint(
         Action.CANCEL,
         CancelInputSerializer,
-        _cancel,
+        _perform_as(Action.CANCEL),
         "The seller withdraws the request (until fulfilment starts).",
         {"reason": "The customer found the parcel."},
     ),
     ActionEndpoint(
-        Action.ACCEPT_QUOTE, EmptyInputSerializer, _accept_quote, "The seller accepts the partner's quote.", {}
+        Action.ACCEPT_QUOTE,
+        EmptyInputSerializer,
+        _perform_as(Action.ACCEPT_QUOTE),
+        "The seller accepts the partner's quote.",
+        {},
     ),
     ActionEndpoint(
         Action.DISPUTE_QUOTE,
         DisputeQuoteInputSerializer,
-        _dispute_quote,
+        _perform_as(Action.DISPUTE_QUOTE),
         "The seller disputes the quote; the partner may revise it.",
         {"message": "Shipping was 8.00 last time."},
     ),
     ActionEndpoint(
         Action.REVISE_QUOTE,
         ReviseQuoteInputSerializer,
-        _revise_quote,
+        _perform_as(Action.REVISE_QUOTE),
         "The partner sends a new quote for the seller to accept.",
         {"quote_goods": "49.50", "quote_shipping": "8.00", "cost_bearer": "carrier", "message": "Agreed."},
     ),
     ActionEndpoint(
         Action.START_RESTOCK,
         StartRestockInputSerializer,
-        _start_restock,
+        _perform_as(Action.START_RESTOCK),
         "The partner orders lines from their source (补货); the source is emailed a signed link.",
         {"line_ids": [4096], "note": "Two weeks ago's batch, please."},
     ),
     ActionEndpoint(
         Action.CONFIRM_RESTOCK,
         ConfirmRestockInputSerializer,
-        _confirm_restock,
+        _perform_as(Action.CONFIRM_RESTOCK),
         "The partner confirms a restock order for its source (when it confirmed by phone or chat).",
         {"restock_order": 512, "ship_date": "2026-03-18", "note": "Confirmed by phone."},
     ),
     ActionEndpoint(
         Action.SHIP,
         ShipInputSerializer,
-        _ship,
+        _perform_as(Action.SHIP),
         "The partner resends lines in one parcel (补寄) with its tracking number.",
         {
             "items": [{"line": 4096, "substitute_product": None}],
@@ -378,35 +289,35 @@ ACTION_ENDPOINTS: tuple[ActionEndpoint, ...] = (
     ActionEndpoint(
         Action.COMPENSATE,
         CompensateInputSerializer,
-        _compensate,
+        _perform_as(Action.COMPENSATE),
         "Either side records compensation (补偿) for lines instead of goods.",
         {"line_ids": [4097], "method": "voucher", "amount": "25.00", "note": "Voucher sent on the platform."},
     ),
     ActionEndpoint(
         Action.CONFIRM_INFO_UPDATE,
         ConfirmInfoUpdateInputSerializer,
-        _confirm_info_update,
+        _perform_as(Action.CONFIRM_INFO_UPDATE),
         "The seller confirms the sales platform carries the new tracking (or the refund).",
         {"note": "Tracking updated on Taobao."},
     ),
     ActionEndpoint(
         Action.CONTACT_CUSTOMER,
         ContactCustomerInputSerializer,
-        _contact_customer,
+        _perform_as(Action.CONTACT_CUSTOMER),
         "The seller tells the customer (email and SMS are sent; calls and chats are logged).",
         {"channel": "email", "message": ""},
     ),
     ActionEndpoint(
         Action.CLOSE,
         CloseInputSerializer,
-        _close,
+        _perform_as(Action.CLOSE),
         "The seller closes with an evaluation of the partner; the customer gets a survey link.",
         {"rating_speed": 4, "rating_quality": 5, "rating_cooperation": 4, "platform_dispute": False},
     ),
     ActionEndpoint(
         Action.FOLLOW_UP,
         FollowUpInputSerializer,
-        _follow_up,
+        _perform_as(Action.FOLLOW_UP),
         "The replacement failed too: a new request linked to this closed one (answers 201 with it).",
         {
             "reason": "damaged",

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from reship import permissions, thread, workflow
+from reship import actions, permissions, thread, workflow
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import Action, EventKind, RequestStatus
 from reship.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
@@ -213,86 +213,12 @@ SUCCESS: dict[Action, Promise] = {
 
 def _perform(action: Action, form: ActionForm, reship: ReshipRequest, actor) -> ReshipRequest | None:
     """Call the action's one workflow function; returns the request to show next if not this one."""
-    data, pk = form.cleaned_data, reship.pk
-    if action == Action.REQUEST_INFO:
-        workflow.reship_request_info(request_id=pk, actor=actor, question=data["question"])
-    elif action == Action.ANSWER_INFO:
-        workflow.reship_answer_info(request_id=pk, actor=actor, answer=data["answer"])
-    elif action == Action.APPROVE:
-        workflow.reship_approve(
-            request_id=pk,
-            actor=actor,
-            quote_goods=data["quote_goods"],
-            quote_shipping=data["quote_shipping"],
-            cost_bearer=data["cost_bearer"],
-            promised_date=data["promised_date"],
-            note=data["note"],
-        )
-    elif action == Action.REJECT:
-        workflow.reship_reject(request_id=pk, actor=actor, reason=data["reason"])
-    elif action == Action.CANCEL:
-        workflow.reship_cancel(request_id=pk, actor=actor, reason=data["reason"])
-    elif action == Action.ACCEPT_QUOTE:
-        workflow.reship_accept_quote(request_id=pk, actor=actor)
-    elif action == Action.DISPUTE_QUOTE:
-        workflow.reship_dispute_quote(request_id=pk, actor=actor, message=data["message"])
-    elif action == Action.REVISE_QUOTE:
-        workflow.reship_revise_quote(
-            request_id=pk,
-            actor=actor,
-            quote_goods=data["quote_goods"],
-            quote_shipping=data["quote_shipping"],
-            cost_bearer=data["cost_bearer"],
-            message=data["message"],
-        )
-    elif action == Action.START_RESTOCK:
-        workflow.reship_start_restock(request_id=pk, actor=actor, line_ids=data["line_ids"], note=data["note"])
-    elif action == Action.CONFIRM_RESTOCK:
-        workflow.reship_confirm_restock(
-            restock_order_id=data["restock_order"], actor=actor, ship_date=data["ship_date"], note=data["note"]
-        )
-    elif action == Action.SHIP:
-        workflow.reship_ship(
-            request_id=pk,
-            actor=actor,
-            items=form.ship_items(),
-            carrier=data["carrier"],
-            tracking_number=data["tracking_number"],
-            quality_check_note=data["quality_check_note"],
-        )
-    elif action == Action.COMPENSATE:
-        workflow.reship_compensate(
-            request_id=pk,
-            actor=actor,
-            line_ids=data["line_ids"],
-            method=data["method"],
-            amount=data["amount"],
-            note=data["note"],
-        )
-    elif action == Action.CONFIRM_INFO_UPDATE:
-        workflow.reship_confirm_info_update(request_id=pk, actor=actor, note=data["note"])
-    elif action == Action.CONTACT_CUSTOMER:
-        workflow.reship_contact_customer(request_id=pk, actor=actor, channel=data["channel"], message=data["message"])
-    elif action == Action.CLOSE:
-        workflow.reship_close(
-            request_id=pk,
-            actor=actor,
-            rating_speed=data["rating_speed"],
-            rating_quality=data["rating_quality"],
-            rating_cooperation=data["rating_cooperation"],
-            platform_dispute=data["platform_dispute"],
-            bad_review=data["bad_review"],
-            note=data["note"],
-        )
-    elif action == Action.FOLLOW_UP:
-        return workflow.reship_follow_up(
-            request_id=pk,
-            actor=actor,
-            reason=data["reason"],
-            description=data["description"],
-            lines=form.line_requests(),
-        )
-    return None
+    data = dict(form.cleaned_data)
+    if action == Action.SHIP:
+        data["items"] = form.ship_items()
+    if action == Action.FOLLOW_UP:
+        data["lines"] = form.line_requests()
+    return actions.action_perform(action=action, request_id=reship.pk, actor=actor, data=data)
 
 
 def _stale(request: HttpRequest, pk: int, action: Action, detail: str = "") -> HttpResponse:
