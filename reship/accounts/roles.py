@@ -21,6 +21,11 @@ class Role(models.TextChoices):
     NONE = "none", _("No organisation")
 
 
+# The relations ``organisation_for`` follows; load a user with these joined (``select_related``)
+# and it needs no query of its own.
+ORGANISATION_JOINS = ("seller_membership__seller", "partner_membership__partner")
+
+
 @dataclass(frozen=True)
 class Organisation:
     """The organisation a user acts for; exactly one of ``seller`` / ``partner`` is set for staff."""
@@ -31,7 +36,8 @@ class Organisation:
 
 
 def organisation_for(user: User) -> Organisation:
-    """One query at most: the membership tables are joined through the reverse one-to-one."""
+    """No query when the user was loaded with ``ORGANISATION_JOINS`` (the session's user is, by
+    ``OrganisationModelBackend``); otherwise up to three small ones."""
     if not user.is_authenticated:
         return Organisation(role=Role.NONE)
     seller_membership = getattr(user, "seller_membership", None)

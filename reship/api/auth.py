@@ -16,7 +16,7 @@ from rest_framework import authentication, exceptions
 
 from orders.models import SellerMembership
 from reship.accounts.models import User
-from reship.accounts.roles import organisation_for
+from reship.accounts.roles import ORGANISATION_JOINS, organisation_for
 from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.models import ApiKey
 from reship.models.api import api_key_generate, api_key_hash
@@ -35,7 +35,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[len(self.keyword) + 1 :].strip()
         if not raw:
             return None
-        key = ApiKey.objects.select_related("service_user").filter(key_hash=api_key_hash(raw)).first()
+        key = (
+            ApiKey.objects.select_related("service_user", *(f"service_user__{join}" for join in ORGANISATION_JOINS))
+            .filter(key_hash=api_key_hash(raw))
+            .first()
+        )
         now = timezone.now()
         if key is None or not key.is_usable(now) or not key.service_user.is_active:
             raise exceptions.AuthenticationFailed(_("The API key is unknown, revoked or expired."))

@@ -100,6 +100,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The session's user comes with its organisation joined in the same query (see the backend).
+AUTHENTICATION_BACKENDS = ["reship.accounts.backends.OrganisationModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -201,6 +203,10 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# Sessions are read from the cache (Redis when there is one) and written through to the database:
+# no session query on a page view, and a cache flush only costs a database read.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
