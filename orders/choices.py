@@ -27,3 +27,16 @@ class Currency(models.TextChoices):
     CNY = "CNY", _("Chinese yuan")
     USD = "USD", _("US dollar")
     EUR = "EUR", _("Euro")
+
+
+class ImportKind(models.TextChoices):
+    ORDERS = "orders", _("Orders")  # a seller's platform export: orders and their lines
+    TRACKING = "tracking", _("Tracking numbers")  # a partner's list of parcels shipped for orders
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting column mapping")  # uploaded and read; the user maps columns next
+    QUEUED = "queued", _("Queued")  # confirmed; waiting for a worker to start it
+    RUNNING = "running", _("Importing")  # rows are being read and written
+    DONE = "done", _("Done")  # finished; the counts and refused rows are final
+    FAILED = "failed", _("Failed")  # stopped on an error that is not a row's (see ``error``); nothing more was written

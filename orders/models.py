@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.choices import Currency, OrderStatus, Platform
+from orders.choices import Currency, ImportKind, ImportStatus, OrderStatus, Platform
 from suppliers.choices import MemberRole
 
 
@@ -198,3 +199,105 @@ class Shipment(models.Model):
     def is_reship(self) -> bool:
         """Derived from ``reship_request`` so the two can never disagree."""
         return self.reship_request_id is not None
+
+
+class ImportPreset(models.Model):
+    """A seller's saved column mapping for one kind of export file, chosen again next time."""
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="import_presets", verbose_name=_("seller")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # {field key: header text}, e.g. {"order_number": "订单编号", "quantity": "购买数量"}
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import preset")
+        verbose_name_plural = _("import presets")
+        ordering = ["seller", "name"]
+        constraints = [models.UniqueConstraint(fields=["seller", "name"], name="import_preset_name_unique_per_seller")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def import_upload_to(instance: "ImportJob", filename: str) -> str:
+    """Private: under MEDIA_ROOT, which is never served; files go out only through a view that checks the owner."""
+    owner = f"seller-{instance.seller_id}" if instance.seller_id else f"partner-{instance.partner_id}"
+    return f"imports/{owner}/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportJob(models.Model):
+    """One uploaded sheet and its import, for order import (seller) and tracking import (partner).
+
+    Progress fields are written in batches with ``.update()``, so the progress page can poll them.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, null=True, blank=True, related_name="import_jobs", verbose_name=_("seller")
+    )
+    partner = models.ForeignKey(
+        "suppliers.DropshipPartner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("dropship partner"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    file = models.FileField(_("file"), upload_to=import_upload_to, max_length=255)
+    original_filename = models.CharField(_("original file name"), max_length=255)
+    headers = models.JSONField(_("column headers"), default=list)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    # What applies to the whole file, e.g. {"platform": "taobao", "partner_id": 3}.
+    options = models.JSONField(_("options"), default=dict)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
+    refused_file = models.FileField(
+        _("refused rows"), upload_to=import_upload_to, max_length=255, null=True, blank=True
+    )
+    error = models.TextField(_("error"), blank=True)
+    # The uploader's language and time zone: the refused-rows file is written in that language,
+    # and dates without a zone are read in that zone, even by a worker long after the upload.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Written with each batch: a RUNNING job whose progress is older than a few minutes lost its worker.
+    progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seller__isnull=False, partner__isnull=True) | Q(seller__isnull=True, partner__isnull=False),
+                name="import_job_one_owner",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["seller", "-created_at"], name="import_job_seller_created"),
+            models.Index(fields=["partner", "-created_at"], name="import_job_partner_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_filename}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

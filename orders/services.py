@@ -4,6 +4,9 @@
 actor is a seller's member, the partner is active, every SKU is one of the seller's products and
 the platform order number is new for the seller, then writes the order and its lines in one
 transaction. Errors are ``reship.errors`` ones, so the API maps them like the workflow's.
+
+The field rules (``clean_text``, ``clean_money``, ``clean_choice``, ``quantity_allowed``,
+``check_placed_at``) are public: the order import (``orders.imports``) applies the same ones.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ if TYPE_CHECKING:
 MAX_MONEY = Decimal("1e10")  # what a 12-digit, 2-decimal column holds
 MAX_QUANTITY = 100_000
 CLOCK_SKEW = timedelta(minutes=5)  # a shop system's clock may run a little ahead of ours
+# The longest text each field of an order takes (the order import checks the same).
+MAX_LENGTHS = {
+    "platform_order_number": 64,
+    "customer_name": 100,
+    "shipping_address": 2000,
+    "customer_phone": 40,
+    "customer_email": 254,
+}
 
 
 class OrderExists(WorkflowError):
@@ -50,7 +61,7 @@ class OrderLineInput:
     unit_price: Any
 
 
-def _text(value: str | None, field: str, max_length: int, *, required: bool) -> str:
+def clean_text(value: str | None, field: str, max_length: int, *, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
         raise InvalidInput(_("%(field)s is required.") % {"field": field}, field_errors={field: [_("Required.")]})
@@ -62,7 +73,7 @@ def _text(value: str | None, field: str, max_length: int, *, required: bool) -> 
     return text
 
 
-def _money(value: Any, field: str) -> Decimal:
+def clean_money(value: Any, field: str) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, TypeError, ValueError):
@@ -74,13 +85,28 @@ def _money(value: Any, field: str) -> Decimal:
     return amount
 
 
-def _choice(value: Any, choices: Sequence[tuple[str, Any]], field: str) -> str:
+def clean_choice(value: Any, choices: Sequence[tuple[str, Any]], field: str) -> str:
     if value not in {key for key, _label in choices}:
         raise InvalidInput(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(key for key, _label in choices)},
             field_errors={field: [_("Not a valid choice.")]},
         )
     return value
+
+
+def quantity_allowed(quantity: Any) -> bool:
+    """An order line's quantity: a whole number from 1 to ``MAX_QUANTITY`` (not a bool, not 1.5)."""
+    return not isinstance(quantity, bool) and isinstance(quantity, int) and 1 <= quantity <= MAX_QUANTITY
+
+
+def check_placed_at(placed_at: datetime, *, now: datetime) -> datetime:
+    """When an order was placed: a time with a zone, from 2000 on and not in the future."""
+    if timezone.is_naive(placed_at) or not moment_in_range(placed_at) or placed_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            _("The order's time must be a time with a zone, from 2000 on and not in the future."),
+            field_errors={"placed_at": [_("Out of range.")]},
+        )
+    return placed_at
 
 
 def _validated_lines(seller_id: int, lines: Sequence[OrderLineInput]) -> list[tuple[Product, int, Decimal]]:
@@ -108,13 +134,13 @@ def _validated_lines(seller_id: int, lines: Sequence[OrderLineInput]) -> list[tu
             )
         seen.add(code)
         quantity = line.quantity
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        if not quantity_allowed(quantity):
             raise InvalidInput(
                 _("Line %(index)d: the quantity is a whole number from 1 to %(max)d.")
                 % {"index": index + 1, "max": MAX_QUANTITY},
                 field_errors={f"{field}.quantity": [_("Out of range.")]},
             )
-        validated.append((product, quantity, _money(line.unit_price, f"{field}.unit_price")))
+        validated.append((product, quantity, clean_money(line.unit_price, f"{field}.unit_price")))
     return validated
 
 
@@ -140,20 +166,18 @@ def order_create(
     seller = organisation_for(actor).seller
     if seller is None:
         raise ActionNotPermitted(_("Only a seller's staff record orders."))
-    platform = _choice(platform, Platform.choices, "platform")
-    number = _text(platform_order_number, "platform_order_number", 64, required=True)
-    customer_name = _text(customer_name, "customer_name", 100, required=True)
-    shipping_address = _text(shipping_address, "shipping_address", 2000, required=True)
-    customer_phone = _text(customer_phone, "customer_phone", 40, required=False)
-    customer_email = _text(customer_email, "customer_email", 254, required=False)
-    customer_language = _choice(customer_language, settings.LANGUAGES, "customer_language")
-    currency = _choice(currency, Currency.choices, "currency")
-    amount = _money(amount, "amount")
-    if timezone.is_naive(placed_at) or not moment_in_range(placed_at) or placed_at > now + CLOCK_SKEW:
-        raise InvalidInput(
-            _("The order's time must be a time with a zone, from 2000 on and not in the future."),
-            field_errors={"placed_at": [_("Out of range.")]},
-        )
+    platform = clean_choice(platform, Platform.choices, "platform")
+    number = clean_text(
+        platform_order_number, "platform_order_number", MAX_LENGTHS["platform_order_number"], required=True
+    )
+    customer_name = clean_text(customer_name, "customer_name", MAX_LENGTHS["customer_name"], required=True)
+    shipping_address = clean_text(shipping_address, "shipping_address", MAX_LENGTHS["shipping_address"], required=True)
+    customer_phone = clean_text(customer_phone, "customer_phone", MAX_LENGTHS["customer_phone"], required=False)
+    customer_email = clean_text(customer_email, "customer_email", MAX_LENGTHS["customer_email"], required=False)
+    customer_language = clean_choice(customer_language, settings.LANGUAGES, "customer_language")
+    currency = clean_choice(currency, Currency.choices, "currency")
+    amount = clean_money(amount, "amount")
+    check_placed_at(placed_at, now=now)
     partner = DropshipPartner.objects.filter(pk=partner_id, is_active=True).first()
     if partner is None:
         raise InvalidInput(

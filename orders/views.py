@@ -1,5 +1,6 @@
-"""The seller's order pages: the list with search and filters, an order's detail, a new reship
-request for it (also reached from a tracking number), and the confirmation after submitting.
+"""The seller's order pages: the list with search and filters (and its CSV / XLSX exports), an
+order's detail, a new reship request for it (also reached from a tracking number), and the
+confirmation after submitting.
 
 Views are thin: parse a form, call a selector or ``reship_submit`` + ``evidence_add``, render.
 Every page is the seller's own: another organisation's order or request is a 404.
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders import selectors
+from orders.exports import FILENAME_PREFIX, ORDERS
 from orders.forms import OrderFilterForm, ReshipRequestForm, TrackingForm
 from orders.models import Order
+from reship import exports
 from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.evidence import evidence_add
 from reship.web import seller_required
@@ -37,12 +41,17 @@ def _order_or_404(request: HttpRequest, order_id: int) -> Order:
     return order
 
 
+def _filtered(request: HttpRequest) -> tuple[OrderFilterForm, QuerySet[Order]]:
+    """The filter form and the orders it picks; the list and its exports read the same."""
+    form = OrderFilterForm(request.GET, seller=request.seller)
+    form.is_valid()  # invalid fields are shown with their error and simply not applied
+    return form, selectors.order_list_for_seller(seller=request.seller, **form.filters())
+
+
 @require_GET
 @seller_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET, seller=request.seller)
-    form.is_valid()  # invalid fields are shown with their error and simply not applied
-    orders = selectors.order_list_for_seller(seller=request.seller, **form.filters())
+    form, orders = _filtered(request)
     # The Paginator counts once (its count is cached) and then fetches one page of 50.
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -139,3 +148,13 @@ def request_submitted(request: HttpRequest, request_pk: int) -> HttpResponse:
         "orders/request_submitted.html",
         {"reship": reship, "request_detail_url": request_detail_url(reship.pk)},
     )
+
+
+@require_GET
+@seller_required
+def export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The orders the list shows for the same filters (all pages), one row per order line."""
+    form, orders = _filtered(request)
+    days = [form.filters()[name] for name in ("placed_from", "placed_to")]
+    filename = exports.export_filename(prefix=FILENAME_PREFIX, parts=[day.isoformat() if day else "" for day in days])
+    return exports.response(file_format=file_format, table=ORDERS, queryset=orders, filename=filename)

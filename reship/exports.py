@@ -1,34 +1,39 @@
-"""The requests behind a dashboard figure, as a CSV or an XLSX file.
+"""How a list becomes a CSV or an XLSX file: the one place that streams a sheet.
 
-Both stream in constant memory and a fixed number of queries: rows come from one query with its
-related rows joined (``select_related``) and read in chunks (``iterator``). The CSV is written as it
-is sent; the XLSX is built with openpyxl's write-only worksheet (rows go straight to disk) into a
-temporary file that is then streamed and deleted.
+What goes in a sheet is a ``Table`` — a title, a header row and a function from a queryset to rows
+of cells — defined next to what it lists (``reship.request_exports``, ``orders.exports``). This
+module writes any of them the same way:
 
-Cells a spreadsheet would run as a formula are neutralised (CSV injection): text starting with
-``= + - @``, a tab or a carriage return gets a leading apostrophe in the CSV, and is written as a
-string cell (never a formula) in the XLSX. Numbers stay numbers.
-
-The CSV starts with a UTF-8 byte-order mark: without it Excel reads the file as the local ANSI code
-page and the Chinese names come out garbled.
+- in constant memory and a fixed number of queries: a table reads its queryset in chunks
+  (``chunked``) with its related rows joined or prefetched per chunk; the CSV is written as it is
+  sent, the XLSX with openpyxl's write-only worksheet into a temporary file then streamed;
+- cells as the pages show them: aware datetimes in the viewer's time zone, Decimals and ints as
+  numbers, lazy translations in the viewer's language (kept while the body streams after the view
+  returned);
+- cells a spreadsheet would run as a formula are neutralised (CSV injection): text starting with
+  ``= + - @``, a tab or a carriage return gets a leading apostrophe in the CSV, and is written as a
+  string cell (never a formula) in the XLSX;
+- the CSV starts with a UTF-8 byte-order mark: without it Excel reads the file as the local ANSI
+  code page and Chinese names come out garbled.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
-
-from reship.models import ReshipRequest
+from django.utils.translation import gettext as _
 
 CHUNK_SIZE = 500
 BOM = "\ufeff"
@@ -38,75 +43,41 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 XLSX_MONEY_FORMAT = "#,##0.00"
-RELATED = ("order", "seller", "partner", "survey_response")
 
 
-# The header row, in the order ``request_values`` gives the cells.
-COLUMNS: tuple[Promise, ...] = (
-    _("Number"),
-    _("Order number"),
-    _("Seller"),
-    _("Dropship partner"),
-    _("Reason"),
-    _("Description"),
-    _("Status"),
-    _("Submitted"),
-    _("Reviewed"),
-    _("Resolved"),
-    _("Closed"),
-    _("Goods"),
-    _("Shipping"),
-    _("Compensation"),
-    _("Total cost"),
-    _("Currency"),
-    _("Cost borne by"),
-    _("Rating: speed"),
-    _("Rating: quality"),
-    _("Rating: cooperation"),
-    _("Customer rating"),
-    _("Platform dispute"),
-    _("Bad review"),
-)
+@dataclass(frozen=True)
+class Table:
+    """One kind of export. ``rows`` turns the (already filtered) queryset into rows of cells in
+    ``headers`` order — text, lazy text, aware datetimes, Decimals, ints or None — doing its own
+    joins and reading through ``chunked`` so the query count does not grow with the rows."""
+
+    title: Promise | str
+    headers: Sequence[Promise | str]
+    rows: Callable[[QuerySet], Iterable[Sequence[Any]]]
 
 
-def export_rows(queryset: QuerySet[ReshipRequest]) -> Iterator[ReshipRequest]:
-    """The requests, their order, seller, partner and survey answer joined, read in chunks."""
-    return queryset.select_related(*RELATED).order_by("created_at", "pk").iterator(chunk_size=CHUNK_SIZE)
-
-
-def request_values(reship: ReshipRequest) -> list[Any]:
-    """One request's cells, in ``COLUMNS`` order: text, aware datetimes, Decimals, ints or None."""
-    survey = getattr(reship, "survey_response", None)
-    return [
-        reship.number,
-        reship.order.platform_order_number,
-        reship.seller.name,
-        reship.partner.name,
-        reship.get_reason_display(),
-        reship.description,
-        reship.get_status_display(),
-        reship.submitted_at,
-        reship.reviewed_at,
-        reship.resolved_at,
-        reship.closed_at,
-        reship.quote_goods,
-        reship.quote_shipping,
-        reship.quote_compensation,
-        reship.quote_total,
-        reship.currency,
-        reship.get_cost_bearer_display() if reship.cost_bearer else "",
-        reship.rating_speed,
-        reship.rating_quality,
-        reship.rating_cooperation,
-        survey.rating if survey is not None else None,
-        _yes_no(reship.platform_dispute),
-        _yes_no(reship.bad_review),
-    ]
+def chunked(queryset: QuerySet) -> Iterator[Any]:
+    """The rows read ``CHUNK_SIZE`` at a time; prefetches run once per chunk (Django ≥ 4.1)."""
+    return queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
 def neutralised(text: str) -> str:
     """Text a spreadsheet would take for a formula, made inert with a leading apostrophe."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def export_filename(*, prefix: str, parts: Iterable[str] = ()) -> str:
+    """``<prefix>-<parts>``: ASCII only, safe in a Content-Disposition header."""
+    safe = [
+        "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "-" for char in part) for part in parts
+    ]
+    return "-".join([prefix, *(part for part in safe if part)])
+
+
+def response(*, file_format: str, table: Table, queryset: QuerySet, filename: str) -> HttpResponseBase:
+    """The table as a download in ``file_format``: "csv" or "xlsx" (the URL's extension)."""
+    respond = csv_response if file_format == "csv" else xlsx_response
+    return respond(table=table, queryset=queryset, filename=filename)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -119,27 +90,38 @@ class _Echo:
         return value
 
 
-def requests_csv_response(*, queryset: QuerySet[ReshipRequest], filename: str) -> StreamingHttpResponse:
-    """A streamed CSV of the requests: headers in the active language, UTF-8 with a BOM."""
-    language = translation.get_language()
-    zone = timezone.get_current_timezone()
-    response = StreamingHttpResponse(_csv_lines(queryset, language, zone), content_type=CSV_CONTENT_TYPE)
+def csv_response(*, table: Table, queryset: QuerySet, filename: str) -> StreamingHttpResponse:
+    """A streamed CSV of the table: headers in the active language, UTF-8 with a BOM."""
+    return csv_stream_response(headers=table.headers, rows=table.rows(queryset), filename=filename)
+
+
+def csv_stream_response(
+    *, headers: Sequence[Promise | str], rows: Iterable[Sequence[Any]], filename: str
+) -> StreamingHttpResponse:
+    """Any header and rows as a streamed CSV download (``rows`` is consumed while sending)."""
+    lines = csv_lines(
+        headers=headers, rows=rows, language=translation.get_language(), zone=timezone.get_current_timezone()
+    )
+    response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _csv_lines(queryset: QuerySet[ReshipRequest], language: str | None, zone: tzinfo) -> Iterator[str]:
-    # The body is produced after the view returned: keep the language and time zone of the request.
+def csv_lines(
+    *, headers: Sequence[Promise | str], rows: Iterable[Sequence[Any]], language: str | None, zone: tzinfo
+) -> Iterator[str]:
+    """The CSV text line by line, the first one with the BOM. The body is produced after the view
+    returned, so the language and time zone of the request are passed in and kept."""
     writer = csv.writer(_Echo())
     with translation.override(language):
-        yield BOM + writer.writerow([str(header) for header in COLUMNS])
-        for reship in export_rows(queryset):
-            yield writer.writerow(_csv_cell(value, zone) for value in request_values(reship))
+        yield BOM + writer.writerow([str(header) for header in headers])
+        for row in rows:
+            yield writer.writerow([csv_cell(value, zone) for value in row])
 
 
-def _csv_cell(value: Any, zone: tzinfo) -> str:
+def csv_cell(value: Any, zone: tzinfo) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -149,26 +131,37 @@ def _csv_cell(value: Any, zone: tzinfo) -> str:
     return neutralised(str(value))
 
 
+def refused_rows_response(job) -> FileResponse:
+    """An import job's refused-rows file (already a CSV written for Excel) as a private download
+    named for the uploaded file; order and tracking imports alike."""
+    name = _("refused-rows-%(file)s.csv") % {"file": PurePath(job.original_filename).stem or job.pk}
+    stored = job.refused_file.open("rb")
+    response = FileResponse(stored, as_attachment=True, filename=name, content_type=CSV_CONTENT_TYPE)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
-def requests_xlsx_response(*, queryset: QuerySet[ReshipRequest], filename: str) -> FileResponse:
-    """An XLSX of the requests, one sheet, the header row frozen; built on disk, then streamed."""
+def xlsx_response(*, table: Table, queryset: QuerySet, filename: str) -> FileResponse:
+    """An XLSX of the table, one sheet, the header row frozen; built on disk, then streamed."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
-    requests_xlsx_write(queryset=queryset, handle=handle, zone=timezone.get_current_timezone())
+    xlsx_write(table=table, queryset=queryset, handle=handle, zone=timezone.get_current_timezone())
     handle.seek(0)
     response = FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_CONTENT_TYPE)
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def requests_xlsx_write(*, queryset: QuerySet[ReshipRequest], handle, zone: tzinfo) -> None:
+def xlsx_write(*, table: Table, queryset: QuerySet, handle, zone: tzinfo) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Reship requests"))[:31])
+    sheet = workbook.create_sheet(title=str(table.title)[:31])
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
 
@@ -196,19 +189,7 @@ def requests_xlsx_write(*, queryset: QuerySet[ReshipRequest], handle, zone: tzin
         written.data_type = "s"  # never a formula, whatever it starts with
         return written
 
-    sheet.append([header(str(text)) for text in COLUMNS])
-    for reship in export_rows(queryset):
-        sheet.append([cell(value) for value in request_values(reship)])
+    sheet.append([header(str(text)) for text in table.headers])
+    for row in table.rows(queryset):
+        sheet.append([cell(value) for value in row])
     workbook.save(handle)
-
-
-def _yes_no(flag: bool) -> Promise:
-    return _("Yes") if flag else _("No")
-
-
-def export_filename(*, parts: Iterable[str]) -> str:
-    """``reship-requests-<parts>``: ASCII only, safe in a Content-Disposition header."""
-    safe = [
-        "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "-" for char in part) for part in parts
-    ]
-    return "-".join(["reship-requests", *(part for part in safe if part)])

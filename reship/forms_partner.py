@@ -200,3 +200,18 @@ class AutoApprovalRuleForm(forms.Form):
     def __init__(self, *args, partner: DropshipPartner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sellers"].queryset = partner_sellers(partner=partner)
+
+
+class TrackingImportForm(forms.Form):
+    """The sheet of tracking numbers; what is in it is judged by ``reship.tracking_import``."""
+
+    file = forms.FileField(
+        label=_("Sheet (CSV or XLSX)"),
+        help_text=_(
+            "One row per line to ship: the request number (or the order number), the SKU code (or the line number), "
+            "the carrier and the tracking number. Rows with the same request and tracking number are one parcel."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )

@@ -25,3 +25,12 @@ def check_deadlines() -> dict[str, int]:
     from reship.timeliness import deadlines_check
 
     return deadlines_check(now=timezone.now())
+
+
+@shared_task(name="reship.run_tracking_import", acks_late=True, reject_on_worker_lost=True)
+def run_tracking_import(job_id: int) -> str:
+    """A partner's sheet of tracking numbers too big to run inside the upload's request."""
+    from reship.tracking_import import tracking_import_run
+
+    job = tracking_import_run(job_id=job_id)
+    return job.status if job is not None else "skipped"

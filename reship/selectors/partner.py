@@ -8,7 +8,8 @@ import re
 
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from orders.models import Order, Seller
+from orders.choices import ImportKind
+from orders.models import ImportJob, Order, Seller
 from reship.choices import LineStatus, RequestStatus, Resolution, RestockStatus
 from reship.models import AutoApprovalRule, ReshipLine, ReshipRequest, RestockOrder
 from suppliers.models import DropshipPartner
@@ -109,3 +110,15 @@ def partner_auto_approval_rules(*, partner: DropshipPartner) -> QuerySet[AutoApp
 def partner_auto_approval_rule(*, partner: DropshipPartner, rule_id: int) -> AutoApprovalRule | None:
     """One of this partner's rules, or None (another partner's rule does not exist for it)."""
     return AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).prefetch_related("sellers").first()
+
+
+def partner_tracking_imports(*, partner: DropshipPartner, limit: int = 10) -> list[ImportJob]:
+    """The partner's latest tracking imports, newest first."""
+    return list(
+        ImportJob.objects.filter(partner=partner, kind=ImportKind.TRACKING).select_related("created_by")[:limit]
+    )
+
+
+def partner_tracking_import(*, partner: DropshipPartner, job_id: int) -> ImportJob | None:
+    """One of the partner's tracking imports; another partner's (or a seller's order import) is None."""
+    return ImportJob.objects.filter(partner=partner, kind=ImportKind.TRACKING, pk=job_id).first()

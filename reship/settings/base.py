@@ -275,6 +275,13 @@ CELERY_BEAT_SCHEDULE = {
 # Evidence photos and thread attachments: the largest file accepted, and how many per request.
 RESHIP_UPLOAD_MAX_BYTES = env_int("RESHIP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 RESHIP_EVIDENCE_MAX_FILES = env_int("RESHIP_EVIDENCE_MAX_FILES", 10)
+# Order and tracking imports (CSV/XLSX): the largest file, the most data rows, the longest row
+# in characters (longer is almost always an unclosed quotation mark), and up to how many rows an
+# import runs inside the web request; a larger one runs in a Celery task with a progress bar.
+RESHIP_IMPORT_MAX_BYTES = env_int("RESHIP_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+RESHIP_IMPORT_MAX_ROWS = env_int("RESHIP_IMPORT_MAX_ROWS", 200_000)
+RESHIP_IMPORT_MAX_ROW_CHARS = env_int("RESHIP_IMPORT_MAX_ROW_CHARS", 5000)
+RESHIP_IMPORT_INLINE_ROWS = env_int("RESHIP_IMPORT_INLINE_ROWS", 2000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -7,6 +7,8 @@ from reship.views import requests as views
 app_name = "requests"
 urlpatterns = [
     path("", views.request_list, name="list"),
+    path("export.csv", views.export, {"file_format": "csv"}, name="export-csv"),
+    path("export.xlsx", views.export, {"file_format": "xlsx"}, name="export-xlsx"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/action/<slug:action>/", views.request_action, name="action"),
     path("<int:pk>/messages/", views.message_create, name="message"),

@@ -49,6 +49,7 @@ from reship.evaluation import (
     requests_url,
 )
 from reship.models import ReshipRequest
+from reship.request_exports import FILENAME_PREFIX, REQUESTS
 from suppliers.models import DropshipPartner, Supplier
 
 CUSTOM = "custom"
@@ -685,7 +686,7 @@ def _export(request: HttpRequest):
         _local_day(request.GET.get("submitted_from", "")),
         _local_day(request.GET.get("submitted_to", ""), end=True),
     ]
-    return queryset, exports.export_filename(parts=days)
+    return queryset, exports.export_filename(prefix=FILENAME_PREFIX, parts=days)
 
 
 def _local_day(value: str, *, end: bool = False) -> str:
@@ -703,7 +704,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     queryset, filename = _export(request)
     if queryset is None:
         return HttpResponseBadRequest(_("The export link is not valid."))
-    return exports.requests_csv_response(queryset=queryset, filename=filename)
+    return exports.csv_response(table=REQUESTS, queryset=queryset, filename=filename)
 
 
 @login_required
@@ -712,4 +713,4 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     queryset, filename = _export(request)
     if queryset is None:
         return HttpResponseBadRequest(_("The export link is not valid."))
-    return exports.requests_xlsx_response(queryset=queryset, filename=filename)
+    return exports.xlsx_response(table=REQUESTS, queryset=queryset, filename=filename)

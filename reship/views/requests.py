@@ -11,13 +11,14 @@ Views are thin: they load through ``reship.selectors.requests`` (another organis
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from reship import actions, permissions, thread, workflow
+from reship import actions, exports, permissions, request_exports, thread, workflow
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import Action, EventKind, RequestStatus
 from reship.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
@@ -60,25 +61,49 @@ def _organisation_member(request: HttpRequest) -> Role:
 # --- the list -----------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
-    side = _organisation_member(request)
+@dataclass(frozen=True)
+class ListFilters:
+    """What the list's parameters ask for: a stage, a search, a dashboard figure's filter."""
+
+    stage: str
+    search: str
+    figure_params: dict[str, str]
+    figure_error: str
+    narrowed: Q
+
+
+def _list_filters(request: HttpRequest) -> ListFilters:
+    """The list's filters from the query string; unknown or unreadable ones are not applied."""
     stage = request.GET.get("stage", "")
-    stage = stage if stage in selectors.STAGE_BY_KEY else ""
-    search = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH]
-    now = timezone.now()
     # A dashboard figure links here with its own filters (see reship.evaluation.links).
     figure_params = {name: request.GET[name] for name in LINK_PARAMETERS if request.GET.get(name)}
     figure_error = ""
     try:
-        narrowed = evaluation_link_filter(figure_params, now=now)
+        narrowed = evaluation_link_filter(figure_params, now=timezone.now())
     except ValueError as error:
         narrowed, figure_params, figure_error = Q(), {}, str(error)
-    queryset = selectors.request_search_for_user(
-        user=request.user, now=now, stage=stage, search=search, narrowed=narrowed
+    return ListFilters(
+        stage=stage if stage in selectors.STAGE_BY_KEY else "",
+        search=request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH],
+        figure_params=figure_params,
+        figure_error=figure_error,
+        narrowed=narrowed,
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _listed(request: HttpRequest, filters: ListFilters) -> QuerySet[ReshipRequest]:
+    return selectors.request_search_for_user(
+        user=request.user, now=timezone.now(), stage=filters.stage, search=filters.search, narrowed=filters.narrowed
+    )
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    side = _organisation_member(request)
+    chosen = _list_filters(request)
+    stage, search, figure_params, narrowed = chosen.stage, chosen.search, chosen.figure_params, chosen.narrowed
+    page = Paginator(_listed(request, chosen), PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.request_stage_counts_for_user(user=request.user, search=search, narrowed=narrowed)
     labels = {each.key: each.label for each in selectors.STAGES + selectors.OFF_TRACK_STAGES}
     rows = list(page.object_list)
@@ -103,9 +128,23 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "stage": stage,
         "search": search,
         "figure_params": figure_params,
-        "figure_error": figure_error,
+        "figure_error": chosen.figure_error,
     }
     return render(request, "requests/list.html", context)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The requests the list shows for the same parameters (all pages)."""
+    _organisation_member(request)
+    chosen = _list_filters(request)
+    return exports.response(
+        file_format=file_format,
+        table=request_exports.REQUESTS,
+        queryset=_listed(request, chosen),
+        filename=exports.export_filename(prefix=request_exports.FILENAME_PREFIX, parts=[chosen.stage]),
+    )
 
 
 # --- the detail page ----------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""The columns of an order export: one row per order line, the order's fields repeated on each, so
+the sheet can be filtered by SKU and read back by the order import. How the sheet is written is
+``reship.exports``'.
+
+Headers are the order import's labels for its fields (``orders.imports.fields``), so the file goes
+back in through the import as it is. Carrier and tracking number are the order's original parcel (a reship's parcel
+belongs to its request's export); an order without lines still gets a row, its line cells empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from orders.imports import fields
+from orders.models import Order, OrderLine, Shipment
+from reship.exports import Table, chunked
+
+
+def _imported(key: str) -> Promise:
+    return fields.FIELDS_BY_KEY[key].label
+
+
+# The order import's own labels, so a sheet exported here is mapped by it without a preset.
+COLUMNS = (
+    _imported(fields.ORDER_NUMBER),
+    _imported(fields.PLATFORM),
+    _imported(fields.PLACED_AT),
+    _imported(fields.CUSTOMER_NAME),
+    _imported(fields.CUSTOMER_PHONE),
+    _imported(fields.CUSTOMER_EMAIL),
+    _imported(fields.SHIPPING_ADDRESS),
+    _imported(fields.SKU_CODE),
+    _("Product"),
+    _imported(fields.QUANTITY),
+    _imported(fields.UNIT_PRICE),
+    _imported(fields.AMOUNT),
+    _("Currency"),
+    _imported(fields.PARTNER),
+    _imported(fields.CARRIER),
+    _imported(fields.TRACKING_NUMBER),
+    _("Status"),
+)
+FILENAME_PREFIX = "orders"
+
+
+def order_rows(queryset: QuerySet[Order]) -> Iterator[list[Any]]:
+    """A row per line of each order, oldest order first; lines (with their SKU), shipments and the
+    partner are read once per chunk of orders, whatever the number of rows."""
+    original_parcels = Shipment.objects.filter(reship_request__isnull=True).order_by("shipped_at", "id")
+    orders = (
+        queryset.select_related("partner")
+        .prefetch_related(None)  # what a list page prefetched is replaced by what the sheet reads
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
+            Prefetch("shipments", queryset=original_parcels, to_attr="original_parcels"),
+        )
+        .order_by("placed_at", "id")
+    )
+    for order in chunked(orders):
+        for line in order.lines.all() or [None]:
+            yield order_values(order, line)
+
+
+def order_values(order: Order, line: OrderLine | None) -> list[Any]:
+    """One line's cells, in ``COLUMNS`` order; the order's cells repeated on each of its lines."""
+    parcel = order.original_parcels[0] if order.original_parcels else None
+    return [
+        order.platform_order_number,
+        order.get_platform_display(),
+        order.placed_at,
+        order.customer_name,
+        order.customer_phone,
+        order.customer_email,
+        order.shipping_address,
+        line.product.sku_code if line else None,
+        line.product.name if line else None,
+        line.quantity if line else None,
+        line.unit_price if line else None,
+        order.amount,
+        order.currency,
+        order.partner.name,
+        parcel.carrier if parcel else None,
+        parcel.tracking_number if parcel else None,
+        order.get_status_display(),
+    ]
+
+
+ORDERS = Table(title=_("Orders"), headers=COLUMNS, rows=order_rows)

@@ -1,0 +1,208 @@
+"""Reship's fields an order import fills, and the first guess of which column holds which.
+
+A mapping is ``{field key: header text}``; headers are matched by their text (not position), so a
+preset saved from one export fits the next export of the same platform whatever the column order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class ImportField:
+    key: str
+    label: Promise
+    required: bool
+    per_order: bool  # the same on every row of an order (taken once) rather than one per line
+    guesses: tuple[str, ...]  # header texts, compared without case, spaces or punctuation
+
+
+ORDER_NUMBER = "order_number"
+PLACED_AT = "placed_at"
+CUSTOMER_NAME = "customer_name"
+CUSTOMER_PHONE = "customer_phone"
+CUSTOMER_EMAIL = "customer_email"
+SHIPPING_ADDRESS = "shipping_address"
+SKU_CODE = "sku_code"
+QUANTITY = "quantity"
+UNIT_PRICE = "unit_price"
+AMOUNT = "amount"
+PARTNER = "partner"
+PLATFORM = "platform"
+CARRIER = "carrier"
+TRACKING_NUMBER = "tracking_number"
+
+ORDER_FIELDS: tuple[ImportField, ...] = (
+    ImportField(
+        ORDER_NUMBER,
+        _("Order number"),
+        True,
+        True,
+        ("订单号", "订单编号", "平台订单号", "主订单编号", "订单id", "ordernumber", "orderno", "orderid", "order"),
+    ),
+    ImportField(
+        PLACED_AT,
+        _("Placed at"),
+        True,
+        True,
+        (
+            "下单时间",
+            "订单创建时间",
+            "创建时间",
+            "付款时间",
+            "支付时间",
+            "订单时间",
+            "placedat",
+            "orderdate",
+            "ordertime",
+        ),
+    ),
+    ImportField(
+        CUSTOMER_NAME,
+        _("Customer name"),
+        True,
+        True,
+        ("收货人", "收件人", "收货人姓名", "收件人姓名", "买家姓名", "customername", "customer", "recipient", "name"),
+    ),
+    ImportField(
+        CUSTOMER_PHONE,
+        _("Phone"),
+        False,
+        True,
+        (
+            "手机",
+            "手机号",
+            "电话",
+            "联系电话",
+            "联系手机",
+            "收货人手机",
+            "收货人电话",
+            "收件人电话",
+            "phone",
+            "mobile",
+            "phonenumber",
+            "tel",
+            "telephone",
+        ),
+    ),
+    ImportField(
+        CUSTOMER_EMAIL, _("Email"), False, True, ("邮箱", "电子邮件", "email", "emailaddress", "customeremail")
+    ),
+    ImportField(
+        SHIPPING_ADDRESS,
+        _("Shipping address"),
+        True,
+        True,
+        ("收货地址", "收件地址", "详细地址", "地址", "shippingaddress", "address", "deliveryaddress"),
+    ),
+    ImportField(
+        SKU_CODE,
+        _("SKU code"),
+        True,
+        False,
+        ("商品编码", "商家编码", "sku编码", "sku", "货号", "商品编号", "skucode", "productcode", "itemcode"),
+    ),
+    ImportField(QUANTITY, _("Quantity"), True, False, ("数量", "购买数量", "商品数量", "件数", "quantity", "qty")),
+    ImportField(UNIT_PRICE, _("Unit price"), True, False, ("单价", "商品单价", "价格", "unitprice", "price")),
+    ImportField(
+        AMOUNT,
+        _("Order amount"),
+        False,
+        True,
+        ("订单金额", "实付金额", "应付金额", "总金额", "orderamount", "amount", "total", "ordertotal"),
+    ),
+    ImportField(
+        PARTNER,
+        _("Dropship partner"),
+        False,
+        True,
+        ("代发方", "代发", "代发商", "发货方", "dropshippartner", "partner", "fulfiller"),
+    ),
+    ImportField(
+        PLATFORM, _("Sales platform"), False, True, ("平台", "销售平台", "店铺平台", "platform", "salesplatform")
+    ),
+    ImportField(
+        CARRIER,
+        _("Carrier"),
+        False,
+        False,
+        ("快递公司", "物流公司", "快递", "承运商", "carrier", "courier", "shippingcompany"),
+    ),
+    ImportField(
+        TRACKING_NUMBER,
+        _("Tracking number"),
+        False,
+        False,
+        ("快递单号", "运单号", "物流单号", "快递单号码", "trackingnumber", "trackingno", "tracking", "waybill"),
+    ),
+)
+FIELDS_BY_KEY = {field.key: field for field in ORDER_FIELDS}
+
+
+def field_label(key: str) -> str:
+    """The field's name in the active language."""
+    return str(FIELDS_BY_KEY[key].label)
+
+
+_NOT_A_LETTER = re.compile(r"[\s\W_]+")
+
+
+def header_key(header: str) -> str:
+    """A header as compared with the guesses: no case, spaces or punctuation ("Order No." → "orderno")."""
+    return _NOT_A_LETTER.sub("", header.casefold())
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """The column each field most likely is: an exact name first, then a header containing a name
+    (the longest name wins, so "收货人手机" is the phone, not the customer); each header used once."""
+    keys = {header: header_key(header) for header in headers}
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for field in ORDER_FIELDS:
+        for guess in (*_own_labels(field), *field.guesses):
+            header = next((h for h in headers if keys[h] == guess and h not in used), None)
+            if header is not None:
+                mapping[field.key] = header
+                used.add(header)
+                break
+    candidates = []
+    for field in ORDER_FIELDS:
+        if field.key in mapping:
+            continue
+        for guess in field.guesses:
+            for header in headers:
+                if _may_be_contained(guess) and guess in keys[header]:
+                    candidates.append((len(guess), field.key, header))
+    for _length, key, header in sorted(candidates, key=lambda item: -item[0]):
+        if key not in mapping and header not in used:
+            mapping[key] = header
+            used.add(header)
+    return {field.key: mapping[field.key] for field in ORDER_FIELDS if field.key in mapping}
+
+
+def _own_labels(field: ImportField) -> list[str]:
+    """The field's label in every language, so a sheet exported by Reship (``orders.exports`` uses
+    these labels as headers) maps by itself, whatever the language it was exported in."""
+    labels = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            labels.append(header_key(str(field.label)))
+    return labels
+
+
+def _may_be_contained(guess: str) -> bool:
+    """Chinese headers grow prefixes ("收货人手机号码"); short English words are too common to find inside."""
+    return len(guess) >= 8 or (len(guess) >= 2 and not guess.isascii())
+
+
+def mapping_for_headers(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """The part of a saved mapping (a preset) that fits this file: known fields, existing headers."""
+    present = set(headers)
+    return {key: header for key, header in mapping.items() if key in FIELDS_BY_KEY and header in present}
