@@ -529,11 +529,9 @@ def test_reasons_follow_the_uploaders_language(shop):
     jobs.order_import_configure(actor=shop.user, job_id=job.pk, mapping=job.mapping, platform="taobao", partner_id=None)
     job = jobs.order_import_start(actor=shop.user, job_id=job.pk)
 
-    header = refused_rows(job)[0]
-    with translation.override("zh-hans"):
-        assert header[-2:] == [translation.gettext("Row"), translation.gettext("Reason")]
-    # TODO(lead): once locale/zh_Hans has the import strings, assert header[-1] == "原因" and the
-    # Chinese reason text here.
+    header, refused = refused_rows(job)
+    assert header[-2:] == ["行号", "原因"]
+    assert refused[-1] == "SKU 编码：SKU“NOPE”不是您的商品。"
 
 
 # --- Mapping, presets, preview ----------------------------------------------------------------------

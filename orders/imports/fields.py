@@ -151,6 +151,19 @@ def field_label(key: str) -> str:
     return str(FIELDS_BY_KEY[key].label)
 
 
+def field_problem(key: str, message: str) -> str:
+    """A problem as the preview and the refused-rows file write it: the field's name, then what is
+    wrong with it ("SKU code: …" / "SKU 编码：…"); a problem of no one field is the message alone."""
+    if not key:
+        return message
+    return translation.gettext("%(field)s: %(problem)s") % {"field": field_label(key), "problem": message}
+
+
+def problems_joined(problems: list[str]) -> str:
+    """Several problems of one row in one cell, separated as the language writes a list of clauses."""
+    return translation.gettext("; ").join(problems)
+
+
 _NOT_A_LETTER = re.compile(r"[\s\W_]+")
 
 

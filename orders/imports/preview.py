@@ -12,7 +12,7 @@ from orders.imports.fields import (
     FIELDS_BY_KEY,
     ORDER_NUMBER,
     ImportField,
-    field_label,
+    field_problem,
 )
 from orders.imports.validation import Context, Problems, validate_group
 from orders.models import Seller
@@ -69,11 +69,7 @@ def import_preview(
             PreviewRow(
                 number=number,
                 cells=[(context.cell(cells, item.key), " ".join(by_key.get(item.key, []))) for item in fields],
-                problems=[
-                    f"{field_label(key)}: {message}" if key else message
-                    for key, message in found
-                    if key not in context.columns
-                ],
+                problems=[field_problem(key, message) for key, message in found if key not in context.columns],
             )
         )
     return Preview(fields=fields, rows=rows_out, problem_count=count)

@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from orders.choices import ImportStatus
 from orders.imports.fields import (
     ORDER_NUMBER,
-    field_label,
+    field_problem,
+    problems_joined,
 )
 from orders.imports.validation import Context, Problems, validate_group
 from orders.imports.writing import write_batch
@@ -58,7 +59,7 @@ def reasons_by_row(rows: list[tuple[int, list[str]]], problems: Problems) -> Ite
     for number, cells in rows:
         found = problems.get(number)
         if found:
-            reason = "; ".join(f"{field_label(key)}: {message}" if key else message for key, message in found)
+            reason = problems_joined([field_problem(key, message) for key, message in found])
         else:
             reason = _("Not imported with its order: see row %(rows)s.") % {
                 "rows": ", ".join(str(row) for row in with_problems)
