@@ -127,9 +127,22 @@ class Order(models.Model):
             # The seller's and the partner's order lists, newest first.
             models.Index(fields=["seller", "-placed_at", "-id"], name="order_seller_placed"),
             models.Index(fields=["partner", "-placed_at", "-id"], name="order_partner_placed"),
-            # Search by the customer's phone or name within a seller.
-            models.Index(fields=["seller", "customer_phone"], name="order_seller_phone"),
+            # Search within a seller by the start of an order number or a phone number (LIKE 'x%'):
+            # pattern operator classes, so PostgreSQL uses them whatever the database's collation.
+            models.Index(
+                fields=["seller", "platform_order_number"],
+                name="order_seller_number_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["seller", "customer_phone"],
+                name="order_seller_phone",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["seller", "customer_name"], name="order_seller_customer"),
+            # "Which partners work for this seller" and "which sellers does this partner serve" (the
+            # list filters' choices): an EXISTS answered from the index, not by reading orders.
+            models.Index(fields=["seller", "partner"], name="order_seller_partner"),
         ]
 
     def __str__(self) -> str:
@@ -189,7 +202,7 @@ class Shipment(models.Model):
         ]
         indexes = [
             # Order search by tracking number (the seller pastes it from the customer's complaint).
-            models.Index(fields=["tracking_number"], name="shipment_tracking"),
+            models.Index(fields=["tracking_number"], name="shipment_tracking", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
