@@ -70,8 +70,11 @@ class Notification(models.Model):
             models.Index(fields=["status", "-created_at"], name="notification_status_recent"),
             # A user's inbox, newest first, and its unread badge.
             models.Index(fields=["recipient_user", "channel", "-created_at"], name="notification_inbox"),
+            # Only what the badge counts (delivered, unread), so the count reads the index alone.
             models.Index(
-                fields=["recipient_user", "channel"], condition=Q(read_at__isnull=True), name="notification_unread"
+                fields=["recipient_user", "channel"],
+                condition=Q(read_at__isnull=True, status="sent"),
+                name="notification_unread",
             ),
         ]
 
