@@ -45,6 +45,12 @@ def _english_unless_a_test_asks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_evaluation_figures(settings):
+    """Tests change data and read the figures again at once; the cache has its own tests."""
+    settings.RESHIP_EVALUATION_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2's million rounds per user would dominate the suite's time; tests need no strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -356,3 +356,30 @@ def test_the_query_count_does_not_grow_with_the_data(client, parties):
 
     assert response.context["figures"].requests == 30
     assert len(many) == len(few), [query["sql"][:80] for query in many.captured_queries]
+
+
+def test_the_figures_are_kept_for_the_same_filter_and_say_when_they_were_computed(client, settings):
+    """With the cache on, a second visit within its lifetime shows the figures of the first (and
+    when they were computed), not a request submitted in between; another filter is fresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RESHIP_EVALUATION_CACHE_SECONDS = 120
+    parties = make_parties()
+    request_in(RequestStatus.SUBMITTED, parties)
+    client.force_login(parties.seller)
+
+    first = client.get(reverse("dashboard:index"), {"period": "30"})
+    assert first.context["figures"].requests == 1
+    assert "Figures as of" in first.content.decode()
+
+    request_in(RequestStatus.SUBMITTED, parties)
+    again = client.get(reverse("dashboard:index"), {"period": "30"})
+    assert again.context["figures"].requests == 1
+    assert again.context["figures"].computed_at == first.context["figures"].computed_at
+
+    other_period = client.get(reverse("dashboard:index"), {"period": "7"})
+    assert other_period.context["figures"].requests == 2
+
+    settings.RESHIP_EVALUATION_CACHE_SECONDS = 0
+    assert client.get(reverse("dashboard:index"), {"period": "30"}).context["figures"].requests == 2

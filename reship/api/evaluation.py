@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 from reship.api.serializers import error_responses
 from reship.bounds import DATE_VALIDATORS, MAX_ID
 from reship.choices import Reason
-from reship.evaluation import PERIOD_DAYS, evaluation_figures, evaluation_filter_for, requests_url
+from reship.evaluation import PERIOD_DAYS, evaluation_figures_cached, evaluation_filter_for, requests_url
 
 CUSTOM = "custom"
 MAX_CUSTOM_DAYS = 3 * 366
@@ -317,5 +317,5 @@ class EvaluationView(APIView):
         )
         if evaluation_filter.scope.sees_nothing:
             raise NotFound(_("Not found."))
-        figures = evaluation_figures(filter=evaluation_filter, now=now)
+        figures = evaluation_figures_cached(filter=evaluation_filter, now=now)
         return Response(FiguresSerializer(figures).data)

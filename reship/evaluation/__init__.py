@@ -24,8 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone, translation
 
 from reship.evaluation.brand import Brand, brand_figures
 from reship.evaluation.cost import Cost, CostRow, CostTotal, cost_figures
@@ -91,6 +94,26 @@ def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None)
     )
 
 
+def evaluation_figures_cached(*, filter: EvaluationFilter, now: datetime | None = None) -> Figures:
+    """The figures for the filter as computed at most ``RESHIP_EVALUATION_CACHE_SECONDS`` ago.
+
+    A dashboard over a quarter of a big seller's requests is some twenty aggregates over tens of
+    thousands of rows (seconds at the benchmark's full scale); people open it, filter, come back.
+    The same filter (scope, period, partner, source, reason) in the same language is answered from
+    the cache (Redis when there is one) until it expires; ``computed_at`` says how fresh it is and
+    the page shows it. 0 turns the cache off.
+    """
+    seconds = settings.RESHIP_EVALUATION_CACHE_SECONDS
+    if seconds <= 0:
+        return evaluation_figures(filter=filter, now=now)
+    key = "evaluation:v1:" + sha256(repr((filter, translation.get_language())).encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = evaluation_figures(filter=filter, now=now)
+        cache.set(key, figures, seconds)
+    return figures
+
+
 __all__ = [
     "DEFAULT_PERIOD_DAYS",
     "LINK_PARAMETERS",
@@ -115,6 +138,7 @@ __all__ = [
     "Trend",
     "TrendPoint",
     "evaluation_figures",
+    "evaluation_figures_cached",
     "evaluation_filter_for",
     "evaluation_link_filter",
     "evaluation_period",

@@ -288,6 +288,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Pages ----------------------------------------------------------------------------------
 # How often an open page asks the server for its unread inbox count, in seconds.
 RESHIP_INBOX_POLL_SECONDS = env_int("RESHIP_INBOX_POLL_SECONDS", 30)
+# Seconds the dashboard's and the evaluation API's figures are kept for the same filter (0: off).
+RESHIP_EVALUATION_CACHE_SECONDS = env_int("RESHIP_EVALUATION_CACHE_SECONDS", 120)
 # Let webhooks go to local or private addresses (development, tests with a local receiver). Off:
 # a partner's URL that points inside the network is refused (server-side request forgery).
 RESHIP_WEBHOOK_ALLOW_PRIVATE = env_bool("RESHIP_WEBHOOK_ALLOW_PRIVATE", default=False)

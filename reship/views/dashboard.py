@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 
-from orders.models import OrderLine, Seller
+from orders.models import Order, Product, Seller
 from reship import charts, exports
 from reship.accounts.roles import Role, organisation_for
 from reship.bounds import DATE_VALIDATORS
@@ -42,7 +42,7 @@ from reship.evaluation import (
     Figures,
     Link,
     Scope,
-    evaluation_figures,
+    evaluation_figures_cached,
     evaluation_filter_for,
     evaluation_link_filter,
     evaluation_scope_for,
@@ -122,22 +122,23 @@ class DashboardFilterForm(forms.Form):
             self.fields["seller"].queryset = Seller.objects.order_by("name")
             self.fields["partner"].queryset = DropshipPartner.objects.order_by("name")
             self.fields["supplier"].queryset = Supplier.objects.order_by("name")
+        # The choices are the partners of the seller's orders and the sources of the products of the
+        # sellers in scope: EXISTS probes on the (seller, partner) index of orders and on products,
+        # never a walk through order lines (9 s for a big seller at a million orders).
         elif scope.role == Role.SELLER:
             del self.fields["seller"]
-            lines = OrderLine.objects.filter(order__seller_id=scope.seller_id)
             self.fields["partner"].queryset = DropshipPartner.objects.filter(
-                Exists(lines.filter(order__partner=OuterRef("pk")))
+                Exists(Order.objects.filter(seller_id=scope.seller_id, partner=OuterRef("pk")))
             ).order_by("name")
             self.fields["supplier"].queryset = Supplier.objects.filter(
-                Exists(lines.filter(product__supplier=OuterRef("pk")))
+                Exists(Product.objects.filter(seller_id=scope.seller_id, supplier=OuterRef("pk")))
             ).order_by("name")
         else:  # a partner's staff: their own figures, so no partner or seller to pick
             del self.fields["seller"]
             del self.fields["partner"]
-            lines = OrderLine.objects.filter(order__partner_id=scope.partner_id)
-            self.fields["supplier"].queryset = Supplier.objects.filter(
-                Exists(lines.filter(product__supplier=OuterRef("pk")))
-            ).order_by("name")
+            sellers = Order.objects.filter(seller_id=OuterRef("seller_id"), partner_id=scope.partner_id)
+            products = Product.objects.filter(supplier=OuterRef("pk")).filter(Exists(sellers))
+            self.fields["supplier"].queryset = Supplier.objects.filter(Exists(products)).order_by("name")
 
     def clean(self):
         data = super().clean()
@@ -620,7 +621,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "dashboard/dashboard.html", context, status=400)
     evaluation_filter = form.evaluation_filter(user=request.user, now=now)
-    figures = evaluation_figures(filter=evaluation_filter, now=now)
+    figures = evaluation_figures_cached(filter=evaluation_filter, now=now)
     seller = form.cleaned_data.get("seller")
     if seller is not None:
         context["organisation"] = seller.name
