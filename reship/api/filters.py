@@ -35,8 +35,12 @@ def _tracking_match(value: str) -> Q:
 
 
 class RequestFilter(django_filters.FilterSet):
+    # A column of the request itself, so no row can repeat: without distinct=False django-filter adds
+    # SELECT DISTINCT, which sorts every matching row (0.6 s a page for a big seller's closed ones).
     status = django_filters.MultipleChoiceFilter(
-        choices=RequestStatus.choices, help_text=_("Repeat for several: ?status=submitted&status=needs_info.")
+        choices=RequestStatus.choices,
+        distinct=False,
+        help_text=_("Repeat for several: ?status=submitted&status=needs_info."),
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", help_text=_("true: open and past its stage's due time; false: the others.")
