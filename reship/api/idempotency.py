@@ -77,9 +77,11 @@ def idempotent(method):
         key = key[:MAX_KEY_LENGTH]
         scope, fingerprint = _scope(request.user), _fingerprint(request)
         cutoff = timezone.now() - timedelta(hours=settings.RESHIP_IDEMPOTENCY_HOURS)
-        IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=cutoff).delete()
         try:
+            # One transaction (one commit to wait for): an expired record of the key makes way, and
+            # the new one is written; on a conflict neither happens.
             with transaction.atomic():
+                IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=cutoff).delete()
                 record = IdempotencyRecord.objects.create(
                     scope=scope, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint
                 )
