@@ -8,7 +8,7 @@ CONSTRAINTS := requirements/constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install serve test lint messages lock clean
+.PHONY: run install serve test lint messages lock clean bench bench-small bench-tools
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Reship needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -32,6 +32,22 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# The benchmark (bench/, README "Benchmark"): build a PostgreSQL database at full scale (1M orders,
+# 200k requests) or small scale (1/100), then serve it with gunicorn + Celery + Redis and drive it
+# with wrk. DATABASE_URL picks the database (default postgres://postgres@127.0.0.1:5432/reship_bench,
+# reship_bench_small for bench-small); it is dropped and re-created, so its name must contain "bench".
+bench: install bench-tools
+	$(PY) -m bench.load --scale full
+	$(PY) -m bench.run --scale full
+
+bench-small: install bench-tools
+	$(PY) -m bench.load --scale small
+	$(PY) -m bench.run --scale small
+
+# The HTTP load generator, from Debian's packages, on a machine that lacks it.
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
 # Extract and compile translations after changing user-facing strings.
 messages: install

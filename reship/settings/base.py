@@ -293,3 +293,13 @@ RESHIP_EVALUATION_CACHE_SECONDS = env_int("RESHIP_EVALUATION_CACHE_SECONDS", 120
 # Let webhooks go to local or private addresses (development, tests with a local receiver). Off:
 # a partner's URL that points inside the network is refused (server-side request forgery).
 RESHIP_WEBHOOK_ALLOW_PRIVATE = env_bool("RESHIP_WEBHOOK_ALLOW_PRIVATE", default=False)
+
+# --- Benchmark (bench/, `make bench`) ----------------------------------------------------------
+# The floor the benchmark compares every page with: /bench/floor/ answers one primary-key query as
+# small JSON, served by the same stack. And a response header, X-Reship-Queries, with the number of
+# SQL statements the request ran. Both off (a 404, no header) unless the bench runner turns them on.
+RESHIP_BENCH_FLOOR = env_bool("RESHIP_BENCH_FLOOR", default=False)
+RESHIP_BENCH_QUERY_HEADER = env_bool("RESHIP_BENCH_QUERY_HEADER", default=False)
+if RESHIP_BENCH_QUERY_HEADER:
+    # First, so the session and user lookups of the other middleware are counted too.
+    MIDDLEWARE = ["reship.middleware.QueryCountHeaderMiddleware", *MIDDLEWARE]

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from reship import public_views
 from reship.views import account as account_views
+from reship.views import bench as bench_views
 from reship.views import home as views
 
 urlpatterns = [
@@ -28,6 +29,8 @@ urlpatterns = [
     path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
     path("survey/<str:token>/", public_views.survey, name="survey"),
     path("healthz", views.healthz, name="healthz"),
+    # A 404 unless RESHIP_BENCH_FLOOR is on (the benchmark runner's own server).
+    path("bench/floor/", bench_views.floor, name="bench-floor"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
 ]
