@@ -21,6 +21,8 @@ from suppliers.models import DropshipPartner
 # Separators people type inside phone numbers: "+86 138-0013 8000", "(0086) 13800138000".
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _CHINA_PREFIX = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))")
+# "+1 604 555 0133", "+44 20 7946 0958": a plus, then digits and separators.
+_FOREIGN_PHONE = re.compile(r"^\+\d[\d\s\-().]{5,}$")
 
 
 def phone_normalise(text: str) -> str:
@@ -39,10 +41,16 @@ def phone_candidates(text: str) -> list[str]:
     """The ways an order may store the phone typed: imports keep the platform's format, so a mobile
     number is "13800138000", "+8613800138000" or "+86 138 0013 8000". Each is a prefix match the
     (seller, customer_phone) index answers, unlike a search inside the stored text."""
+    typed = text.strip()
     digits = phone_normalise(text)
     if not digits:
-        return []
+        # Not a mainland number: a number from elsewhere is found as typed, or without its spaces.
+        if not _FOREIGN_PHONE.match(typed):
+            return []
+        return sorted({typed, _PHONE_SEPARATORS.sub("", typed)})
     candidates = [digits, f"+86{digits}", f"+86 {digits}"]
+    if typed not in candidates:
+        candidates.append(typed)
     if len(digits) == 11:  # a mainland mobile number, written 3-4-4
         grouped = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
         candidates += [grouped, f"+86 {grouped}", f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"]

@@ -125,6 +125,22 @@ def test_search_by_the_start_of_the_platform_order_number(seller_client, shop):
     assert _listed(seller_client.get(reverse("orders:list"), {"q": "JD88001"})) == ["JD88001"]
 
 
+def test_a_phone_number_from_outside_mainland_china_is_found_as_typed_or_without_spaces(seller_client, shop):
+    OrderFactory(seller=shop.seller, platform_order_number="SH-CA-1", customer_phone="+1 604 555 0133")
+    OrderFactory(seller=shop.seller, platform_order_number="SH-UK-1", customer_phone="+442079460958")
+
+    assert _listed(seller_client.get(reverse("orders:list"), {"q": "+1 604 555 0133"})) == ["SH-CA-1"]
+    assert _listed(seller_client.get(reverse("orders:list"), {"q": "+1 604 555"})) == ["SH-CA-1"]
+    assert _listed(seller_client.get(reverse("orders:list"), {"q": "+44 20 7946 0958"})) == ["SH-UK-1"]
+
+
+def test_search_by_the_customer_name_only_when_the_search_has_no_digit(seller_client, shop):
+    OrderFactory(seller=shop.seller, platform_order_number="TB-NAME-1", customer_name="欧阳娜娜")
+
+    assert _listed(seller_client.get(reverse("orders:list"), {"q": "阳娜"})) == ["TB-NAME-1"]
+    assert _listed(seller_client.get(reverse("orders:list"), {"q": "阳娜1"})) == []
+
+
 def test_search_by_phone_typed_with_country_code_and_spaces(seller_client, shop):
     OrderFactory(
         seller=shop.seller,
