@@ -8,7 +8,7 @@ CONSTRAINTS := requirements/constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install serve test lint messages lock clean bench bench-small bench-tools
+.PHONY: run install serve test lint messages lock clean bench bench-small bench-tools bench-import
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Reship needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -44,6 +44,11 @@ bench: install bench-tools
 bench-small: install bench-tools
 	$(PY) -m bench.load --scale small
 	$(PY) -m bench.run --scale small
+
+# Issue 8's import figure: a 100,000-row platform export with a few bad rows through the order
+# import's Celery task in its own worker process; prints time and peak memory (≤ 60 s, ≤ 300 MB).
+bench-import: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/reship_bench_import} $(PY) -m bench.import_orders --rows 100000
 
 # The HTTP load generator, from Debian's packages, on a machine that lacks it.
 bench-tools:
