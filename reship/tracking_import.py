@@ -38,7 +38,8 @@ from django.utils.translation import gettext_lazy
 
 from orders.choices import ImportKind, ImportStatus
 from orders.imports.fields import header_key
-from orders.imports.run import STALE_AFTER, RefusedRows
+from orders.imports.lifecycle import import_job_fail, import_job_lost, import_job_progress
+from orders.imports.run import RefusedRows
 from orders.models import ImportJob
 from orders.spreadsheets import SheetError, open_sheet
 from reship import permissions, workflow
@@ -245,33 +246,30 @@ def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJo
         try:
             outcome = _run(job)
         except SheetError as error:  # the stored file no longer reads as it did at upload
-            _finish(job, status=ImportStatus.FAILED, error=error.message)
+            import_job_fail(job.pk, message=error.message)
+            job.refresh_from_db()
             return job
         except Exception:
             logger.exception("Tracking import %s failed", job.pk)
-            _finish(job, status=ImportStatus.FAILED, error=_("The import stopped on an unexpected error."))
+            import_job_fail(job.pk, message=_("The import stopped on an unexpected error."))
             raise
-        _finish(job, status=ImportStatus.DONE, outcome=outcome)
+        _finish(job, outcome=outcome)
     return job
 
 
 def _fail_if_lost(job_id: int, *, now: datetime) -> None:
-    """A job still RUNNING without progress for ``STALE_AFTER`` lost its worker (Celery delivers the
+    """A job still RUNNING without progress (``lifecycle.import_job_lost``) lost its worker (Celery delivers the
     task again). Unlike an order import it is not started over: its shipped rows would come back
     refused as already shipped. It ends FAILED, saying the lines shipped so far stay shipped."""
-    job = ImportJob.objects.filter(
-        pk=job_id, kind=ImportKind.TRACKING, status=ImportStatus.RUNNING, progress_at__lt=now - STALE_AFTER
-    ).first()
-    if job is None:
+    job = ImportJob.objects.filter(pk=job_id, kind=ImportKind.TRACKING).first()
+    if job is None or not import_job_lost(job, now=now):
         return
     with translation.override(job.language or None):
         message = _(
             "The import stopped half-way. The lines shipped so far stay shipped: see “To ship” for the others "
             "and upload them again."
         )
-    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
-        status=ImportStatus.FAILED, error=message, finished_at=now, progress_at=now
-    )
+    import_job_fail(job.pk, message=message, only_from=ImportStatus.RUNNING)
 
 
 def _run(job: ImportJob) -> Outcome:
@@ -437,22 +435,32 @@ def refusal_reason(error: WorkflowError, *, number: str) -> str:
 
 
 def _progress(job: ImportJob, *, done: int, refused: int) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_refused=refused, progress_at=timezone.now())
+    import_job_progress(job.pk, rows_done=done, rows_refused=refused)
 
 
-def _finish(job: ImportJob, *, status: str, outcome: Outcome | None = None, error: str = "") -> None:
+def _finish(job: ImportJob, *, outcome: Outcome) -> None:
     now = timezone.now()
-    job.status = status
-    job.error = error
+    job.status = ImportStatus.DONE
+    job.error = ""
     job.finished_at = job.progress_at = now
-    fields = ["status", "error", "finished_at", "progress_at"]
-    if outcome is not None:
-        job.rows_done = job.rows_total
-        job.rows_refused = job.refused_count = len(outcome.refused)
-        job.created_count = outcome.parcels
-        job.updated_count = outcome.shipped_rows
-        fields += ["rows_done", "rows_refused", "refused_count", "created_count", "updated_count", "refused_file"]
-    job.save(update_fields=fields)
+    job.rows_done = job.rows_total
+    job.rows_refused = job.refused_count = len(outcome.refused)
+    job.created_count = outcome.parcels
+    job.updated_count = outcome.shipped_rows
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "progress_at",
+            "rows_done",
+            "rows_refused",
+            "refused_count",
+            "created_count",
+            "updated_count",
+            "refused_file",
+        ]
+    )
 
 
 # --- the refused rows ---------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from orders.choices import ImportKind, ImportStatus, Platform
 from orders.imports.fields import FIELDS_BY_KEY, ORDER_FIELDS, PARTNER, field_label, guess_mapping, mapping_for_headers
+from orders.imports.lifecycle import import_job_fail
 from orders.models import ImportJob, ImportPreset, Seller
 from orders.services import clean_choice
 from orders.spreadsheets import XlsxSheet, open_sheet
@@ -172,13 +173,13 @@ def _queue(job_id: int) -> None:
         order_import_run.apply_async((job_id,), retry=False)
     except Exception:
         logger.warning("Could not queue order import %s", job_id, exc_info=True)
-        ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-            status=ImportStatus.FAILED,
-            error=_(
+        import_job_fail(
+            job_id,
+            message=_(
                 "The import could not be handed to a worker (the task queue did not answer). Nothing was "
                 "imported; upload the file again in a moment."
             ),
-            finished_at=timezone.now(),
+            only_from=ImportStatus.QUEUED,
         )
 
 

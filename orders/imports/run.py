@@ -21,7 +21,6 @@ import tempfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import IO
 
 from django.core.files import File
@@ -35,6 +34,7 @@ from orders.imports.fields import (
     field_problem,
     problems_joined,
 )
+from orders.imports.lifecycle import import_job_fail, import_job_lost, import_job_progress
 from orders.imports.validation import Context, Problems, validate_group
 from orders.imports.writing import write_batch
 from orders.models import ImportJob
@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 BATCH_ORDERS = 1000
 MAX_OPEN_ROWS = 20_000
 # A RUNNING job whose progress is older than this lost its worker; a new delivery takes it over.
-STALE_AFTER = timedelta(minutes=10)
 
 
 # --- Refused rows ------------------------------------------------------------------------------------
@@ -132,7 +131,7 @@ def _claim(job_id: int) -> ImportJob | None:
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.PENDING):
             return None
-        if job.status == ImportStatus.RUNNING and job.progress_at and now - job.progress_at < STALE_AFTER:
+        if job.status == ImportStatus.RUNNING and not import_job_lost(job, now=now):
             return None
         job.status = ImportStatus.RUNNING
         job.started_at = job.progress_at = now
@@ -236,14 +235,14 @@ class _Counts:
 
     def report(self, job_id: int) -> None:
         """One UPDATE with the progress so far, for the progress page."""
-        ImportJob.objects.filter(pk=job_id).update(
+        import_job_progress(
+            job_id,
             rows_done=self.rows_done,
             rows_refused=self.rows_refused,
             created_count=self.created,
             updated_count=self.updated,
             unchanged_count=self.unchanged,
             refused_count=self.refused,
-            progress_at=timezone.now(),
         )
 
 
@@ -296,6 +295,4 @@ def _import_groups(
 
 
 def _fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), progress_at=timezone.now()
-    )
+    import_job_fail(job.pk, message=message)

@@ -1,0 +1,37 @@
+"""How an import job's progress and failure are written, for order imports and tracking imports
+alike: one UPDATE each, so the page polling the job sees them at once and no worker's copy of the
+row overwrites another's. Starting and finishing differ by kind (``orders.imports.run``,
+``reship.tracking_import``); what "lost its worker" means does not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from orders.choices import ImportStatus
+from orders.models import ImportJob
+
+# A running job whose progress has not moved for this long lost its worker (Celery delivered the
+# task again after the worker died): a live run writes progress every batch, within seconds.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def import_job_lost(job: ImportJob, *, now: datetime) -> bool:
+    return job.status == ImportStatus.RUNNING and (job.progress_at is None or now - job.progress_at >= STALE_AFTER)
+
+
+def import_job_progress(job_id: int, **counts: int) -> None:
+    """The counts so far (``rows_done``, ``rows_refused``, … as the kind keeps them)."""
+    ImportJob.objects.filter(pk=job_id).update(**counts, progress_at=timezone.now())
+
+
+def import_job_fail(job_id: int, *, message: str, only_from: str | None = None) -> bool:
+    """End the job FAILED with a message for the user; with ``only_from``, only if it is still in
+    that status (another worker may have moved it meanwhile). True when this call ended it."""
+    now = timezone.now()
+    jobs = ImportJob.objects.filter(pk=job_id)
+    if only_from is not None:
+        jobs = jobs.filter(status=only_from)
+    return bool(jobs.update(status=ImportStatus.FAILED, error=message, finished_at=now, progress_at=now))
