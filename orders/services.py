@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from orders.choices import Currency, Platform
 from orders.models import Order, OrderLine, Product
+from reship import permissions
 from reship.accounts.roles import organisation_for
 from reship.bounds import moment_in_range
 from reship.errors import ActionNotPermitted, InvalidInput, WorkflowError
@@ -163,9 +164,9 @@ def order_create(
 ) -> Order:
     """A seller's order with its lines, for the actor's own shop. Nothing is written on any error."""
     now = now or timezone.now()
-    seller = organisation_for(actor).seller
-    if seller is None:
+    if not permissions.can_record_orders(actor):
         raise ActionNotPermitted(_("Only a seller's staff record orders."))
+    seller = organisation_for(actor).seller
     platform = clean_choice(platform, Platform.choices, "platform")
     number = clean_text(
         platform_order_number, "platform_order_number", MAX_LENGTHS["platform_order_number"], required=True

@@ -111,6 +111,13 @@ def can_submit_for(user: User | None, order: Order) -> bool:
     return organisation.seller is not None and organisation.seller.pk == order.seller_id
 
 
+def can_record_orders(user: User | None) -> bool:
+    """Orders are their seller's: its staff record and import them; partners and admins read."""
+    if user is None or not user.is_authenticated:
+        return False
+    return organisation_for(user).seller is not None
+
+
 def can_take_part(user: User | None, request: ReshipRequest) -> bool:
     """Write in the request's thread and log contacts: its two sides (admins only read)."""
     return side_of(user, request) in (Role.SELLER, Role.PARTNER)

@@ -27,6 +27,7 @@ from orders.imports.lifecycle import import_job_fail
 from orders.models import ImportJob, ImportPreset, Seller
 from orders.services import clean_choice
 from orders.spreadsheets import XlsxSheet, open_sheet
+from reship import permissions
 from reship.accounts.roles import organisation_for
 from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from suppliers.models import DropshipPartner
@@ -42,10 +43,9 @@ RECENT_JOBS = 20
 
 
 def _seller_of(actor: User) -> Seller:
-    seller = organisation_for(actor).seller
-    if seller is None:
+    if not permissions.can_record_orders(actor):
         raise ActionNotPermitted(_("Only a seller's staff import orders."))
-    return seller
+    return organisation_for(actor).seller
 
 
 def order_import_upload(*, actor: User, file: UploadedFile, platform: str, preset_id: int | None = None) -> ImportJob:
