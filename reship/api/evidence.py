@@ -9,7 +9,7 @@ organisation's request or photo is a 404, as is a photo of another request.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -42,6 +42,27 @@ class PathIdsMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.kwargs = {name: path_id(value) for name, value in self.kwargs.items()}
+
+
+class RequestRowsMixin(PathIdsMixin):
+    """The list of one request's own rows (its evidence, thread messages, contact log): set
+    ``row_model`` and ``row_related``; ``list_rows`` answers the API's 404 for a request the caller
+    does not see, and otherwise one page of its rows."""
+
+    row_model: type[Model]
+    row_related: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return self.row_model.objects.none()
+        return self.row_model.objects.filter(
+            request_id=self.kwargs["request_id"], request__in=visible_request_ids(self.request.user)
+        ).select_related(*self.row_related)
+
+    def list_rows(self, request: Request) -> Response:
+        visible_request_or_404(request.user, self.kwargs["request_id"])  # parsed by PathIdsMixin
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 def path_parameter(name: str, description: str) -> OpenApiParameter:
@@ -142,17 +163,12 @@ EVIDENCE_EXAMPLE = {
 }
 
 
-class RequestEvidenceView(PathIdsMixin, generics.GenericAPIView):
+class RequestEvidenceView(RequestRowsMixin, generics.GenericAPIView):
     serializer_class = EvidenceSerializer
     pagination_class = EvidencePagination
     parser_classes = [MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
-            return Evidence.objects.none()
-        return Evidence.objects.filter(
-            request_id=self.kwargs["request_id"], request__in=visible_request_ids(self.request.user)
-        ).select_related("uploaded_by")
+    row_model = Evidence
+    row_related = ("uploaded_by",)
 
     @extend_schema(
         tags=["evidence"],
@@ -162,10 +178,7 @@ class RequestEvidenceView(PathIdsMixin, generics.GenericAPIView):
         examples=[OpenApiExample("A photo", value=EVIDENCE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, **kwargs) -> Response:
-        request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        visible_request_or_404(request.user, request_id)
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_rows(request)
 
     @extend_schema(
         tags=["evidence"],

@@ -27,9 +27,9 @@ from reship.api.evidence import (
     REQUEST_ID,
     FileDownloadMixin,
     PathIdsMixin,
+    RequestRowsMixin,
     file_download_response,
     path_parameter,
-    visible_request_ids,
     visible_request_or_404,
 )
 from reship.api.idempotency import idempotent
@@ -97,17 +97,12 @@ MESSAGE_EXAMPLE = {
 }
 
 
-class RequestMessagesView(PathIdsMixin, generics.GenericAPIView):
+class RequestMessagesView(RequestRowsMixin, generics.GenericAPIView):
     serializer_class = ThreadMessageSerializer
     pagination_class = ReshipCursorPagination
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
-            return RequestMessage.objects.none()
-        return RequestMessage.objects.filter(
-            request_id=self.kwargs["request_id"], request__in=visible_request_ids(self.request.user)
-        ).select_related("author")
+    row_model = RequestMessage
+    row_related = ("author",)
 
     @extend_schema(
         tags=["thread"],
@@ -117,10 +112,7 @@ class RequestMessagesView(PathIdsMixin, generics.GenericAPIView):
         examples=[OpenApiExample("A message", value=MESSAGE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, **kwargs) -> Response:
-        request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        visible_request_or_404(request.user, request_id)
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_rows(request)
 
     @extend_schema(
         tags=["thread"],
@@ -228,16 +220,11 @@ class CommunicationPagination(ReshipCursorPagination):
     ordering = ("-occurred_at", "-id")
 
 
-class RequestCommunicationsView(PathIdsMixin, generics.GenericAPIView):
+class RequestCommunicationsView(RequestRowsMixin, generics.GenericAPIView):
     serializer_class = CommunicationRecordSerializer
     pagination_class = CommunicationPagination
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
-            return CommunicationRecord.objects.none()
-        return CommunicationRecord.objects.filter(
-            request_id=self.kwargs["request_id"], request__in=visible_request_ids(self.request.user)
-        ).select_related("recorded_by")
+    row_model = CommunicationRecord
+    row_related = ("recorded_by",)
 
     @extend_schema(
         tags=["thread"],
@@ -247,10 +234,7 @@ class RequestCommunicationsView(PathIdsMixin, generics.GenericAPIView):
         examples=[OpenApiExample("A contact", value=COMMUNICATION_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, **kwargs) -> Response:
-        request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        visible_request_or_404(request.user, request_id)
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_rows(request)
 
     @extend_schema(
         tags=["thread"],
