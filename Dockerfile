@@ -26,7 +26,7 @@ COPY . .
 RUN SECRET_KEY=build-time-placeholder-for-collectstatic-never-used-at-run-time \
     DATABASE_URL=postgres://build@build.invalid:5432/build \
     ALLOWED_HOSTS=build.invalid \
-    DJANGO_SETTINGS_MODULE=reship.settings.production \
+    DJANGO_SETTINGS_MODULE=reship.config.settings.production \
     python manage.py collectstatic --noinput
 
 # The code and collected files stay root-owned and read-only to the app; only uploads are writable.
@@ -36,4 +36,4 @@ RUN useradd --system --user-group --uid 10001 --no-create-home reship \
 USER reship
 
 EXPOSE 8000
-CMD ["gunicorn", "reship.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "reship.config.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -7,7 +7,7 @@ What makes it look like real life rather than a grid of identical tenants:
   while most have a few hundred. The biggest seller works mostly with the biggest partner.
 - Orders grow over 400 days (twice as many a day at the end as at the start); a request is filed
   when a problem shows (a lost parcel after its transit time, a bad one after delivery), within
-  the last 365 days. Every request walks the workflow's own path (``reship.workflow.TRANSITIONS``)
+  the last 365 days. Every request walks the workflow's own path (``reship.lifecycle.TRANSITIONS``)
   with the durations people take, and stops where "now" falls, so every stage has requests, the
   stage clocks (due, escalation, reminded, escalated) are what the SLA check would have left, and
   late steps carry the OVERDUE events the deadline check writes. Some requests stall (never
@@ -16,7 +16,7 @@ What makes it look like real life rather than a grid of identical tenants:
   messages and notifications by time across all requests (not clustered per request), so an index
   lookup costs what it costs on a live table.
 - Texts, names, addresses, phone numbers (in the several formats platforms export), carriers and
-  tracking-number formats come from ``reship.demo``'s catalogue of real-world shapes.
+  tracking-number formats come from ``reship.dev.demo``'s catalogue of real-world shapes.
 - Notifications: every happening is fanned out as ``reship.notifications.outbox`` would (inbox
   per member, email for members who chose it, the customer's email and SMS, the source's email);
   the newest ``scale.notifications`` rows are kept (older ones as if archived), mostly sent, inbox
@@ -44,7 +44,6 @@ from django.conf import settings
 from bench.pgload import NULL, Copier, TableFile, esc, ts
 from bench.scales import Scale
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
-from reship import demo
 from reship.accounts.models import User
 from reship.choices import (
     CompensationMethod,
@@ -57,6 +56,7 @@ from reship.choices import (
     Resolution,
     RestockStatus,
 )
+from reship.dev import demo
 from reship.models import (
     AutoApprovalRule,
     CommunicationRecord,

@@ -62,7 +62,7 @@ def _out(text: str) -> None:
 
 def generate(path: Path, *, rows: int, bad_rate: float, seed: int = 8) -> dict[str, int]:
     """Write the export (UTF-8 with BOM, as Excel saves "CSV UTF-8") and its corrected twin."""
-    from reship import demo
+    from reship.dev import demo
 
     rng = random.Random(seed)
     start = datetime(2026, 9, 1, 8, 0)  # noqa: DTZ001 - a platform export's local time, no zone
@@ -176,7 +176,7 @@ def prepare_database(url: str | None, workdir: Path) -> dict[str, str]:
 
 def _django(env: dict[str, str]) -> None:
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reship.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reship.config.settings.base")
     sys.path.insert(0, str(REPO_ROOT))
     import django
 
@@ -224,7 +224,7 @@ def upload_and_map(path: Path) -> dict[str, float | int]:
 
 def worker(job_id: int) -> None:
     """The worker process: run the Celery task for the job; print elapsed time and peak RSS."""
-    from orders.tasks import order_import_run
+    from orders.imports.tasks import order_import_run
 
     started = time.perf_counter()
     result = order_import_run.apply(args=[job_id]).get()

@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"refusing to drop and re-create database {name!r}: its name lacks 'bench' (use --force)")
 
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reship.settings.base")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "reship.settings.base"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reship.config.settings.base")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "reship.config.settings.base"
     _say(f"Loading the {scale.name} scale into {name} ({scale.orders:,} orders, {scale.requests:,} requests)")
     phases = Phases()
     phases.run("create database", database_recreate, url)

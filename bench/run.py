@@ -1,6 +1,6 @@
 """Run the benchmark against a database built by ``bench.load``: ``python -m bench.run --scale full|small``.
 
-1. Serves the app as production does: gunicorn (sync workers) with ``reship.settings.production``,
+1. Serves the app as production does: gunicorn (sync workers) with ``reship.config.settings.production``,
    DEBUG off, collected static files, a real Redis (started if none answers) and a real Celery
    worker. Only two bench settings differ: ``RESHIP_BENCH_FLOOR`` (the floor view) and
    ``RESHIP_BENCH_QUERY_HEADER`` (each response says how many SQL statements it ran).
@@ -103,7 +103,7 @@ class Stack:
         self.dsn: dict = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("RESHIP_", "CELERY_", "DJANGO_"))},
-            "DJANGO_SETTINGS_MODULE": "reship.settings.production",
+            "DJANGO_SETTINGS_MODULE": "reship.config.settings.production",
             "DATABASE_URL": url,
             "REDIS_URL": redis_url,
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -182,7 +182,7 @@ class Stack:
             "gunicorn",
             [
                 str(VENV_BIN / "gunicorn"),
-                "reship.wsgi:application",
+                "reship.config.wsgi:application",
                 "--bind", f"{HOST}:{self.port}",
                 "--workers", str(self.workers),
                 "--worker-class", "sync",
@@ -1145,7 +1145,7 @@ def main(argv: list[str] | None = None) -> int:
                     "worker_class": "sync",
                     "wrk_threads": args.threads,
                     "wrk_connections": args.connections,
-                    "settings": "reship.settings.production",
+                    "settings": "reship.config.settings.production",
                 },
                 "runs_since_load_before_this": runs_before,
                 "emails_received_by_sink": emails,

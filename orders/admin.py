@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
-from reship.admin_actions import ACTIVATION_ACTIONS
+from reship.core.admin_actions import ACTIVATION_ACTIONS
 
 
 class SellerMembershipInline(admin.TabularInline):

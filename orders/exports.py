@@ -1,6 +1,6 @@
 """The columns of an order export: one row per order line, the order's fields repeated on each, so
 the sheet can be filtered by SKU and read back by the order import. How the sheet is written is
-``reship.exports``'.
+``reship.core.exports``'.
 
 Headers are the order import's labels for its fields (``orders.imports.fields``), so the file goes
 back in through the import as it is. Carrier and tracking number are the order's original parcel (a reship's parcel
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.imports import fields
 from orders.models import Order, OrderLine, Shipment
-from reship.exports import Table, chunked
+from reship.core.exports import Table, chunked
 
 
 def _imported(key: str) -> Promise:

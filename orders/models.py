@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.choices import Currency, ImportKind, ImportStatus, OrderStatus, Platform
+from reship.accounts.validation import validate_single_organisation
 from suppliers.choices import MemberRole
 
 
@@ -47,8 +48,6 @@ class SellerMembership(models.Model):
         return f"{self.user} @ {self.seller.name}"
 
     def clean(self) -> None:
-        from reship.accounts.validation import validate_single_organisation
-
         validate_single_organisation(self.user_id, exclude=self)
 
 

@@ -3,7 +3,7 @@
 ``order_create`` is the one way an order is made outside the admin and the demo data: it checks the
 actor is a seller's member, the partner is active, every SKU is one of the seller's products and
 the platform order number is new for the seller, then writes the order and its lines in one
-transaction. Errors are ``reship.errors`` ones, so the API maps them like the workflow's.
+transaction. Errors are ``reship.core.errors`` ones, so the API maps them like the workflow's.
 
 The field rules (``clean_text``, ``clean_money``, ``clean_choice``, ``quantity_allowed``,
 ``check_placed_at``) are public: the order import (``orders.imports``) applies the same ones.
@@ -26,8 +26,8 @@ from orders.choices import Currency, Platform
 from orders.models import Order, OrderLine, Product
 from reship import permissions
 from reship.accounts.roles import organisation_for
-from reship.bounds import moment_in_range
-from reship.errors import ActionNotPermitted, InvalidInput, WorkflowError
+from reship.core.bounds import moment_in_range
+from reship.core.errors import ActionNotPermitted, InvalidInput, WorkflowError
 from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:

@@ -17,9 +17,6 @@ class RequestStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")  # evaluated and done (final)
 
 
-FINAL_STATUSES = frozenset({RequestStatus.REJECTED, RequestStatus.CANCELLED, RequestStatus.CLOSED})
-
-
 class Reason(models.TextChoices):
     LOST_IN_TRANSIT = "lost_in_transit", _("Lost in transit")
     DAMAGED = "damaged", _("Damaged")

@@ -1,9 +1,9 @@
 """Who may do what to a reship request: the one place that answers it.
 
 A request is visible to its seller's staff and its partner's staff, nobody else (admins act
-through the Django admin, not the workflow). Each action belongs to one side — or both, for
-compensation. ``can_<verb>`` predicates are what views, the API and templates call; the workflow
-calls ``can(action, ...)`` with the same table.
+through the Django admin, not the workflow). Which side takes each action is ``lifecycle.ACTORS``;
+``can(action, ...)`` applies it to a user, and ``can_<verb>`` answers the questions that are not
+workflow actions (writing in the thread, adding evidence, recording orders, partner settings).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from reship import lifecycle
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import Action
 from suppliers.choices import MemberRole
@@ -21,34 +22,6 @@ if TYPE_CHECKING:
     from reship.accounts.models import User
     from reship.models import ReshipRequest
     from suppliers.models import DropshipPartner
-
-SELLER_ACTIONS = frozenset(
-    {
-        Action.SUBMIT,
-        Action.ANSWER_INFO,
-        Action.CANCEL,
-        Action.ACCEPT_QUOTE,
-        Action.DISPUTE_QUOTE,
-        Action.CONFIRM_INFO_UPDATE,
-        Action.CONTACT_CUSTOMER,
-        Action.CLOSE,
-        Action.FOLLOW_UP,
-        Action.COMPENSATE,
-    }
-)
-PARTNER_ACTIONS = frozenset(
-    {
-        Action.REQUEST_INFO,
-        Action.APPROVE,
-        Action.REJECT,
-        Action.REVISE_QUOTE,
-        Action.START_RESTOCK,
-        Action.CONFIRM_RESTOCK,
-        Action.SHIP,
-        Action.COMPENSATE,
-    }
-)
-
 
 def side_of(user: User | None, request: ReshipRequest) -> Role:
     """Which side of this request the user is on: SELLER, PARTNER or NONE (not theirs)."""
@@ -89,18 +62,11 @@ def visible_orders(user: User | None, queryset: QuerySet[Order]) -> QuerySet[Ord
     return queryset.none()
 
 
-def can_view(user: User | None, request: ReshipRequest) -> bool:
-    return side_of(user, request) != Role.NONE
-
 
 def can(action: Action, user: User | None, request: ReshipRequest) -> bool:
     """Whether the user's side may take this action on this request (status is the workflow's job)."""
     side = side_of(user, request)
-    if side == Role.SELLER:
-        return action in SELLER_ACTIONS
-    if side == Role.PARTNER:
-        return action in PARTNER_ACTIONS
-    return False
+    return side in (Role.SELLER, Role.PARTNER) and lifecycle.side_may(action, side)
 
 
 def can_submit_for(user: User | None, order: Order) -> bool:
@@ -135,35 +101,3 @@ def can_manage_partner_settings(user: User | None, partner: DropshipPartner) -> 
         return False
     membership = getattr(user, "partner_membership", None)
     return membership is not None and membership.partner_id == partner.pk and membership.role == MemberRole.MANAGER
-
-
-def can_approve(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.APPROVE, user, request)
-
-
-def can_reject(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.REJECT, user, request)
-
-
-def can_request_info(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.REQUEST_INFO, user, request)
-
-
-def can_answer_info(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.ANSWER_INFO, user, request)
-
-
-def can_cancel(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.CANCEL, user, request)
-
-
-def can_ship(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.SHIP, user, request)
-
-
-def can_compensate(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.COMPENSATE, user, request)
-
-
-def can_close(user: User | None, request: ReshipRequest) -> bool:
-    return can(Action.CLOSE, user, request)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reship.admin_actions import ACTIVATION_ACTIONS
+from reship.core.admin_actions import ACTIVATION_ACTIONS
 from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership, Supplier
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from reship.accounts.validation import validate_single_organisation
 from suppliers.choices import Channel, MemberRole, PartnerMode, Region, SupplierKind
 
 
@@ -136,6 +137,4 @@ class PartnerMembership(models.Model):
         return f"{self.user} @ {self.partner.name}"
 
     def clean(self) -> None:
-        from reship.accounts.validation import validate_single_organisation
-
         validate_single_organisation(self.user_id, exclude=self)

@@ -147,7 +147,7 @@ def worker_environment(*, database_url: str, broker_url: str, sink: Path, slow_f
     env = {key: value for key, value in os.environ.items() if not key.startswith("CELERY_")}
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "reship.settings.base",
+            "DJANGO_SETTINGS_MODULE": "reship.config.settings.base",
             "DATABASE_URL": database_url,
             "DB_CONN_MAX_AGE": "0",
             "REDIS_URL": broker_url,

@@ -86,7 +86,7 @@ def _celery_eager_unless_a_real_worker(request):
     if request.node.get_closest_marker("celery_worker"):
         yield
         return
-    from reship.celery import app
+    from reship.config.celery import app
 
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True

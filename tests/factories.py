@@ -12,7 +12,7 @@ from orders.models import Order, OrderLine, Product, Seller, SellerMembership, S
 from reship.accounts.models import User
 from reship.choices import EventKind, Reason, RequestStatus, Resolution
 from reship.models import CommunicationRecord, ReshipEvent, ReshipLine, ReshipRequest
-from reship.numbering import request_number_next
+from reship.workflow.numbering import request_number_next
 from suppliers.choices import PartnerMode, SupplierKind
 from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership, Supplier
 

@@ -36,7 +36,7 @@ from reship.models import (
     RestockOrder,
     SurveyResponse,
 )
-from reship.notifications import delivery
+from reship.notifications import tasks as notification_tasks
 from suppliers.models import DropshipPartner, Supplier
 from tests.admin_factories import (
     AutoApprovalRuleFactory,
@@ -502,7 +502,7 @@ def test_retry_makes_a_failed_notification_pending_again_and_leaves_a_sent_one_a
     admin_client, admin_user, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(delivery, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(notification_tasks, "enqueue_delivery", lambda ids: queued.append(list(ids)))
     failed = _failed_notification(next_attempt_at=timezone.now() + timedelta(hours=1))
     sent_at = timezone.now() - timedelta(hours=3)
     sent = NotificationFactory(status=NotificationStatus.SENT, attempts=2, sent_at=sent_at)
@@ -530,7 +530,7 @@ def test_retry_makes_a_failed_notification_pending_again_and_leaves_a_sent_one_a
 
 def test_retrying_rows_that_did_not_fail_queues_nothing(admin_client, monkeypatch, django_capture_on_commit_callbacks):
     queued = []
-    monkeypatch.setattr(delivery, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(notification_tasks, "enqueue_delivery", lambda ids: queued.append(list(ids)))
     pending = NotificationFactory(status=NotificationStatus.PENDING, attempts=2, sent_at=None)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -15,10 +15,10 @@ from rest_framework.test import APIClient
 
 from reship.api.auth import api_key_create, api_key_revoke
 from reship.api.throttling import ApiKeyRateThrottle
+from reship.config.urls import urlpatterns as site_urlpatterns
 from reship.models import ApiKey, IdempotencyRecord
-from reship.urls import account as account_urls
-from reship.urls import urlpatterns as site_urlpatterns
-from reship.views import api_keys as api_keys_views
+from reship.web.urls import account as account_urls
+from reship.web.views import api_keys as api_keys_views
 from tests.factories import PartnerMembershipFactory, SellerMembershipFactory, UserFactory
 
 
@@ -381,13 +381,13 @@ def test_the_page_is_for_seller_and_partner_staff_only():
 
 @pytest.fixture
 def admin_api():
-    """``reship.admin_api`` registers ApiKey with the admin site on import. Until ``reship/admin.py``
+    """``reship.admin.api_keys`` registers ApiKey with the admin site on import. Until ``reship/admin.py``
     imports it, the admin's URLs (built earlier in the session) have no route for it, so the
     registration is undone after the test lest other tests' admin pages link to a missing page."""
     from django.contrib import admin
 
     registered_before = admin.site.is_registered(ApiKey)
-    from reship import admin_api
+    from reship.admin import api_keys as admin_api
 
     yield admin_api
     if not registered_before and admin.site.is_registered(ApiKey):

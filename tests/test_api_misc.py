@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from reship import workflow
 from reship.choices import NotificationChannel, NotificationStatus
-from reship.evidence import evidence_add
 from reship.models import Evidence, Notification, RestockOrder
+from reship.services.evidence import evidence_add
 from tests import workflow_states as states
 from tests.factories import ShipmentFactory, UserFactory
 from tests.test_api_keys import api_client_for

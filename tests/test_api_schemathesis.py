@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from reship.accounts.models import User
 from reship.api.auth import api_key_create
-from reship.demo import demo_data_load
+from reship.dev.demo import demo_data_load
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -64,7 +64,7 @@ def _live_schema():
     """The schema the app serves, fetched from it in-process. At collection time: the schema view
     reads no database. (``schemathesis.pytest.from_fixture`` would defer this, but it breaks on
     pytest 9: it sets ``Function._nodeid``, which pytest no longer has.)"""
-    from reship.wsgi import application
+    from reship.config.wsgi import application
 
     config = schemathesis.Config.from_dict(
         {

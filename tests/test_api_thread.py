@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from reship import thread
 from reship.models import CommunicationRecord, RequestMessage
+from reship.services import thread
 from tests import workflow_states as states
 from tests.test_api_keys import api_client_for
 from tests.test_evidence import EXE, png_bytes

@@ -41,7 +41,7 @@ def test_floor_is_a_404_for_an_id_that_names_no_seller(client, settings, raw):
 
 def test_query_header_counts_the_statements_of_the_request(settings):
     settings.RESHIP_BENCH_FLOOR = True
-    settings.MIDDLEWARE = ["reship.middleware.QueryCountHeaderMiddleware", *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = ["reship.dev.middleware.QueryCountHeaderMiddleware", *settings.MIDDLEWARE]
     seller = SellerFactory()
 
     response = Client().get(f"/bench/floor/?id={seller.pk}")

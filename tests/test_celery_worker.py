@@ -25,10 +25,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reship import workflow
-from reship.celery import app as celery_app
 from reship.choices import NotificationStatus, RequestStatus
+from reship.config.celery import app as celery_app
 from reship.models import Notification
-from reship.notifications.delivery import notifications_sweep
+from reship.notifications.tasks import notifications_sweep
 from tests.celery_support import (
     WORKER_REDIS_DB,
     CeleryWorker,

@@ -1,4 +1,4 @@
-"""The server-drawn SVG charts (``reship.charts`` with ``templates/dashboard/_chart*.html``): valid
+"""The server-drawn SVG charts (``reship.core.charts`` with ``templates/dashboard/_chart*.html``): valid
 SVG with a role, a title and a description; the right number of bars, segments and points; labels
 in the active language; links on what has requests behind it; a data table as the fallback; the
 empty state; and the number formats."""
@@ -10,9 +10,9 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from reship import charts
-from reship.charts import Datum, Series, format_hours, format_money, format_number, format_percent, nice_scale
 from reship.choices import Reason
+from reship.core import charts
+from reship.core.charts import Datum, Series, format_hours, format_money, format_number, format_percent, nice_scale
 
 SVG = "{http://www.w3.org/2000/svg}"
 

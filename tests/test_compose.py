@@ -230,7 +230,7 @@ def test_app_service_reads_env_file_and_points_at_the_compose_database_and_broke
     redis = urllib.parse.urlsplit(interpolate(environment["REDIS_URL"], example))
 
     assert ".env" in ([env_file] if isinstance(env_file, str) else env_file)
-    assert environment["DJANGO_SETTINGS_MODULE"] == "reship.settings.production"
+    assert environment["DJANGO_SETTINGS_MODULE"] == "reship.config.settings.production"
     assert (database.scheme, database.hostname, database.port) == ("postgres", "db", 5432)
     assert database.username == db["POSTGRES_USER"]
     assert database.password == interpolate(db["POSTGRES_PASSWORD"], example)

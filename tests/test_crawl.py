@@ -1,6 +1,6 @@
 """A crawl of the browser app over the demo data, for every demo login in both languages.
 
-The demo data (``reship.demo``) is loaded once for the module and rolled back afterwards. Each demo
+The demo data (``reship.dev.demo``) is loaded once for the module and rolled back afterwards. Each demo
 user signs in with the password the README gives, picks a language with the ``django_language``
 cookie, and from ``/`` follows every same-site link breadth-first: ``<a href>``, the action of each
 GET form (without parameters) and each ``hx-get``, plus the target of each redirect. Logout, the

@@ -12,18 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from django.utils import timezone
 
-from reship import urls as root_urls
 from reship import workflow
 from reship.choices import RequestStatus
+from reship.config import urls as root_urls
 from tests.factories import OrderFactory, OrderLineFactory, UserFactory
 from tests.workflow_states import make_parties, request_in
 
-# Until the root URLconf mounts the dashboard (path("dashboard/", include("reship.urls.dashboard"))),
+# Until the root URLconf mounts the dashboard (path("dashboard/", include("reship.web.urls.dashboard"))),
 # these tests mount it themselves; once it is there this adds nothing.
 if any(getattr(pattern, "namespace", None) == "dashboard" for pattern in root_urls.urlpatterns):
     urlpatterns = root_urls.urlpatterns
 else:
-    urlpatterns = [*root_urls.urlpatterns, path("dashboard/", include("reship.urls.dashboard"))]
+    urlpatterns = [*root_urls.urlpatterns, path("dashboard/", include("reship.web.urls.dashboard"))]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_dashboard_views")]
 

@@ -1,4 +1,4 @@
-"""``manage.py load_demo_data`` (``reship.demo``): what the first run creates, that the data hangs
+"""``manage.py load_demo_data`` (``reship.dev.demo``): what the first run creates, that the data hangs
 together the way the stages say, that the demo logins work, and that a second run changes nothing."""
 
 import io

@@ -57,7 +57,7 @@ from reship.evaluation import (
 from reship.evaluation.scope import ADMIN_SCOPE, NO_SCOPE
 from reship.evaluation.sql import nearest_rank
 from reship.models import ReshipRequest, RestockOrder
-from reship.timeliness import deadlines_check
+from reship.workflow.timeliness import deadlines_check
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,

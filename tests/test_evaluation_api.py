@@ -7,7 +7,7 @@ import pytest
 from django.urls import include, path, reverse
 from django.utils import timezone
 
-from reship.urls import urlpatterns as site_urlpatterns
+from reship.config.urls import urlpatterns as site_urlpatterns
 from tests.factories import DEFAULT_PASSWORD
 from tests.test_evaluation import World, build_world
 

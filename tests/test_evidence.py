@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reship import workflow
-from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.evidence import evidence_add
+from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.models import Evidence
+from reship.services.evidence import evidence_add
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Exports of the requests behind a dashboard figure (``reship.exports`` through the dashboard's
+"""Exports of the requests behind a dashboard figure (``reship.core.exports`` through the dashboard's
 export views): the CSV's header, rows and byte-order mark, the same rows in the XLSX, formulas
 neutralised in both, the tenancy of each side, and queries that do not grow with the rows."""
 
@@ -15,7 +15,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from reship import workflow
-from reship.exports import neutralised
+from reship.core.exports import neutralised
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
 from tests.test_dashboard_views import admin_user, other_parties, parties, submitted_requests  # noqa: F401
 

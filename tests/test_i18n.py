@@ -6,7 +6,7 @@ from django.utils import translation
 
 from reship import workflow
 from reship.choices import RequestStatus
-from reship.errors import InvalidTransition
+from reship.core.errors import InvalidTransition
 from tests.factories import UserFactory
 from tests.workflow_states import make_parties, request_in
 

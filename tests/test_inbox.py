@@ -12,7 +12,7 @@ from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
 from reship.notifications import outbox
 from reship.notifications.delivery import notification_deliver
-from reship.views.inbox import inbox_excerpt
+from reship.services.inbox import inbox_excerpt
 from tests import workflow_states as states
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_a_signed_out_tab_is_told_to_stop_polling(client):
 def test_the_badge_count_uses_the_unread_index(parties, approved):
     if connection.vendor != "sqlite":
         pytest.skip("the query plan is checked on SQLite; PostgreSQL plans by table statistics")
-    from reship.views.inbox import inbox_unread_count
+    from reship.services.inbox import inbox_unread_count
 
     with CaptureQueriesContext(connection) as queries:
         inbox_unread_count(user=parties.seller)

@@ -1,5 +1,5 @@
-"""Exports of the orders list and the requests list (``orders.exports``, ``reship.request_exports``
-written by ``reship.exports``): the list's filters applied, one row per order line, headers in the
+"""Exports of the orders list and the requests list (``orders.exports``, ``reship.web.request_exports``
+written by ``reship.core.exports``): the list's filters applied, one row per order line, headers in the
 user's language, times in the user's zone, formulas neutralised in the CSV and inert in the XLSX,
 tenancy, anonymous visitors sent to log in, and queries that do not grow with the rows."""
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from orders.models import SellerMembership
 from reship.choices import RequestStatus
 from reship.models import AppendOnlyError, ReshipEvent
-from reship.numbering import request_number_next
+from reship.workflow.numbering import request_number_next
 from suppliers.models import PartnerMembership
 from tests.factories import (
     OrderFactory,

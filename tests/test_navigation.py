@@ -7,8 +7,8 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from reship import context_processors
-from reship.context_processors import NavLink, navigation, navigation_entries
+from reship.config import context_processors
+from reship.config.context_processors import NavLink, navigation, navigation_entries
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_a_name_that_does_not_resolve_is_left_out_and_logged(partner_user, monke
         (NavLink("partner-home", "Home"), NavLink("partner:not-built-yet", "Later")),
     )
 
-    with caplog.at_level(logging.DEBUG, logger="reship.context_processors"):
+    with caplog.at_level(logging.DEBUG, logger="reship.config.context_processors"):
         links, _account = navigation_entries(user=partner_user, path="/")
 
     assert _links(links) == [("Home", "/partner/")]

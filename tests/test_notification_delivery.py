@@ -17,12 +17,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from reship import tasks, workflow
-from reship.celery import app as celery_app
+from reship import workflow
 from reship.choices import NotificationChannel, NotificationStatus
+from reship.config.celery import app as celery_app
 from reship.models import Notification, ReshipRequest
-from reship.notifications import delivery, dispatch, outbox
-from reship.notifications.delivery import notification_deliver, notification_retry, notifications_sweep, retry_delay
+from reship.notifications import outbox, tasks
+from reship.notifications.delivery import notification_deliver, retry_delay
+from reship.notifications.tasks import notification_retry, notifications_sweep
+from reship.workflow import tasks as workflow_tasks
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,
@@ -273,7 +275,7 @@ def test_a_dead_broker_is_logged_not_raised_and_not_retried_per_row(monkeypatch,
 
     monkeypatch.setattr(tasks.deliver_notification, "apply_async", broker_down)
 
-    dispatch.enqueue_delivery([11, 12, 13])
+    tasks.enqueue_delivery([11, 12, 13])
 
     assert calls == [(11,)]  # each further try would wait out the broker timeout again
     assert "Could not queue notification 11 (and 2 after it)" in caplog.text
@@ -430,7 +432,7 @@ def test_the_sweeper_queues_only_pending_rows_due_more_than_a_minute_ago(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     queued: list[list[int]] = []
-    monkeypatch.setattr(delivery, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(tasks, "enqueue_delivery", lambda ids: queued.append(list(ids)))
     for number in range(6):
         parties = make_parties_numbered(number)
         submit(parties)
@@ -454,7 +456,7 @@ def test_the_sweeper_queues_only_pending_rows_due_more_than_a_minute_ago(
 
 def test_the_sweeper_takes_at_most_a_batch(monkeypatch, django_capture_on_commit_callbacks):
     queued: list[list[int]] = []
-    monkeypatch.setattr(delivery, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(tasks, "enqueue_delivery", lambda ids: queued.append(list(ids)))
     submit(make_parties())
     Notification.objects.update(next_attempt_at=NOW - timedelta(minutes=5))
 
@@ -572,11 +574,11 @@ def test_beat_runs_the_sweeper_every_minute_and_the_deadline_check_every_five(se
 
 def test_the_tasks_call_their_function(monkeypatch, eager_celery):
     seen = []
-    monkeypatch.setattr(delivery, "notifications_sweep", lambda *, now: seen.append(("sweep", now.tzinfo)) or 3)
-    monkeypatch.setattr("reship.timeliness.deadlines_check", lambda *, now: {"reminded": 1, "escalated": 0})
+    monkeypatch.setattr(tasks, "notifications_sweep", lambda *, now: seen.append(("sweep", now.tzinfo)) or 3)
+    monkeypatch.setattr("reship.workflow.timeliness.deadlines_check", lambda *, now: {"reminded": 1, "escalated": 0})
 
     assert tasks.sweep_notifications.delay().get() == 3
-    assert tasks.check_deadlines.delay().get() == {"reminded": 1, "escalated": 0}
+    assert workflow_tasks.check_deadlines.delay().get() == {"reminded": 1, "escalated": 0}
     assert seen == [("sweep", UTC)]
 
 

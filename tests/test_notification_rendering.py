@@ -9,12 +9,13 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from reship import timeliness, workflow
+from reship import workflow
 from reship.choices import NotificationChannel
 from reship.models import Notification, ReshipRequest, RestockOrder
 from reship.notifications.delivery import notification_deliver
 from reship.notifications.outbox import TEMPLATES
 from reship.notifications.rendering import render, short_text
+from reship.workflow import timeliness
 from suppliers.choices import Region
 from tests.factories import (
     OrderFactory,

@@ -25,7 +25,7 @@ from orders.imports.fields import guess_mapping
 from orders.imports.parsing import CellProblem, moment, phone, quantity
 from orders.models import ImportJob, ImportPreset, Order, OrderLine, Shipment
 from reship import workflow
-from reship.errors import InvalidInput
+from reship.core.errors import InvalidInput
 from reship.models import ReshipRequest
 from reship.workflow import LineRequest
 from tests.factories import (
@@ -630,7 +630,7 @@ def test_a_mapping_without_a_required_column_is_refused(shop):
 
 def test_the_preview_marks_each_problem_in_its_cell(shop):
     from orders.imports.preview import import_preview
-    from orders.spreadsheets import open_sheet
+    from reship.core.spreadsheets import open_sheet
 
     file = csv_file(GOOD[0], ROW.format(sku="NOPE", quantity="1.5", price=9, partner="顺丰代发"))
     with open_sheet(file, filename="orders.csv") as sheet:
@@ -924,7 +924,7 @@ def test_the_size_and_row_limits_are_settings(shop, settings):
 def test_a_file_over_the_inline_limit_goes_through_the_celery_task(
     shop, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from orders import tasks
+    from orders.imports import tasks
 
     settings.RESHIP_IMPORT_INLINE_ROWS = 2
     queued = []
@@ -962,7 +962,7 @@ def test_a_file_over_the_inline_limit_goes_through_the_celery_task(
 def test_a_broker_that_does_not_answer_fails_the_job_with_a_message(
     shop, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from orders import tasks
+    from orders.imports import tasks
 
     settings.RESHIP_IMPORT_INLINE_ROWS = 2
 
@@ -983,7 +983,7 @@ def test_a_broker_that_does_not_answer_fails_the_job_with_a_message(
 
 
 def test_the_task_leaves_a_finished_or_unconfirmed_job_alone(shop):
-    from orders.tasks import order_import_run
+    from orders.imports.tasks import order_import_run
 
     done = import_file(shop, csv_file(*GOOD))
     assert order_import_run(done.pk) == "skipped"
@@ -999,7 +999,7 @@ def test_a_job_running_under_a_live_worker_is_left_alone_and_a_dead_ones_starts_
 
     from django.utils import timezone
 
-    from orders.tasks import order_import_run
+    from orders.imports.tasks import order_import_run
 
     import_file(shop, csv_file(GOOD[0], GOOD[1]))  # as if a dead worker wrote the first order
     job = upload(shop, csv_file(*GOOD))

@@ -1,4 +1,4 @@
-"""A dropship partner's settings: the page, and the functions in ``reship.partner_settings``.
+"""A dropship partner's settings: the page, and the functions in ``reship.services.partner_settings``.
 
 Managers change settings; staff members read them and get a 403 when they try to change them
 (they can see the page, so a 404 would pretend it does not exist); users of other organisations
@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from reship import partner_settings, permissions, workflow
+from reship import permissions, workflow
 from reship.choices import RequestStatus
-from reship.errors import ActionNotPermitted, InvalidInput
+from reship.core.errors import ActionNotPermitted, InvalidInput
 from reship.models import AutoApprovalRule
+from reship.services import partner_settings
 from suppliers.choices import MemberRole
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
 from tests.workflow_states import make_parties

@@ -17,7 +17,7 @@ from reship import workflow
 from reship.choices import QuoteStatus, RequestStatus
 from reship.models import ReshipRequest, RestockOrder
 from reship.selectors.partner import customer_city
-from reship.views.partner import sla_countdown
+from reship.web.views.partner import sla_countdown
 from tests.factories import OrderFactory, OrderLineFactory, SellerMembershipFactory
 from tests.workflow_states import approve, line, make_parties, request_in
 

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from reship import thread, workflow
+from reship import workflow
 from reship.choices import LineStatus, QuoteStatus, RequestStatus
 from reship.models import (
     CommunicationRecord,
@@ -27,6 +27,7 @@ from reship.models import (
     ReshipRequest,
     RestockOrder,
 )
+from reship.services import thread
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,
@@ -332,7 +333,7 @@ def test_the_timeline_shows_actor_kind_statuses_and_local_time(client, parties):
 
 def test_a_system_event_is_shown_as_the_system(client, parties):
     reship = request_in(RequestStatus.SUBMITTED, parties)
-    from reship.timeliness import deadlines_check
+    from reship.workflow.timeliness import deadlines_check
 
     deadlines_check(now=timezone.now() + timedelta(days=2))
 

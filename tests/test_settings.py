@@ -22,7 +22,7 @@ ENV_CALL_WITH_NAME = re.compile(r"\benv_(?:str|bool|int|list)\(\s*\"([A-Z][A-Z0-
 SHOW_SETTINGS = """
 import json
 from django.conf import settings
-from reship.celery import app
+from reship.config.celery import app
 database = settings.DATABASES["default"]
 print(json.dumps({
     "ENGINE": database["ENGINE"],
@@ -46,10 +46,10 @@ print(json.dumps({
 }))
 """
 
-PRODUCTION = "reship.settings.production"
+PRODUCTION = "reship.config.settings.production"
 
 
-def environment(settings_module: str = "reship.settings.base", **variables: str) -> dict[str, str]:
+def environment(settings_module: str = "reship.config.settings.base", **variables: str) -> dict[str, str]:
     """This process's environment less every variable the settings read, plus ``variables``."""
     read = {name for path in SETTINGS_DIR.glob("*.py") for name in ENV_CALL_WITH_NAME.findall(path.read_text())}
     clean = {k: v for k, v in os.environ.items() if k not in read and not k.startswith("CELERY_")}
@@ -60,7 +60,7 @@ def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def load_settings(settings_module: str = "reship.settings.base", **variables: str) -> dict:
+def load_settings(settings_module: str = "reship.config.settings.base", **variables: str) -> dict:
     result = run([sys.executable, "-c", SHOW_SETTINGS], environment(settings_module, **variables))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])

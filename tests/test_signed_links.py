@@ -11,8 +11,9 @@ from django.core import signing as django_signing
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from reship import signing, workflow
+from reship import workflow
 from reship.choices import EventKind, LineStatus, RequestStatus, RestockStatus
+from reship.core import signing
 from reship.models import ReshipEvent, RestockOrder, SurveyResponse
 from tests.factories import (
     OrderFactory,

@@ -1,4 +1,4 @@
-"""The one reader of uploaded sheets (orders.spreadsheets): what it reads from CSV and XLSX, in which
+"""The one reader of uploaded sheets (reship.core.spreadsheets): what it reads from CSV and XLSX, in which
 encodings, how cells come out, and every file it refuses with the reason."""
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from orders.spreadsheets import CsvSheet, SheetError, XlsxSheet, cell_text, column_letter, open_sheet, unneutralised
+from reship.core.spreadsheets import (
+    CsvSheet,
+    SheetError,
+    XlsxSheet,
+    cell_text,
+    column_letter,
+    open_sheet,
+    unneutralised,
+)
 
 
 def read(data: bytes, name: str = "data.csv") -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -1,4 +1,4 @@
-"""The thread and the communication log (reship.thread): writes that move no status.
+"""The thread and the communication log (reship.services.thread): writes that move no status.
 
 Each loads the request through the tenancy filter, validates, writes one row and nothing else: no
 event, no status change, no notification.
@@ -10,10 +10,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from reship import thread
 from reship.choices import RequestStatus
-from reship.errors import InvalidInput, RequestNotFound
+from reship.core.errors import InvalidInput, RequestNotFound
 from reship.models import CommunicationRecord, Notification, RequestMessage, ReshipEvent
+from reship.services import thread
 from tests.workflow_states import make_parties, request_in
 
 pytestmark = pytest.mark.django_db

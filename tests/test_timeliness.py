@@ -8,7 +8,7 @@ from django.utils import timezone
 from reship import workflow
 from reship.choices import EventKind
 from reship.models import Notification, ReshipEvent
-from reship.timeliness import deadlines_check
+from reship.workflow.timeliness import deadlines_check
 from tests.factories import UserFactory
 from tests.workflow_states import make_parties
 

@@ -1,4 +1,4 @@
-"""The partner's tracking import (``reship.tracking_import`` and its pages): 200 lines shipped from
+"""The partner's tracking import (``reship.services.tracking_import`` and its pages): 200 lines shipped from
 one sheet, each refused row with its reason and nothing changed by it, a parcel that ships whole or
 not at all, notifications once per parcel, the refused-rows file, the Celery path, tenancy, and a
 number of queries per row that does not grow."""
@@ -17,9 +17,10 @@ from openpyxl import Workbook
 
 from orders.choices import ImportStatus
 from orders.models import ImportJob, Shipment
-from reship import tasks, tracking_import, workflow
+from reship import workflow
 from reship.choices import EventKind, LineStatus, RequestStatus
 from reship.models import Notification, ReshipEvent, ReshipLine
+from reship.services import tasks, tracking_import
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,

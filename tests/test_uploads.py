@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from reship.errors import InvalidInput
-from reship.uploads import upload_kind
+from reship.core.errors import InvalidInput
+from reship.core.uploads import upload_kind
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

@@ -8,7 +8,7 @@ from django.db import connection
 
 from reship import workflow
 from reship.choices import EventKind, RequestStatus
-from reship.errors import InvalidInput, InvalidTransition
+from reship.core.errors import InvalidInput, InvalidTransition
 from reship.models import ReshipEvent, ReshipLine, ReshipRequest
 from tests.workflow_states import make_parties, submit
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from orders.models import Shipment
 from reship import workflow
 from reship.choices import EventKind, LineStatus, QuoteStatus, RequestStatus
-from reship.errors import InvalidInput, InvalidTransition, RequestNotFound
+from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import AutoApprovalRule, Notification, ReshipEvent, ReshipRequest
+from reship.selectors.quantities import remaining_quantities
 from tests.factories import OrderLineFactory, ProductFactory
 from tests.workflow_states import approve, line, make_parties, request_in, submit
 
@@ -60,7 +61,7 @@ def test_rejected_and_cancelled_requests_give_their_quantities_back(parties):
 def test_what_is_left_is_shown_per_order_line(parties):
     _submit_one(parties, sku="A", quantity=1)
 
-    left = workflow.remaining_quantities(parties.order)
+    left = remaining_quantities(parties.order)
 
     assert left[_order_line(parties, "A").pk] == 1
     assert left[_order_line(parties, "B1").pk] == 2
@@ -145,7 +146,7 @@ def test_another_sellers_order_does_not_exist_for_them(parties):
 
 
 def test_a_partner_cannot_file_a_request(parties):
-    from reship.errors import ActionNotPermitted
+    from reship.core.errors import ActionNotPermitted
 
     with pytest.raises(ActionNotPermitted):
         workflow.reship_submit(
@@ -530,7 +531,7 @@ def test_a_follow_up_links_to_the_closed_request_and_is_capped_by_it(parties):
     assert follow_up.follow_up_of == closed
     assert closed.events.filter(kind=EventKind.FOLLOWED_UP).get().data == {"follow_up": follow_up.number}
     # The order line still has its second unit for an ordinary request: follow-ups do not use it up.
-    assert workflow.remaining_quantities(parties.order)[a] == 1
+    assert remaining_quantities(parties.order)[a] == 1
 
 
 # --- automatic approval -------------------------------------------------------------------------

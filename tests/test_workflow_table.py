@@ -2,7 +2,7 @@
 
 Allowed calls succeed with the right event and notifications; refused ones raise the right error
 and change nothing: no event, no notification, no row touched. The expectations are written out
-by hand here, independently of reship.workflow.TRANSITIONS and reship.permissions.
+by hand here, independently of reship.lifecycle.TRANSITIONS and reship.permissions.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ from django.utils import timezone
 from orders.models import Shipment
 from reship import workflow
 from reship.choices import Action, EventKind, RequestStatus
-from reship.errors import ActionNotPermitted, InvalidTransition, RequestNotFound
+from reship.core.errors import ActionNotPermitted, InvalidTransition, RequestNotFound
 from reship.models import Notification, RequestMessage, ReshipEvent, ReshipLine, ReshipRequest, RestockOrder
 from tests.workflow_states import line, make_parties, request_in
 

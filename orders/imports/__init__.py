@@ -7,5 +7,5 @@
 - ``run``: a job's run: grouping the streamed rows into orders, batches, progress, refused rows;
 - ``preview``: the first rows as the import will read them, problems beside their cells;
 - ``jobs``: a job's life (upload, mapping and preset, start inline or in Celery) and the reads.
-The file itself is read by ``orders.spreadsheets``, shared with the partners' tracking import.
+The file itself is read by ``reship.core.spreadsheets``, shared with the partners' tracking import.
 """

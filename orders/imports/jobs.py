@@ -26,10 +26,10 @@ from orders.imports.fields import FIELDS_BY_KEY, ORDER_FIELDS, PARTNER, field_la
 from orders.imports.lifecycle import import_job_fail
 from orders.models import ImportJob, ImportPreset, Seller
 from orders.services import clean_choice
-from orders.spreadsheets import XlsxSheet, open_sheet
 from reship import permissions
 from reship.accounts.roles import organisation_for
-from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.core.spreadsheets import XlsxSheet, open_sheet
 from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def order_import_start(*, actor: User, job_id: int) -> ImportJob:
 def _queue(job_id: int) -> None:
     """Hand the job to a worker, after commit; a broker that does not answer fails the job with a
     message (nothing was imported) rather than leaving it queued for ever or raising into the page."""
-    from orders.tasks import order_import_run
+    from orders.imports.tasks import order_import_run
 
     try:
         order_import_run.apply_async((job_id,), retry=False)

@@ -1,7 +1,7 @@
 """How an import job's progress and failure are written, for order imports and tracking imports
 alike: one UPDATE each, so the page polling the job sees them at once and no worker's copy of the
 row overwrites another's. Starting and finishing differ by kind (``orders.imports.run``,
-``reship.tracking_import``); what "lost its worker" means does not.
+``reship.services.tracking_import``); what "lost its worker" means does not.
 """
 
 from __future__ import annotations

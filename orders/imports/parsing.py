@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from orders.selectors import phone_normalise
 from orders.services import MAX_LENGTHS, MAX_QUANTITY, check_placed_at, clean_money, clean_text, quantity_allowed
-from reship.errors import InvalidInput
+from reship.core.errors import InvalidInput
 
 
 class CellProblem(Exception):

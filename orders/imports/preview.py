@@ -16,7 +16,7 @@ from orders.imports.fields import (
 )
 from orders.imports.validation import Context, Problems, validate_group
 from orders.models import Seller
-from orders.spreadsheets import Sheet
+from reship.core.spreadsheets import Sheet
 
 
 @dataclass

@@ -38,8 +38,8 @@ from orders.imports.lifecycle import import_job_fail, import_job_lost, import_jo
 from orders.imports.validation import Context, Problems, validate_group
 from orders.imports.writing import write_batch
 from orders.models import ImportJob
-from orders.spreadsheets import Sheet, SheetError, open_sheet
-from reship.exports import neutralised
+from reship.core.exports import neutralised
+from reship.core.spreadsheets import Sheet, SheetError, open_sheet
 
 logger = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ from orders.imports.fields import (
 )
 from orders.models import Product, Seller, Shipment
 from orders.services import MAX_LENGTHS
-from orders.spreadsheets import unneutralised
+from reship.core.spreadsheets import unneutralised
 from suppliers.models import DropshipPartner
 
 ORDER_LEVEL = (PLACED_AT, CUSTOMER_NAME, CUSTOMER_PHONE, CUSTOMER_EMAIL, SHIPPING_ADDRESS, AMOUNT, PARTNER, PLATFORM)

@@ -35,7 +35,7 @@ from orders.imports.fields import (
 from orders.imports.validation import Context, LineDraft, OrderDraft, Problems
 from orders.models import Order, OrderLine, Shipment
 from reship.models import ReshipLine
-from reship.workflow import claimed_quantities
+from reship.selectors.quantities import claimed_quantities
 
 logger = logging.getLogger(__name__)
 

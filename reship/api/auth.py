@@ -17,7 +17,7 @@ from rest_framework import authentication, exceptions
 from orders.models import SellerMembership
 from reship.accounts.models import User
 from reship.accounts.roles import ORGANISATION_JOINS, organisation_for
-from reship.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.models import ApiKey
 from reship.models.api import api_key_generate, api_key_hash
 from suppliers.models import PartnerMembership

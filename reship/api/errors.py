@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from reship.errors import WorkflowError
+from reship.core.errors import WorkflowError, error_body
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -49,10 +49,6 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     else:
         errors.setdefault(prefix or "non_field_errors", []).append(str(detail))
     return errors
-
-
-def error_body(code: str, message: str, field_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "field_errors": field_errors or {}}
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

@@ -29,8 +29,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reship.api.serializers import error_responses
-from reship.bounds import DATE_VALIDATORS, MAX_ID
 from reship.choices import Reason
+from reship.core.bounds import DATE_VALIDATORS, MAX_ID
 from reship.evaluation import PERIOD_DAYS, evaluation_figures_cached, evaluation_filter_for, requests_url
 
 CUSTOM = "custom"

@@ -1,7 +1,7 @@
 """``requests/{id}/evidence/``: a request's evidence photos: list, upload, download.
 
 Uploads are ``multipart/form-data`` with one or more ``evidence`` parts and go through
-``reship.evidence.evidence_add``: the first bytes decide what a file is (a renamed executable is a
+``reship.services.evidence.evidence_add``: the first bytes decide what a file is (a renamed executable is a
 400 naming the ``evidence`` field), one bad file refuses the batch, and only the seller's staff add
 evidence. Downloads stream the stored file with the content type found at upload. Another
 organisation's request or photo is a 404, as is a photo of another request.
@@ -25,11 +25,11 @@ from reship.api.idempotency import idempotent
 from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, WRITE_ERRORS, error_responses
 from reship.api.orders import IDEMPOTENCY_KEY, path_id
 from reship.api.pagination import ReshipCursorPagination
-from reship.bounds import MAX_ID
-from reship.evidence import FIELD, evidence_add
+from reship.core.bounds import MAX_ID
+from reship.core.uploads import IMAGE_SIGNATURES
 from reship.models import Evidence, ReshipRequest
 from reship.selectors import requests as selectors
-from reship.uploads import IMAGE_SIGNATURES
+from reship.services.evidence import FIELD, evidence_add
 
 INLINE_TYPES = frozenset(kind.content_type for _signature, _offset, kind in IMAGE_SIGNATURES)
 

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from orders.choices import Platform
 from orders.models import Order, Shipment
 from orders.selectors import phone_candidates, tracking_candidates
-from reship.bounds import MAX_ID, validate_moment
 from reship.choices import Reason, RequestStatus
+from reship.core.bounds import MAX_ID, validate_moment
+from reship.lifecycle import OPEN_STATUSES
 from reship.models import ReshipLine, ReshipRequest
-from reship.timeliness import OPEN_STATUSES
 
 
 class IdFilter(django_filters.NumberFilter):

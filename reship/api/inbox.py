@@ -1,6 +1,6 @@
 """``inbox/``: the caller's delivered inbox notifications, the unread count, and marking them read.
 
-The same rows and rules as the browser's inbox (``reship.views.inbox``): only delivered rows, each
+The same rows and rules as the browser's inbox (``reship.services.inbox``): only delivered rows, each
 rendered in the reader's language on every read. An API key reads its organisation's service
 user's inbox. Another user's notification is a 404.
 """
@@ -19,7 +19,7 @@ from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, error_responses
 from reship.api.orders import IDEMPOTENCY_KEY
 from reship.api.pagination import ReshipCursorPagination
 from reship.models import Notification
-from reship.views.inbox import (
+from reship.services.inbox import (
     InboxEntry,
     inbox_entry,
     inbox_list_for_user,

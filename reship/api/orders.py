@@ -25,9 +25,9 @@ from reship.api.serializers import (
     OrderSerializer,
     error_responses,
 )
-from reship.bounds import id_in_range
+from reship.core.bounds import id_in_range
 from reship.models import ReshipRequest
-from reship.workflow import remaining_quantities
+from reship.selectors.quantities import remaining_quantities
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",

@@ -24,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reship import permissions, workflow
-from reship.actions import action_perform
 from reship.api.filters import RequestFilter
 from reship.api.idempotency import idempotent
 from reship.api.orders import ID, IDEMPOTENCY_KEY, path_id
@@ -53,9 +52,10 @@ from reship.api.serializers import (
     error_responses,
 )
 from reship.choices import Action
-from reship.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
+from reship.core.errors import InvalidInput, RequestNotFound
 from reship.models import ReshipRequest, RestockOrder
 from reship.selectors.requests import request_page_for_user
+from reship.workflow.actions import action_perform
 
 # --- reading --------------------------------------------------------------------------------------
 
@@ -165,7 +165,7 @@ Perform = Callable[[int, Any, dict], "ReshipRequest | None"]
 
 
 def _perform_as(action: Action) -> Perform:
-    """The API's parsed body, in the shape ``reship.actions.action_perform`` takes."""
+    """The API's parsed body, in the shape ``reship.workflow.actions.action_perform`` takes."""
 
     def perform(pk: int, actor, data: dict) -> ReshipRequest | None:
         data = dict(data)
@@ -339,25 +339,7 @@ class RequestActionView(APIView):
         reship = ReshipRequest.objects.filter(permissions.visible_requests_filter(user), pk=pk).first()
         if reship is None:
             raise RequestNotFound(_("Reship request not found."))
-        if not permissions.can(action, user, reship):
-            raise ActionNotPermitted(
-                _("You may not %(action)s this request: it is the other party's step.")
-                % {"action": action.label.lower()}
-            )
-        if action not in workflow.allowed_actions(reship):
-            allowed = [action_slug(each) for each in workflow.actions_for(user, reship)]
-            raise InvalidTransition(
-                _(
-                    "Request %(number)s is at “%(status)s”, where “%(action)s” is not possible. "
-                    "You may now: %(allowed)s."
-                )
-                % {
-                    "number": reship.number,
-                    "status": reship.get_status_display(),
-                    "action": action.label,
-                    "allowed": ", ".join(allowed) or _("nothing"),
-                }
-            )
+        workflow.action_check(reship, user, action, option_name=action_slug)
         parsed = self.endpoint.input(data=request.data)
         parsed.is_valid(raise_exception=True)
         created = self.endpoint.perform(pk, user, parsed.validated_data)

@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from orders.choices import Currency, OrderStatus, Platform
-from reship.bounds import DATE_VALIDATORS, MAX_ID
 from reship.choices import (
     Action,
     CompensationMethod,
@@ -28,8 +27,9 @@ from reship.choices import (
     Resolution,
     RestockStatus,
 )
-from reship.timeliness import OPEN_STATUSES
-from reship.workflow import MAX_TEXT
+from reship.core.bounds import DATE_VALIDATORS, MAX_ID
+from reship.core.inputs import MAX_TEXT
+from reship.lifecycle import OPEN_STATUSES
 from suppliers.choices import Channel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}

@@ -2,7 +2,7 @@
 partner, and the log of contacts made outside Reship.
 
 Reads are the request's two sides' (and platform admins'); writes go through
-``reship.thread.message_post`` and ``communication_record_add``, which only the two sides may call.
+``reship.services.thread.message_post`` and ``communication_record_add``, which only the two sides may call.
 A message takes an optional photo or PDF ``attachment`` (``multipart/form-data``; JSON works for a
 message without one), downloaded from ``…/messages/{id}/attachment/``. Another organisation's
 request is a 404 for every method, whatever the body.
@@ -22,7 +22,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reship import thread
 from reship.api.evidence import (
     REQUEST_ID,
     FileDownloadMixin,
@@ -39,6 +38,7 @@ from reship.api.pagination import ReshipCursorPagination
 from reship.choices import AuthorRole, Counterpart, Direction
 from reship.models import CommunicationRecord, RequestMessage
 from reship.selectors import requests as selectors
+from reship.services import thread
 from suppliers.choices import Channel
 
 ATTACHMENT_TYPES = {

@@ -36,12 +36,12 @@ from reship.accounts.roles import Organisation, organisation_for
 from reship.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
-from reship.bounds import MAX_ID
 from reship.choices import NotificationStatus
-from reship.errors import ActionNotPermitted
+from reship.core.bounds import MAX_ID
+from reship.core.errors import ActionNotPermitted
+from reship.core.webhook_targets import PrivateTarget, webhook_target_check_literal
 from reship.models import Notification, WebhookEndpoint
 from reship.notifications import outbox
-from reship.webhook_targets import PrivateTarget, webhook_target_check_literal
 
 URL_MAX = 500  # WebhookEndpoint.url
 EVENTS_MAX = len(outbox.TEMPLATES)

@@ -41,11 +41,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
-from reship.bounds import id_in_range, moment_in_range
 from reship.choices import CostBearer, Reason, RequestStatus
+from reship.core.bounds import id_in_range, moment_in_range
 from reship.evaluation import sql
 from reship.evaluation.scope import EvaluationFilter, supplier_lines
-from reship.timeliness import OPEN_STATUSES
+from reship.lifecycle import OPEN_STATUSES
 
 Link = dict[str, str]
 

@@ -25,7 +25,7 @@ from reship.evaluation import sql
 from reship.evaluation.links import Link, base_link, narrowed
 from reship.evaluation.numbers import hours, rate
 from reship.evaluation.scope import EvaluationFilter, requests_for
-from reship.timeliness import OPEN_STATUSES
+from reship.lifecycle import OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 
 from reship.choices import NotificationChannel
+from reship.core.webhook_targets import PrivateTarget, webhook_target_check_resolved
 from reship.notifications.rendering import render, short_text
-from reship.webhook_targets import PrivateTarget, webhook_target_check_resolved
 
 if TYPE_CHECKING:
     from reship.models import Notification

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +19,6 @@ from django.utils import timezone
 from reship.choices import NotificationStatus
 from reship.models import Notification
 from reship.notifications.channels import channel_for
-from reship.notifications.dispatch import enqueue_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -78,32 +76,3 @@ def _record_failure(notification: Notification, error: Exception, now: datetime)
         notification.last_error,
     )
     return "failed" if gave_up else "retry"
-
-
-def notification_retry(*, notification_id: int, now: datetime | None = None) -> bool:
-    """The admin's retry: a failed row gets a fresh set of attempts and is queued after commit.
-    Returns False (and changes nothing) for a row that is not failed."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        updated = Notification.objects.filter(pk=notification_id, status=NotificationStatus.FAILED).update(
-            status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now
-        )
-        if updated:
-            transaction.on_commit(partial(enqueue_delivery, [notification_id]))
-    return bool(updated)
-
-
-def notifications_sweep(*, now: datetime, batch_size: int = 500) -> int:
-    """Queue pending rows whose attempt is overdue: the broker was down when they were written, or
-    their retry time came. Rows due within the last ``RESHIP_NOTIFY_SWEEP_AFTER_SECONDS`` are left
-    to the task already queued for them. Returns how many were queued."""
-    cutoff = now - timedelta(seconds=settings.RESHIP_NOTIFY_SWEEP_AFTER_SECONDS)
-    # One query on the partial index notification_pending_due.
-    ids = list(
-        Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    if ids:
-        transaction.on_commit(partial(enqueue_delivery, ids))
-    return len(ids)

@@ -228,6 +228,6 @@ def webhook_test_queue(endpoint: WebhookEndpoint) -> Notification:
 def enqueue(notification_ids: list[int]) -> None:
     """Hand rows to Celery. A broker that is down costs nothing: the rows stay pending and the
     sweeper picks them up, so this never raises into the request that committed them."""
-    from reship.notifications.dispatch import enqueue_delivery
+    from reship.notifications.tasks import enqueue_delivery
 
     enqueue_delivery(notification_ids)

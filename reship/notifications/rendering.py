@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from reship.choices import CompensationMethod, CostBearer, LineStatus, Reason, RequestStatus
-from reship.timeliness import stage_owner
+from reship.lifecycle import stage_owner
 
 if TYPE_CHECKING:
     from reship.models import Notification

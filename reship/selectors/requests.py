@@ -6,17 +6,15 @@ The request pages (both sides) read through ``request_page_for_user`` and friend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from orders.models import Seller, Shipment
 from reship import permissions
 from reship.choices import RequestStatus
+from reship.lifecycle import FILTER_STAGES, OPEN_STATUSES, STAGE_BY_KEY
 from reship.models import (
     CommunicationRecord,
     Evidence,
@@ -26,7 +24,6 @@ from reship.models import (
     ReshipRequest,
     RestockOrder,
 )
-from reship.timeliness import OPEN_STATUSES
 from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:
@@ -34,36 +31,6 @@ if TYPE_CHECKING:
 
 REVIEW_STATUSES = (RequestStatus.SUBMITTED,)
 SEARCH_MAX_LENGTH = 100
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One step of the stage bar (申请 → 审核 → 补货/补寄 → 更新信息 → 客户沟通 → 完成) and the
-    statuses during which it is the step in progress."""
-
-    key: str
-    label: Promise
-    statuses: tuple[str, ...]
-
-
-# The application is complete once submitted (there are no drafts), so no status has it in
-# progress; a submitted request is in review until the partner decides.
-STAGES: tuple[Stage, ...] = (
-    Stage("application", _("Application"), ()),
-    Stage("review", _("Review"), (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)),
-    Stage("fulfilment", _("Restock / resend"), (RequestStatus.APPROVED, RequestStatus.FULFILLING)),
-    Stage("info_update", _("Info update"), (RequestStatus.INFO_UPDATE,)),
-    Stage("customer_contact", _("Customer contact"), (RequestStatus.CUSTOMER_CONTACT, RequestStatus.CONTACTED)),
-    Stage("closed", _("Closed"), (RequestStatus.CLOSED,)),
-)
-# Where a request left the track: shown as their own filters, and marked on the stage bar.
-OFF_TRACK_STAGES: tuple[Stage, ...] = (
-    Stage("rejected", _("Rejected"), (RequestStatus.REJECTED,)),
-    Stage("cancelled", _("Cancelled"), (RequestStatus.CANCELLED,)),
-)
-FILTER_STAGES: tuple[Stage, ...] = tuple(stage for stage in STAGES if stage.statuses) + OFF_TRACK_STAGES
-STAGE_BY_KEY = {stage.key: stage for stage in STAGES + OFF_TRACK_STAGES}
-STAGE_OF_STATUS = {status: stage.key for stage in STAGES + OFF_TRACK_STAGES for status in stage.statuses}
 
 
 def request_list_for_seller(*, seller: Seller) -> QuerySet[ReshipRequest]:

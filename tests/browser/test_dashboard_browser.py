@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from reship.accounts.models import User
-from reship.demo import ADMIN_PASSWORD, ADMIN_USERNAME, STAFF_PASSWORD, demo_data_load
+from reship.dev.demo import ADMIN_PASSWORD, ADMIN_USERNAME, STAFF_PASSWORD, demo_data_load
 from tests.browser.conftest import shoot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.test_dashboard_views")]

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from reship import workflow
 from reship.choices import LineStatus, RequestStatus
-from reship.evidence import evidence_add
 from reship.models import Notification, ReshipRequest
+from reship.services.evidence import evidence_add
 from tests.browser.conftest import shoot
 from tests.browser.story_support import (
     action_card,

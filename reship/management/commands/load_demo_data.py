@@ -1,6 +1,6 @@
 """``manage.py load_demo_data``: the demo sellers, partners, orders and reship requests, loaded once.
 
-A thin wrapper around ``reship.demo.demo_data_load``; it only prints. ``make run`` calls it on every
+A thin wrapper around ``reship.dev.demo.demo_data_load``; it only prints. ``make run`` calls it on every
 start, so a second run must change nothing and say so.
 """
 
@@ -8,7 +8,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reship.demo import SEED, DemoDataConflict, DemoResult, demo_data_load
+from reship.dev.demo import SEED, DemoDataConflict, DemoResult, demo_data_load
 
 COUNT_LABELS = [
     ("sellers", "sellers 卖家"),

@@ -27,9 +27,10 @@ from django.utils import timezone
 
 from orders.choices import Platform
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership
-from reship import signing, workflow
+from reship import workflow
 from reship.accounts.models import User
 from reship.choices import NotificationChannel, NotificationStatus, RequestStatus, Resolution
+from reship.core import signing
 from reship.models import Notification, ReshipRequest
 from suppliers.choices import MemberRole, PartnerMode
 from suppliers.models import DropshipPartner, PartnerMembership, Supplier
@@ -107,7 +108,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fresh: bool, wait: float, **options) -> None:
-        from reship.celery import app as celery_app
+        from reship.config.celery import app as celery_app
 
         tag = f"{timezone.localtime():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
         cast = cast_ensure(tag=tag, fresh=fresh)

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from reship.dev import bench as bench_views
+from reship.web.views import account as account_views
+from reship.web.views import home as views
+from reship.web.views import public as public_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("seller/", views.seller_home, name="seller-home"),
+    path("partner/", views.partner_home, name="partner-home"),
+    path("orders/", include("reship.web.urls.orders")),
+    path("requests/", include("reship.web.urls.requests")),
+    path("partner/", include("reship.web.urls.partner")),
+    path("account/", include("reship.web.urls.account")),
+    path("api/v1/", include("reship.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("dashboard/", include("reship.web.urls.dashboard")),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
+    path("survey/<str:token>/", public_views.survey, name="survey"),
+    path("healthz", views.healthz, name="healthz"),
+    # A 404 unless RESHIP_BENCH_FLOOR is on (the benchmark runner's own server).
+    path("bench/floor/", bench_views.floor, name="bench-floor"),
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
+    path("admin/", admin.site.urls),
+]
+
+# Uploaded files are never served from MEDIA_URL: evidence and attachments go out only through the
+# views that check who is asking (requests:evidence, requests:attachment).
+
+handler404 = "reship.web.views.errors.not_found"

@@ -1,0 +1,167 @@
+"""The reship request's state machine, as data, once (补单申请 → 审核确认 → 补货/补寄 → 更新信息 → 客户沟通).
+
+Everything that asks "what may happen now, who acts, who owes the next step, which stage is this"
+reads these tables: the workflow (the only writer of status), ``permissions`` (which side takes an
+action), the SLA clock and reminders (``workflow.timeliness``), the lists and the stage bar
+(``selectors``, the pages), the notifications, the evaluation and the demo data.
+
+Two views of a status are kept apart on purpose:
+- its *stage* is where the request stands on the stage bar a person reads (申请 → 审核 → 补货/补寄 →
+  更新信息 → 客户沟通 → 完成); a partner's question (needs_info) is still part of the review stage;
+- its *step* is who owes the next move and by when (the SLA clock): in needs_info that is the
+  seller's answer, with the seller's hours, not the partner's review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from reship.accounts.roles import Role
+from reship.choices import Action, RequestStatus
+
+S = RequestStatus
+
+# --- which moves each action may start from -------------------------------------------------------
+# The status an action leads to is decided by its workflow function (some keep the status; shipping
+# the last line finishes fulfilment).
+_QUOTE_OPEN = frozenset({S.APPROVED, S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED})
+TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
+    Action.REQUEST_INFO: frozenset({S.SUBMITTED}),
+    Action.ANSWER_INFO: frozenset({S.NEEDS_INFO}),
+    Action.APPROVE: frozenset({S.SUBMITTED}),
+    Action.REJECT: frozenset({S.SUBMITTED, S.NEEDS_INFO}),
+    Action.CANCEL: frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED}),
+    Action.ACCEPT_QUOTE: _QUOTE_OPEN,
+    Action.DISPUTE_QUOTE: _QUOTE_OPEN,
+    Action.REVISE_QUOTE: _QUOTE_OPEN,
+    Action.START_RESTOCK: frozenset({S.APPROVED, S.FULFILLING}),
+    Action.CONFIRM_RESTOCK: frozenset({S.FULFILLING}),
+    Action.SHIP: frozenset({S.APPROVED, S.FULFILLING}),
+    Action.COMPENSATE: frozenset({S.APPROVED, S.FULFILLING}),
+    Action.CONFIRM_INFO_UPDATE: frozenset({S.INFO_UPDATE}),
+    Action.CONTACT_CUSTOMER: frozenset({S.CUSTOMER_CONTACT}),
+    Action.CLOSE: frozenset({S.CONTACTED}),
+    Action.FOLLOW_UP: frozenset({S.CLOSED}),
+}
+
+# --- which side takes each action -----------------------------------------------------------------
+# Compensation is both sides': the partner pays the customer, or the seller does it themselves.
+ACTORS: dict[Action, frozenset[Role]] = {
+    Action.SUBMIT: frozenset({Role.SELLER}),
+    Action.REQUEST_INFO: frozenset({Role.PARTNER}),
+    Action.ANSWER_INFO: frozenset({Role.SELLER}),
+    Action.APPROVE: frozenset({Role.PARTNER}),
+    Action.REJECT: frozenset({Role.PARTNER}),
+    Action.CANCEL: frozenset({Role.SELLER}),
+    Action.ACCEPT_QUOTE: frozenset({Role.SELLER}),
+    Action.DISPUTE_QUOTE: frozenset({Role.SELLER}),
+    Action.REVISE_QUOTE: frozenset({Role.PARTNER}),
+    Action.START_RESTOCK: frozenset({Role.PARTNER}),
+    Action.CONFIRM_RESTOCK: frozenset({Role.PARTNER}),
+    Action.SHIP: frozenset({Role.PARTNER}),
+    Action.COMPENSATE: frozenset({Role.SELLER, Role.PARTNER}),
+    Action.CONFIRM_INFO_UPDATE: frozenset({Role.SELLER}),
+    Action.CONTACT_CUSTOMER: frozenset({Role.SELLER}),
+    Action.CLOSE: frozenset({Role.SELLER}),
+    Action.FOLLOW_UP: frozenset({Role.SELLER}),
+}
+
+
+# --- steps: who owes the next move, on which SLA clock ------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """One clock of the SLA (时效性): the side that owes the next move, and whose hours it runs on
+    (``review`` / ``fulfilment``: the partner's own SLA hours; ``seller``: RESHIP_SELLER_STAGE_HOURS)."""
+
+    key: str
+    owner: Role
+    sla: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("review", Role.PARTNER, "review"),
+    Step("seller_answer", Role.SELLER, "seller"),
+    Step("fulfilment", Role.PARTNER, "fulfilment"),
+    Step("info_update", Role.SELLER, "seller"),
+    Step("customer_contact", Role.SELLER, "seller"),
+    Step("close", Role.SELLER, "seller"),
+)
+STEP_BY_KEY: dict[str, Step] = {step.key: step for step in STEPS}
+
+
+# --- stages: the stage bar a person reads ---------------------------------------------------------
+@dataclass(frozen=True)
+class Stage:
+    """One step of the stage bar (申请 → 审核 → 补货/补寄 → 更新信息 → 客户沟通 → 完成) and the
+    statuses during which it is the step in progress."""
+
+    key: str
+    label: Promise
+    statuses: tuple[str, ...]
+
+
+# The application is complete once submitted (there are no drafts), so no status has it in
+# progress; a submitted request is in review until the partner decides.
+STAGES: tuple[Stage, ...] = (
+    Stage("application", _("Application"), ()),
+    Stage("review", _("Review"), (S.SUBMITTED, S.NEEDS_INFO)),
+    Stage("fulfilment", _("Restock / resend"), (S.APPROVED, S.FULFILLING)),
+    Stage("info_update", _("Info update"), (S.INFO_UPDATE,)),
+    Stage("customer_contact", _("Customer contact"), (S.CUSTOMER_CONTACT, S.CONTACTED)),
+    Stage("closed", _("Closed"), (S.CLOSED,)),
+)
+# Where a request left the track: shown as their own filters, and marked on the stage bar.
+OFF_TRACK_STAGES: tuple[Stage, ...] = (
+    Stage("rejected", _("Rejected"), (S.REJECTED,)),
+    Stage("cancelled", _("Cancelled"), (S.CANCELLED,)),
+)
+FILTER_STAGES: tuple[Stage, ...] = tuple(stage for stage in STAGES if stage.statuses) + OFF_TRACK_STAGES
+STAGE_BY_KEY: dict[str, Stage] = {stage.key: stage for stage in STAGES + OFF_TRACK_STAGES}
+
+
+# --- each status: its stage and its step ----------------------------------------------------------
+# A status with no step is final: nobody owes anything and no clock runs.
+STEP_OF_STATUS: dict[str, str] = {
+    S.SUBMITTED: "review",
+    S.NEEDS_INFO: "seller_answer",
+    S.APPROVED: "fulfilment",
+    S.FULFILLING: "fulfilment",
+    S.INFO_UPDATE: "info_update",
+    S.CUSTOMER_CONTACT: "customer_contact",
+    S.CONTACTED: "close",
+}
+STAGE_OF_STATUS: dict[str, str] = {
+    status: stage.key for stage in STAGES + OFF_TRACK_STAGES for status in stage.statuses
+}
+
+OPEN_STATUSES: tuple[str, ...] = tuple(STEP_OF_STATUS)
+FINAL_STATUSES = frozenset(status for status in RequestStatus if status not in STEP_OF_STATUS)
+# Requests in these statuses hold the quantities they claim; rejected and cancelled ones give them back.
+CLAIMING_STATUSES: tuple[str, ...] = tuple(
+    status for status in RequestStatus if status not in (S.REJECTED, S.CANCELLED)
+)
+
+
+def step_of(status: str) -> Step | None:
+    """The step owed in this status, or ``None`` when the request is final."""
+    key = STEP_OF_STATUS.get(status)
+    return STEP_BY_KEY[key] if key else None
+
+
+def stage_owner(status: str) -> Role:
+    """The side that owes the next step in this status, or NONE when the request is final."""
+    step = step_of(status)
+    return step.owner if step else Role.NONE
+
+
+def allowed_actions(status: str) -> list[Action]:
+    """The actions this status allows, for anyone (which side may take them: ``ACTORS``)."""
+    return [action for action, sources in TRANSITIONS.items() if status in sources]
+
+
+def side_may(action: Action, side: Role) -> bool:
+    """Whether this side of a request takes this action at all (status aside)."""
+    return side in ACTORS[action]

@@ -1,0 +1,114 @@
+"""Evidence photos attached to a reship request: checked by their bytes, counted, stored with who sent them.
+
+A request's evidence is its seller's proof of what went wrong, so only the seller's staff add it.
+Every file is checked before any is stored: one bad photo refuses the whole batch, and the caller's
+transaction (the submit page wraps ``reship_submit`` and this in one) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reship import permissions
+from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.core.uploads import FileKind, upload_kind
+from reship.models import Evidence, ReshipRequest
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+
+FIELD = "evidence"
+
+
+def _header_is_whole(head: bytes, kind: FileKind) -> bool:
+    """The first bytes after the signature are what every valid file of that kind has there; a
+    truncated or hand-made file with only the magic number fails this."""
+    if kind.content_type == "image/png":
+        return head[8:16] == b"\x00\x00\x00\x0dIHDR"  # the first chunk is always a 13-byte IHDR
+    if kind.content_type == "image/jpeg":
+        return len(head) >= 4 and 0xC0 <= head[3] <= 0xFE  # a marker follows the start-of-image
+    if kind.content_type == "image/gif":
+        return len(head) >= 13  # header and logical screen descriptor
+    if kind.content_type == "image/webp":
+        return head[12:15] == b"VP8"  # VP8, VP8L or VP8X chunk
+    return True
+
+
+def _checked(file: UploadedFile) -> FileKind:
+    kind = upload_kind(file, images_only=True, field=FIELD)
+    file.seek(0)
+    head = file.read(32)
+    file.seek(0)
+    if not _header_is_whole(head, kind):
+        raise InvalidInput(
+            _("%(name)s looks damaged: it is not a complete image.") % {"name": file.name},
+            field_errors={FIELD: [_("Damaged file.")]},
+        )
+    return kind
+
+
+def evidence_add(
+    *, request: ReshipRequest, actor: User, files: Sequence[UploadedFile], now: datetime | None = None
+) -> list[Evidence]:
+    """Attach photos to a request its seller can see; all are refused if any one is not acceptable."""
+    files = list(files)
+    if not files:
+        return []
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            ReshipRequest.objects.select_for_update(of=("self",))
+            .filter(permissions.visible_requests_filter(actor), pk=request.pk)
+            .first()
+        )
+        if locked is None:
+            raise RequestNotFound(_("Reship request not found."))
+        if not permissions.can_add_evidence(actor, locked):
+            raise ActionNotPermitted(_("Only the seller's staff add evidence to a request."))
+
+        limit = settings.RESHIP_EVIDENCE_MAX_FILES
+        existing = Evidence.objects.filter(request=locked).count()
+        if existing + len(files) > limit:
+            if existing:
+                message = _("A request holds at most %(limit)d photos, and this one has %(existing)d already.") % {
+                    "limit": limit,
+                    "existing": existing,
+                }
+            else:
+                message = _("Attach at most %(limit)d photos; you chose %(sent)d.") % {
+                    "limit": limit,
+                    "sent": len(files),
+                }
+            raise InvalidInput(message, field_errors={FIELD: [_("Too many files.")]})
+
+        kinds = [_checked(file) for file in files]
+
+        rows: list[Evidence] = []
+        try:
+            for file, kind in zip(files, kinds, strict=True):
+                evidence = Evidence(
+                    request=locked,
+                    original_name=os.path.basename(file.name or "")[:255] or f"photo.{kind.extension}",
+                    content_type=kind.content_type,
+                    size_bytes=file.size,
+                    uploaded_by=actor,
+                    uploaded_at=now,
+                )
+                # Stored under a random name with the extension of what the file really is.
+                evidence.file.save(f"{uuid.uuid4().hex}.{kind.extension}", file, save=False)
+                rows.append(evidence)
+            return Evidence.objects.bulk_create(rows)
+        except Exception:
+            for evidence in rows:
+                evidence.file.delete(save=False)
+            raise

@@ -1,0 +1,233 @@
+"""A dropship partner's own settings: SLA hours, auto-approval rules, the outgoing webhook and the
+preferred channel. Every change is one keyword-only function here, in one transaction, that
+checks ``permissions.can_manage_partner_settings`` first: the partner's managers change settings, its staff
+only read them. Views, the API and tests call these; nothing else saves these fields.
+
+A rule or partner of another organisation does not exist for the caller (``RuleNotFound``), as
+everywhere else in Reship.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reship import permissions
+from reship.choices import CostBearer, Reason
+from reship.core.errors import ActionNotPermitted, InvalidInput, WorkflowError
+from reship.core.inputs import choice, money, optional_money, whole_number
+from reship.core.webhook_targets import PrivateTarget, webhook_target_check_literal
+from reship.models import AutoApprovalRule
+from reship.selectors.partner import partner_sellers
+from suppliers.choices import Channel
+from suppliers.models import DropshipPartner
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+
+SLA_HOURS_MIN = 1
+SLA_HOURS_MAX = 720  # 30 days: beyond that a deadline no longer says anything
+PROMISED_DAYS_MAX = 365
+RULE_NAME_MAX = 100
+WEBHOOK_URL_MAX = 200  # DropshipPartner.webhook_url is a URLField (max_length 200)
+
+
+class RuleNotFound(WorkflowError):
+    code = "not_found"
+    http_status = 404
+
+
+def _lock_partner(actor: User, partner_id: int) -> DropshipPartner:
+    partner = DropshipPartner.objects.select_for_update().filter(pk=partner_id).first()
+    membership = getattr(actor, "partner_membership", None)
+    if partner is None or membership is None or membership.partner_id != partner.pk:
+        raise RuleNotFound(_("Dropship partner not found."))
+    if not permissions.can_manage_partner_settings(actor, partner):
+        raise ActionNotPermitted(
+            _("Only a manager of %(partner)s may change its settings.") % {"partner": partner.name}
+        )
+    return partner
+
+
+# --- input checks ------------------------------------------------------------------------------
+
+
+
+
+def _sla_hours(value: Any, field: str) -> int:
+    message = _("Give a whole number of hours from %(low)d to %(high)d.") % {
+        "low": SLA_HOURS_MIN,
+        "high": SLA_HOURS_MAX,
+    }
+    return whole_number(value, field, low=SLA_HOURS_MIN, high=SLA_HOURS_MAX, message=message)
+
+
+
+
+
+
+def _webhook_url(value: Any) -> str:
+    url = (value or "").strip()
+    if not url:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        message = _("Enter a full web address, such as https://example.com/reship/hooks.")
+        raise InvalidInput(message, field_errors={"webhook_url": [message]}) from None
+    if len(url) > WEBHOOK_URL_MAX:
+        message = _("The address is too long (at most %(max)d characters).") % {"max": WEBHOOK_URL_MAX}
+        raise InvalidInput(message, field_errors={"webhook_url": [message]})
+    try:
+        webhook_target_check_literal(url)
+    except PrivateTarget:
+        message = _("The webhook address must be on the public internet, not a local or private network.")
+        raise InvalidInput(message, field_errors={"webhook_url": [message]}) from None
+    # Webhooks carry customers' names and addresses: never in clear text outside development.
+    if not url.lower().startswith("https://") and not settings.DEBUG:
+        message = _("The webhook address must start with https:// so what we send cannot be read on the way.")
+        raise InvalidInput(message, field_errors={"webhook_url": [message]})
+    return url
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def partner_settings_update(
+    *,
+    actor: User,
+    partner_id: int,
+    review_sla_hours: Any,
+    fulfilment_sla_hours: Any,
+    webhook_url: Any,
+    preferred_channel: Any,
+) -> tuple[DropshipPartner, str]:
+    """Change the SLA hours (they apply to stages entered from now on; running clocks keep their
+    due time), the webhook address and the preferred channel.
+
+    A webhook needs a secret to be signed with: setting an address while none is set generates
+    one, returned (else "") so the page shows it once; it is never shown again."""
+    with transaction.atomic():
+        partner = _lock_partner(actor, partner_id)
+        partner.review_sla_hours = _sla_hours(review_sla_hours, "review_sla_hours")
+        partner.fulfilment_sla_hours = _sla_hours(fulfilment_sla_hours, "fulfilment_sla_hours")
+        partner.webhook_url = _webhook_url(webhook_url)
+        partner.preferred_channel = choice(preferred_channel, Channel, "preferred_channel")
+        fields = ["review_sla_hours", "fulfilment_sla_hours", "webhook_url", "preferred_channel", "updated_at"]
+        new_secret = ""
+        if partner.webhook_url and not partner.webhook_secret:
+            new_secret = partner.webhook_secret = _new_secret()
+            fields.append("webhook_secret")
+        partner.save(update_fields=fields)
+        return partner, new_secret
+
+
+def webhook_secret_rotate(*, actor: User, partner_id: int) -> str:
+    """Replace the webhook signing secret and return the new one: the only time anyone sees it.
+    Webhooks signed from now on use it; the receiver must switch at once."""
+    with transaction.atomic():
+        partner = _lock_partner(actor, partner_id)
+        partner.webhook_secret = _new_secret()
+        partner.save(update_fields=["webhook_secret", "updated_at"])
+        return partner.webhook_secret
+
+
+def _reasons(values: Iterable[Any] | None) -> list[str]:
+    chosen = set()
+    for value in values or ():
+        chosen.add(choice(value, Reason, "reasons"))
+    return [code for code in Reason.values if code in chosen]  # stable order: the choices' order
+
+
+def _sellers(partner: DropshipPartner, seller_ids: Iterable[Any] | None) -> list:
+    message = _("Choose sellers whose orders you fulfil.")
+    try:
+        wanted = {int(pk) for pk in seller_ids or ()}
+    except (TypeError, ValueError):
+        raise InvalidInput(message, field_errors={"sellers": [message]}) from None
+    sellers = list(partner_sellers(partner=partner).filter(pk__in=wanted)) if wanted else []
+    if len(sellers) != len(wanted):
+        raise InvalidInput(message, field_errors={"sellers": [message]})
+    return sellers
+
+
+def auto_approval_rule_save(
+    *,
+    actor: User,
+    partner_id: int,
+    rule_id: int | None = None,
+    name: Any,
+    is_active: bool = True,
+    reasons: Iterable[Any] | None = None,
+    max_line_value: Any = None,
+    seller_ids: Iterable[int] | None = None,
+    cost_bearer: Any,
+    quote_shipping: Any = "0",
+    promised_days: Any = 3,
+) -> AutoApprovalRule:
+    """Create (``rule_id=None``) or change one of the partner's auto-approval rules. Reasons are
+    stored as a list of reason codes (empty: any reason); sellers must be among those whose orders
+    the partner fulfils (none: every seller)."""
+    with transaction.atomic():
+        partner = _lock_partner(actor, partner_id)
+        if rule_id is None:
+            rule = AutoApprovalRule(partner=partner)
+        else:
+            rule = AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).first()
+            if rule is None:
+                raise RuleNotFound(_("Auto-approval rule not found."))
+        rule.name = (name or "").strip()
+        if not rule.name:
+            raise InvalidInput(_("Give the rule a name."), field_errors={"name": [_("Required.")]})
+        if len(rule.name) > RULE_NAME_MAX:
+            message = _("The name is too long (at most %(max)d characters).") % {"max": RULE_NAME_MAX}
+            raise InvalidInput(message, field_errors={"name": [message]})
+        rule.is_active = bool(is_active)
+        rule.reasons = _reasons(reasons)
+        rule.max_line_value = optional_money(max_line_value, "max_line_value")
+        rule.cost_bearer = choice(cost_bearer, CostBearer, "cost_bearer")
+        rule.quote_shipping = money(quote_shipping, "quote_shipping")
+        message = _("Give a whole number of days from 0 to %(max)d.") % {"max": PROMISED_DAYS_MAX}
+        rule.promised_days = whole_number(
+            promised_days, "promised_days", low=0, high=PROMISED_DAYS_MAX, message=message
+        )
+        sellers = _sellers(partner, seller_ids)
+        rule.save()
+        rule.sellers.set(sellers)
+        return rule
+
+
+def auto_approval_rule_set_active(*, actor: User, partner_id: int, rule_id: int, is_active: bool) -> AutoApprovalRule:
+    """Switch a rule on or off without touching its terms."""
+    with transaction.atomic():
+        partner = _lock_partner(actor, partner_id)
+        rule = AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).first()
+        if rule is None:
+            raise RuleNotFound(_("Auto-approval rule not found."))
+        rule.is_active = bool(is_active)
+        rule.save(update_fields=["is_active"])
+        return rule
+
+
+def auto_approval_rule_delete(*, actor: User, partner_id: int, rule_id: int) -> str:
+    """Delete one of the partner's rules; returns its name for the confirmation message. Requests
+    it approved keep their approval (the event records the rule's name)."""
+    with transaction.atomic():
+        partner = _lock_partner(actor, partner_id)
+        rule = AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).first()
+        if rule is None:
+            raise RuleNotFound(_("Auto-approval rule not found."))
+        name = rule.name
+        rule.delete()
+        return name

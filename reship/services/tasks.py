@@ -1,0 +1,12 @@
+"""Celery entry points of the domain services: thin, load by id, safe to run twice."""
+
+from celery import shared_task
+
+from reship.services.tracking_import import tracking_import_run
+
+
+@shared_task(name="reship.run_tracking_import", acks_late=True, reject_on_worker_lost=True)
+def run_tracking_import(job_id: int) -> str:
+    """A partner's sheet of tracking numbers too big to run inside the upload's request."""
+    job = tracking_import_run(job_id=job_id)
+    return job.status if job is not None else "skipped"

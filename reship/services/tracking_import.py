@@ -1,0 +1,480 @@
+"""A partner ships many request lines from one sheet (批量导入物流单号).
+
+Each row names a request (its number, or the platform order number of the one request of that
+order waiting to be shipped), one of its lines (SKU code, or its position on the request page:
+1, 2, …), a carrier and a tracking number. Rows of the same request with the same carrier and
+tracking number are one parcel: one ``workflow.reship_ship`` call, in its own transaction, so a
+refused parcel ships none of its lines and a refused row changes nothing. Lines ship whole: a
+line's quantity is the request's, never split.
+
+Every row ends shipped or refused with a reason the partner can act on: unknown number (also for
+another partner's request or order, as a 404 would: nothing about it leaks), wrong state, unknown
+SKU, a tracking number already used … — the workflow's own message where the workflow refused.
+Refused rows are written back as a CSV (the sheet's columns, the row number and the reason) that
+can be fixed and uploaded again.
+
+The run reads the sheet three times, streaming, so memory stays bounded by the rows to ship, not
+the file: (1) rows are resolved in batches, a fixed number of queries per batch; (2) each parcel is
+shipped, progress written every few parcels; (3) the refused rows are copied with their reasons.
+
+Counts on the ``ImportJob`` (kind TRACKING): ``rows_done`` / ``rows_refused`` as rows are decided,
+``created_count`` the parcels registered, ``updated_count`` the lines (rows) shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orders.choices import ImportKind, ImportStatus
+from orders.imports.fields import header_key
+from orders.imports.lifecycle import import_job_fail, import_job_lost, import_job_progress
+from orders.imports.run import RefusedRows
+from orders.models import ImportJob
+from reship import lifecycle, permissions, workflow
+from reship.choices import Action
+from reship.core.errors import ActionNotPermitted, RequestNotFound, WorkflowError
+from reship.core.exports import Table, chunked
+from reship.core.spreadsheets import SheetError, open_sheet
+from reship.models import ReshipLine, ReshipRequest
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+    from suppliers.models import DropshipPartner
+
+logger = logging.getLogger(__name__)
+
+BATCH_ROWS = 500
+PROGRESS_EVERY_ROWS = 50
+SHIPPABLE = lifecycle.TRANSITIONS[Action.SHIP]
+
+
+# --- the sheet's columns ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Promise
+    guesses: tuple[str, ...]  # header texts as ``header_key`` writes them, besides the label itself
+
+
+REQUEST_NUMBER = "request_number"
+ORDER_NUMBER = "order_number"
+SKU = "sku"
+LINE = "line"
+CARRIER = "carrier"
+TRACKING_NUMBER = "tracking_number"
+NOTE = "note"
+
+COLUMNS: tuple[Column, ...] = (
+    Column(REQUEST_NUMBER, gettext_lazy("Request number"), ("补单号", "补单编号", "补单", "requestnumber", "number")),
+    Column(ORDER_NUMBER, gettext_lazy("Order number"), ("订单号", "订单编号", "平台订单号", "ordernumber", "orderno")),
+    Column(SKU, gettext_lazy("SKU code"), ("sku", "sku编码", "商品编码", "商家编码", "货号", "skucode")),
+    Column(LINE, gettext_lazy("Line"), ("行", "行号", "line", "linenumber", "lineno")),
+    Column(CARRIER, gettext_lazy("Carrier"), ("快递公司", "物流公司", "快递", "承运商", "carrier", "courier")),
+    Column(
+        TRACKING_NUMBER,
+        gettext_lazy("Tracking number"),
+        ("快递单号", "运单号", "物流单号", "trackingnumber", "trackingno", "tracking", "waybill"),
+    ),
+    Column(NOTE, gettext_lazy("Quality check note"), ("质检备注", "质检", "备注", "note", "qualitychecknote")),
+)
+# A row needs one of each group: which request, which line, and the parcel's two fields.
+REQUIRED: tuple[tuple[str, ...], ...] = ((REQUEST_NUMBER, ORDER_NUMBER), (SKU, LINE), (CARRIER,), (TRACKING_NUMBER,))
+
+
+def _keys_of(column: Column) -> set[str]:
+    """The header texts that name the column: its guesses and its label in every language."""
+    keys = set(column.guesses)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            keys.add(header_key(str(column.label)))
+    return keys
+
+
+def columns_find(headers: Sequence[str]) -> dict[str, int]:
+    """{column key: index in the row} for the headers that name a column, the first of each.
+    Raises ``SheetError`` naming what is missing when a row could not be read without it."""
+    found: dict[str, int] = {}
+    for column in COLUMNS:
+        keys = _keys_of(column)
+        for index, header in enumerate(headers):
+            if header_key(header) in keys and index not in found.values():
+                found[column.key] = index
+                break
+    missing = [group for group in REQUIRED if not any(key in found for key in group)]
+    if missing:
+        labels = {column.key: str(column.label) for column in COLUMNS}
+        raise SheetError(
+            _("The sheet needs a column for each of: %(columns)s. Its columns are: %(headers)s.")
+            % {
+                "columns": "; ".join(_(" or ").join(f"“{labels[key]}”" for key in group) for group in missing),
+                "headers": ", ".join(f"“{header}”" for header in headers) or "—",
+            }
+        )
+    return found
+
+
+LABELS = {column.key: column.label for column in COLUMNS}
+
+
+def _to_ship_rows(queryset) -> Iterator[list]:
+    for line in chunked(queryset):
+        product = line.order_line.product
+        yield [line.request.number, line.request.order.platform_order_number, product.sku_code, product.name,
+               line.quantity, "", "", ""]  # fmt: skip
+
+
+# The partner's lines ready to ship as a sheet to fill in (carrier, tracking number) and upload
+# again: the columns this import reads, and the product and quantity for the packer (ignored).
+TO_SHIP = Table(
+    title=gettext_lazy("To ship"),
+    headers=(
+        LABELS[REQUEST_NUMBER],
+        LABELS[ORDER_NUMBER],
+        LABELS[SKU],
+        gettext_lazy("Product"),
+        gettext_lazy("Quantity"),
+        LABELS[CARRIER],
+        LABELS[TRACKING_NUMBER],
+        LABELS[NOTE],
+    ),
+    rows=_to_ship_rows,
+)
+
+
+# --- one run ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    request_number: str
+    order_number: str
+    sku: str
+    line: str
+    carrier: str
+    tracking_number: str
+    note: str
+
+    @classmethod
+    def read(cls, number: int, cells: list[str], found: dict[str, int]) -> Row:
+        def cell(key: str) -> str:
+            return cells[found[key]].strip() if key in found else ""
+
+        return cls(
+            number, *(cell(key) for key in (REQUEST_NUMBER, ORDER_NUMBER, SKU, LINE, CARRIER, TRACKING_NUMBER, NOTE))
+        )
+
+
+@dataclass
+class Parcel:
+    """Rows shipped together: one request, one carrier and tracking number, one workflow call."""
+
+    request: ReshipRequest
+    carrier: str
+    tracking_number: str
+    rows: list[int] = field(default_factory=list)
+    line_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What a run decided: the refused rows with their reasons; counts of what shipped."""
+
+    refused: dict[int, str] = field(default_factory=dict)
+    parcels: int = 0
+    shipped_rows: int = 0
+
+
+class RowRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def tracking_import_create(
+    *, partner: DropshipPartner, actor: User, upload, filename: str, headers: list[str], rows_total: int
+) -> ImportJob:
+    """The job for an uploaded sheet already read whole (``tracking_import_check``), queued to run."""
+    return ImportJob.objects.create(
+        kind=ImportKind.TRACKING,
+        partner=partner,
+        created_by=actor,
+        file=upload,
+        original_filename=filename[:255],
+        headers=headers,
+        status=ImportStatus.QUEUED,
+        rows_total=rows_total,
+        language=translation.get_language() or "",
+        time_zone=timezone.get_current_timezone_name(),
+    )
+
+
+def tracking_import_check(*, upload, filename: str) -> tuple[list[str], int]:
+    """Read the uploaded sheet whole before anything is written: its headers (with the columns a
+    row needs) and how many data rows it has. Raises ``SheetError``."""
+    with open_sheet(upload, filename=filename) as sheet:
+        columns_find(sheet.headers)
+        return sheet.headers, sheet.count_rows()
+
+
+def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJob | None:
+    """Run a queued job to the end. Safe to call twice: only the call that moves it from QUEUED to
+    RUNNING does the work; a job another worker runs, or that finished, is left alone."""
+    started = now or timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, kind=ImportKind.TRACKING, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=started, progress_at=started
+    )
+    if not claimed:
+        _fail_if_lost(job_id, now=started)
+        return None
+    job = ImportJob.objects.select_related("created_by", "partner").get(pk=job_id)
+    with translation.override(job.language or None):
+        try:
+            outcome = _run(job)
+        except SheetError as error:  # the stored file no longer reads as it did at upload
+            import_job_fail(job.pk, message=error.message)
+            job.refresh_from_db()
+            return job
+        except Exception:
+            logger.exception("Tracking import %s failed", job.pk)
+            import_job_fail(job.pk, message=_("The import stopped on an unexpected error."))
+            raise
+        _finish(job, outcome=outcome)
+    return job
+
+
+def _fail_if_lost(job_id: int, *, now: datetime) -> None:
+    """A job still RUNNING without progress (``lifecycle.import_job_lost``) lost its worker (Celery delivers the
+    task again). Unlike an order import it is not started over: its shipped rows would come back
+    refused as already shipped. It ends FAILED, saying the lines shipped so far stay shipped."""
+    job = ImportJob.objects.filter(pk=job_id, kind=ImportKind.TRACKING).first()
+    if job is None or not import_job_lost(job, now=now):
+        return
+    with translation.override(job.language or None):
+        message = _(
+            "The import stopped half-way. The lines shipped so far stay shipped: see “To ship” for the others "
+            "and upload them again."
+        )
+    import_job_fail(job.pk, message=message, only_from=ImportStatus.RUNNING)
+
+
+def _run(job: ImportJob) -> Outcome:
+    actor = job.created_by
+    outcome = Outcome()
+    parcels: dict[tuple[int, str, str], Parcel] = {}
+    with job.file.open("rb"), open_sheet(job.file, filename=job.original_filename) as sheet:
+        found = columns_find(sheet.headers)
+        batch: list[Row] = []
+        for number, cells in sheet.rows():
+            batch.append(Row.read(number, cells, found))
+            if len(batch) == BATCH_ROWS:
+                _resolve(batch, actor=actor, parcels=parcels, refused=outcome.refused)
+                batch = []
+        _resolve(batch, actor=actor, parcels=parcels, refused=outcome.refused)
+    _progress(job, done=len(outcome.refused), refused=len(outcome.refused))
+
+    unreported = 0
+    for parcel in parcels.values():
+        _ship(parcel, actor=actor, outcome=outcome)
+        unreported += len(parcel.rows)
+        if unreported >= PROGRESS_EVERY_ROWS:
+            _progress(job, done=len(outcome.refused) + outcome.shipped_rows, refused=len(outcome.refused))
+            unreported = 0
+    if outcome.refused:
+        _write_refused(job, outcome.refused)
+    return outcome
+
+
+def _resolve(
+    rows: list[Row], *, actor: User, parcels: dict[tuple[int, str, str], Parcel], refused: dict[int, str]
+) -> None:
+    """Find each row's request and line (a fixed number of queries for the batch) and put it in its
+    parcel, or refuse it."""
+    if not rows:
+        return
+    by_number, by_order = _requests_for(rows, actor=actor)
+    for row in rows:
+        try:
+            reship = _request_of(row, by_number, by_order)
+            line = _line_of(row, reship)
+        except RowRefused as refusal:
+            refused[row.number] = refusal.reason
+            continue
+        key = (reship.pk, row.carrier.casefold(), row.tracking_number.casefold())
+        parcel = parcels.setdefault(key, Parcel(reship, row.carrier, row.tracking_number))
+        if line.pk in parcel.line_ids:
+            first = parcel.rows[parcel.line_ids.index(line.pk)]
+            refused[row.number] = _("This line is already in row %(row)s with the same tracking number.") % {
+                "row": first
+            }
+            continue
+        parcel.rows.append(row.number)
+        parcel.line_ids.append(line.pk)
+        if row.note and row.note not in parcel.notes:
+            parcel.notes.append(row.note)
+
+
+def _requests_for(
+    rows: Iterable[Row], *, actor: User
+) -> tuple[dict[str, ReshipRequest], dict[str, list[ReshipRequest]]]:
+    """The actor's requests the rows name, by request number and by platform order number, with
+    their lines and SKUs: three queries whatever the number of rows. Another partner's request is
+    simply not found."""
+    numbers = {row.request_number.upper() for row in rows if row.request_number}
+    orders = {row.order_number for row in rows if row.order_number and not row.request_number}
+    visible = ReshipRequest.objects.filter(permissions.visible_requests_filter(actor))
+    lines = Prefetch("lines", queryset=ReshipLine.objects.select_related("order_line__product").order_by("pk"))
+    by_number: dict[str, ReshipRequest] = {}
+    by_order: dict[str, list[ReshipRequest]] = {}
+    if numbers:
+        for reship in visible.filter(number__in=numbers).select_related("order").prefetch_related(lines):
+            by_number[reship.number] = reship
+    if orders:
+        found = visible.filter(order__platform_order_number__in=orders).select_related("order").prefetch_related(lines)
+        for reship in found.order_by("created_at", "pk"):
+            by_order.setdefault(reship.order.platform_order_number, []).append(reship)
+    return by_number, by_order
+
+
+def _request_of(row: Row, by_number: dict[str, ReshipRequest], by_order: dict[str, list[ReshipRequest]]):
+    if row.request_number:
+        reship = by_number.get(row.request_number.upper())
+        if reship is None:
+            raise RowRefused(_("Unknown request number %(number)s.") % {"number": row.request_number})
+        if row.order_number and row.order_number != reship.order.platform_order_number:
+            raise RowRefused(
+                _("Request %(request)s is for order %(order)s, not %(given)s.")
+                % {"request": reship.number, "order": reship.order.platform_order_number, "given": row.order_number}
+            )
+        return reship
+    if not row.order_number:
+        raise RowRefused(_("Give a request number or an order number."))
+    requests = by_order.get(row.order_number, [])
+    if not requests:
+        raise RowRefused(_("Unknown order number %(number)s.") % {"number": row.order_number})
+    shippable = [reship for reship in requests if reship.status in SHIPPABLE]
+    if len(shippable) > 1:
+        raise RowRefused(
+            _("Order %(order)s has several requests waiting to be shipped (%(requests)s): give the request number.")
+            % {"order": row.order_number, "requests": ", ".join(reship.number for reship in shippable)}
+        )
+    if not shippable:
+        raise RowRefused(
+            _("No request of order %(order)s is waiting to be shipped: %(requests)s.")
+            % {
+                "order": row.order_number,
+                "requests": ", ".join(f"{reship.number} “{reship.get_status_display()}”" for reship in requests),
+            }
+        )
+    return shippable[0]
+
+
+def _line_of(row: Row, reship: ReshipRequest) -> ReshipLine:
+    lines = list(reship.lines.all())
+    if row.sku:
+        matches = [line for line in lines if line.order_line.product.sku_code.casefold() == row.sku.casefold()]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise RowRefused(
+                _("Request %(request)s has several lines with SKU %(sku)s: give the line number instead.")
+                % {"request": reship.number, "sku": row.sku}
+            )
+        raise RowRefused(
+            _("Request %(request)s has no line with SKU %(sku)s.") % {"request": reship.number, "sku": row.sku}
+        )
+    if not row.line:
+        raise RowRefused(_("Give the line's SKU code or its line number."))
+    position = int(row.line) if row.line.isdigit() else 0
+    if not 1 <= position <= len(lines):
+        raise RowRefused(
+            _("Request %(request)s has no line %(line)s: its lines are numbered 1 to %(count)d.")
+            % {"request": reship.number, "line": row.line, "count": len(lines)}
+        )
+    return lines[position - 1]
+
+
+def _ship(parcel: Parcel, *, actor: User, outcome: Outcome) -> None:
+    """One parcel through the workflow (its own transaction): all its rows ship, or none."""
+    try:
+        workflow.reship_ship(
+            request_id=parcel.request.pk,
+            actor=actor,
+            items=[workflow.ShipItem(line_id) for line_id in parcel.line_ids],
+            carrier=parcel.carrier,
+            tracking_number=parcel.tracking_number,
+            quality_check_note="\n".join(parcel.notes),
+        )
+    except WorkflowError as error:
+        reason = refusal_reason(error, number=parcel.request.number)
+        outcome.refused.update(dict.fromkeys(parcel.rows, reason))
+        return
+    outcome.parcels += 1
+    outcome.shipped_rows += len(parcel.rows)
+
+
+def refusal_reason(error: WorkflowError, *, number: str) -> str:
+    """A workflow refusal as a row's reason. "Not yours" reads as unknown, like a 404 would."""
+    if isinstance(error, RequestNotFound | ActionNotPermitted):
+        return _("Unknown request number %(number)s.") % {"number": number}
+    return error.message
+
+
+def _progress(job: ImportJob, *, done: int, refused: int) -> None:
+    import_job_progress(job.pk, rows_done=done, rows_refused=refused)
+
+
+def _finish(job: ImportJob, *, outcome: Outcome) -> None:
+    now = timezone.now()
+    job.status = ImportStatus.DONE
+    job.error = ""
+    job.finished_at = job.progress_at = now
+    job.rows_done = job.rows_total
+    job.rows_refused = job.refused_count = len(outcome.refused)
+    job.created_count = outcome.parcels
+    job.updated_count = outcome.shipped_rows
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "progress_at",
+            "rows_done",
+            "rows_refused",
+            "refused_count",
+            "created_count",
+            "updated_count",
+            "refused_file",
+        ]
+    )
+
+
+# --- the refused rows ---------------------------------------------------------------------------
+
+
+def _write_refused(job: ImportJob, refused: dict[int, str]) -> None:
+    """The refused rows (read again from the sheet) with their reasons, in the order import's
+    refused-rows format: the sheet's columns, then Row and Reason."""
+    writer = RefusedRows(job.headers)
+    try:
+        with job.file.open("rb"), open_sheet(job.file, filename=job.original_filename) as sheet:
+            for number, cells in sheet.rows():
+                if number in refused:
+                    writer.add([(number, cells)], {number: [(None, refused[number])]})
+        writer.save(job)
+    finally:
+        writer.close()

@@ -1,0 +1,161 @@
+"""The seller's order pages: the list with search and filters (and its CSV / XLSX exports), an
+order's detail, a new reship request for it (also reached from a tracking number), and the
+confirmation after submitting.
+
+Views are thin: parse a form, call a selector or ``reship_submit`` + ``evidence_add``, render.
+Every page is the seller's own: another organisation's order or request is a 404.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from orders import selectors
+from orders.exports import FILENAME_PREFIX, ORDERS
+from orders.models import Order
+from reship.core import exports
+from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.selectors.quantities import remaining_quantities
+from reship.services.evidence import evidence_add
+from reship.web.decorators import seller_required
+from reship.web.forms.orders import OrderFilterForm, ReshipRequestForm, TrackingForm
+from reship.workflow import reship_submit
+
+ORDERS_PER_PAGE = 50
+
+
+def request_detail_url(request_pk: int) -> str:
+    """The request page's address. That page belongs to the requests area, built separately and
+    maybe not routed yet; its path is fixed, so it is written out rather than reversed."""
+    return f"/requests/{request_pk}/"
+
+
+def _order_or_404(request: HttpRequest, order_id: int) -> Order:
+    order = selectors.order_get_for_seller(seller=request.seller, order_id=order_id)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _filtered(request: HttpRequest) -> tuple[OrderFilterForm, QuerySet[Order]]:
+    """The filter form and the orders it picks; the list and its exports read the same."""
+    form = OrderFilterForm(request.GET, seller=request.seller)
+    form.is_valid()  # invalid fields are shown with their error and simply not applied
+    return form, selectors.order_list_for_seller(seller=request.seller, **form.filters())
+
+
+@require_GET
+@seller_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    form, orders = _filtered(request)
+    # The Paginator counts once (its count is cached) and then fetches one page of 50.
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/list.html",
+        {"form": form, "page": page, "orders": list(page.object_list), "tracking_form": TrackingForm()},
+    )
+
+
+@require_GET
+@seller_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(request, pk)
+    remaining = remaining_quantities(order)
+    lines = [
+        {"line": line, "claimed": line.quantity - remaining[line.pk], "left": max(remaining[line.pk], 0)}
+        for line in order.lines.all()
+    ]
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "lines": lines,
+            "can_claim": any(row["left"] for row in lines),
+            "reship_requests": [
+                {"reship": reship, "url": request_detail_url(reship.pk)} for reship in order.reship_requests.all()
+            ],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@seller_required
+def new_request(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(request, pk)
+    remaining = remaining_quantities(order)
+    if request.method == "GET":
+        form = ReshipRequestForm(order=order, remaining=remaining)
+        return render(request, "orders/new_request.html", {"order": order, "form": form})
+
+    form = ReshipRequestForm(request.POST, request.FILES, order=order, remaining=remaining)
+    if form.is_valid():
+        try:
+            # One transaction: a refused photo takes the request (and its notifications) back with it.
+            with transaction.atomic():
+                reship = reship_submit(
+                    actor=request.user,
+                    order_id=order.pk,
+                    reason=form.cleaned_data["reason"],
+                    description=form.cleaned_data["description"],
+                    lines=form.line_requests(),
+                )
+                evidence_add(request=reship, actor=request.user, files=form.cleaned_data["evidence"])
+        except (RequestNotFound, ActionNotPermitted):
+            raise Http404 from None
+        except InvalidInput as error:
+            form.add_workflow_error(error)
+        else:
+            return redirect("orders:request-submitted", request_pk=reship.pk)
+    files_sent = bool(request.FILES.getlist("evidence"))
+    return render(
+        request, "orders/new_request.html", {"order": order, "form": form, "files_sent": files_sent}, status=400
+    )
+
+
+@require_GET
+@seller_required
+def find_by_tracking(request: HttpRequest) -> HttpResponse:
+    """Start a request from the tracking number the customer complains about."""
+    if "tracking" not in request.GET:
+        return render(request, "orders/find.html", {"form": TrackingForm()})
+    form = TrackingForm(request.GET)
+    matches = []
+    if form.is_valid():
+        matches = selectors.order_find_by_tracking(seller=request.seller, tracking_number=form.cleaned_data["tracking"])
+        if len(matches) == 1:
+            return redirect("orders:new-request", pk=matches[0].pk)
+    return render(
+        request,
+        "orders/find.html",
+        {"form": form, "matches": matches, "searched": form.is_valid()},
+    )
+
+
+@require_GET
+@seller_required
+def request_submitted(request: HttpRequest, request_pk: int) -> HttpResponse:
+    reship = selectors.request_get_for_seller(seller=request.seller, request_id=request_pk)
+    if reship is None:
+        raise Http404
+    return render(
+        request,
+        "orders/request_submitted.html",
+        {"reship": reship, "request_detail_url": request_detail_url(reship.pk)},
+    )
+
+
+@require_GET
+@seller_required
+def export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The orders the list shows for the same filters (all pages), one row per order line."""
+    form, orders = _filtered(request)
+    days = [form.filters()[name] for name in ("placed_from", "placed_to")]
+    filename = exports.export_filename(prefix=FILENAME_PREFIX, parts=[day.isoformat() if day else "" for day in days])
+    return exports.response(file_format=file_format, table=ORDERS, queryset=orders, filename=filename)

@@ -1,0 +1,146 @@
+"""Pages for people without an account, reached through signed links: the source confirms a restock
+order, the customer answers the survey.
+
+No login: the signed token is the credential, and the state it changes makes it single use. GET
+reads what the link is for; POST parses a form and calls one workflow function, which re-checks
+everything under lock. The pages speak the visitor's language (``LocaleMiddleware``) and keep CSRF.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from reship import workflow
+from reship.choices import RequestStatus, RestockStatus
+from reship.core import signing
+from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
+from reship.models import ReshipRequest, RestockOrder, SurveyResponse
+from reship.web.forms.public import RestockConfirmForm, SurveyForm
+
+# --- pages that explain why there is nothing to do ---------------------------------------------
+
+
+def _problem(request: HttpRequest, *, heading: str, message: str, status: int) -> HttpResponse:
+    return render(request, "public/problem.html", {"heading": heading, "message": message}, status=status)
+
+
+def _link_problem(request: HttpRequest, error: signing.LinkError) -> HttpResponse:
+    """410 for an expired link (the holder should ask for a new one), 400 for any other bad token."""
+    if isinstance(error, signing.LinkExpired):
+        return _problem(request, heading=_("This link has expired"), message=str(error), status=410)
+    return _problem(request, heading=_("This link cannot be used"), message=str(error), status=400)
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return _problem(request, heading=_("Nothing to do here"), message=message, status=404)
+
+
+# --- the source confirms a restock order (补货) --------------------------------------------------
+
+
+def _restock_for_page(restock_id: int) -> RestockOrder | None:
+    return (
+        RestockOrder.objects.select_related("request__partner", "line__order_line__product", "supplier")
+        .filter(pk=restock_id)
+        .first()
+    )
+
+
+def _restock_not_open(request: HttpRequest, restock: RestockOrder, fallback: str = "") -> HttpResponse:
+    """409: the order was confirmed already (by this link or by the partner) or was cancelled."""
+    if restock.status == RestockStatus.CONFIRMED:
+        return render(request, "public/restock_already_confirmed.html", {"restock": restock}, status=409)
+    if restock.status == RestockStatus.CANCELLED:
+        message = _("This restock order was cancelled; there is nothing to confirm. Nothing was changed.")
+    else:
+        message = fallback
+    return _problem(request, heading=_("This restock order cannot be confirmed"), message=message, status=409)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def restock_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        restock_id = signing.restock_token_read(token)
+    except signing.LinkError as error:
+        return _link_problem(request, error)
+    restock = _restock_for_page(restock_id)
+    if restock is None:
+        return _not_found(request, _("This restock order does not exist any more."))
+    if request.method == "GET":
+        if restock.status != RestockStatus.ORDERED:
+            return _restock_not_open(request, restock)
+        return render(request, "public/restock_confirm.html", {"restock": restock, "form": RestockConfirmForm()})
+
+    form = RestockConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            confirmed = workflow.reship_confirm_restock(
+                restock_order_id=restock.pk,
+                actor=None,
+                ship_date=form.cleaned_data["ship_date"],
+                note=form.cleaned_data["note"],
+            )
+        except RequestNotFound:
+            return _not_found(request, _("This restock order does not exist any more."))
+        except InvalidTransition as error:
+            restock.refresh_from_db(fields=["status", "ship_date", "confirmed_at"])
+            return _restock_not_open(request, restock, fallback=error.message)
+        except InvalidInput as error:
+            form.add_workflow_error(error)
+        else:
+            return render(request, "public/restock_thanks.html", {"restock": confirmed})
+    return render(request, "public/restock_confirm.html", {"restock": restock, "form": form}, status=400)
+
+
+# --- the customer answers the survey (客户满意度) ------------------------------------------------
+
+
+def _survey_request_for_page(request_id: int) -> ReshipRequest | None:
+    """The survey exists once the request is closed; until then the link leads nowhere."""
+    return ReshipRequest.objects.select_related("order").filter(pk=request_id, status=RequestStatus.CLOSED).first()
+
+
+def _survey_answered(request: HttpRequest, message: str = "") -> HttpResponse:
+    return _problem(
+        request,
+        heading=_("This survey has been answered already"),
+        message=message or _("Only one answer is kept for each survey, and yours is in. Thank you!"),
+        status=409,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        request_id = signing.survey_token_read(token)
+    except signing.LinkError as error:
+        return _link_problem(request, error)
+    reship = _survey_request_for_page(request_id)
+    if reship is None:
+        return _not_found(request, _("This survey does not exist."))
+    if request.method == "GET":
+        if SurveyResponse.objects.filter(request=reship).exists():
+            return _survey_answered(request)
+        return render(request, "public/survey.html", {"reship": reship, "form": SurveyForm()})
+
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.survey_answer(
+                request_id=reship.pk, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except RequestNotFound as error:
+            return _not_found(request, error.message)
+        except InvalidTransition as error:
+            return _survey_answered(request, error.message)
+        except InvalidInput as error:
+            form.add_workflow_error(error)
+        else:
+            return render(request, "public/survey_thanks.html", {"reship": reship})
+    return render(request, "public/survey.html", {"reship": reship, "form": form}, status=400)

@@ -1,0 +1,421 @@
+"""The request pages, one set for both sides: the list, the detail page with the forms for what this
+user may do now, the thread, the communication log, and the files (evidence, attachments).
+
+Views are thin: they load through ``reship.selectors.requests`` (another organisation's request is a
+404), parse one form, call one workflow or thread function and map its errors to statuses:
+``InvalidInput`` 400 (the page again, the message next to the field, what was typed kept),
+``InvalidTransition`` 409 (the page again, saying what state the request is in now),
+``ActionNotPermitted`` 403, ``RequestNotFound`` 404. GET never changes anything.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from reship import lifecycle, permissions, workflow
+from reship.accounts.roles import Role, organisation_for
+from reship.choices import Action, EventKind, RequestStatus
+from reship.core import exports
+from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
+from reship.evaluation import LINK_PARAMETERS, evaluation_link_filter
+from reship.lifecycle import OPEN_STATUSES, stage_owner
+from reship.models import ReshipRequest
+from reship.selectors import requests as selectors
+from reship.services import thread
+from reship.web import request_exports
+from reship.web.decorators import form_add_workflow_error
+from reship.web.forms.requests import ACTION_FORMS, ActionForm, CommunicationForm, MessageForm, action_forms
+from reship.workflow import actions
+
+PAGE_SIZE = 50
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+ATTACHMENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+}
+
+
+def _organisation_member(request: HttpRequest) -> Role:
+    """Seller or partner staff, and platform admins reading; anyone else finds no such page."""
+    organisation = organisation_for(request.user)
+    if organisation.role not in (Role.SELLER, Role.PARTNER, Role.ADMIN):
+        raise Http404
+    return organisation.role
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the list's parameters ask for: a stage, a search, a dashboard figure's filter."""
+
+    stage: str
+    search: str
+    figure_params: dict[str, str]
+    figure_error: str
+    narrowed: Q
+
+
+def _list_filters(request: HttpRequest) -> ListFilters:
+    """The list's filters from the query string; unknown or unreadable ones are not applied."""
+    stage = request.GET.get("stage", "")
+    # A dashboard figure links here with its own filters (see reship.evaluation.links).
+    figure_params = {name: request.GET[name] for name in LINK_PARAMETERS if request.GET.get(name)}
+    figure_error = ""
+    try:
+        narrowed = evaluation_link_filter(figure_params, now=timezone.now())
+    except ValueError as error:
+        narrowed, figure_params, figure_error = Q(), {}, str(error)
+    return ListFilters(
+        stage=stage if stage in lifecycle.STAGE_BY_KEY else "",
+        search=request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH],
+        figure_params=figure_params,
+        figure_error=figure_error,
+        narrowed=narrowed,
+    )
+
+
+def _listed(request: HttpRequest, filters: ListFilters) -> QuerySet[ReshipRequest]:
+    return selectors.request_search_for_user(
+        user=request.user, now=timezone.now(), stage=filters.stage, search=filters.search, narrowed=filters.narrowed
+    )
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    side = _organisation_member(request)
+    chosen = _list_filters(request)
+    stage, search, figure_params, narrowed = chosen.stage, chosen.search, chosen.figure_params, chosen.narrowed
+    page = Paginator(_listed(request, chosen), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.request_stage_counts_for_user(user=request.user, search=search, narrowed=narrowed)
+    labels = {each.key: each.label for each in lifecycle.STAGES + lifecycle.OFF_TRACK_STAGES}
+    rows = list(page.object_list)
+    for row in rows:
+        row.stage_label = labels.get(lifecycle.STAGE_OF_STATUS.get(row.status, ""), "")
+    filters = [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key or "all"],
+            "query": urlencode(
+                {**figure_params, **{name: value for name, value in (("stage", key), ("q", search)) if value}}
+            ),
+        }
+        for key, label in [("", _("All")), *((each.key, each.label) for each in lifecycle.FILTER_STAGES)]
+    ]
+    context = {
+        "side": side,
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "stage": stage,
+        "search": search,
+        "figure_params": figure_params,
+        "figure_error": chosen.figure_error,
+    }
+    return render(request, "requests/list.html", context)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The requests the list shows for the same parameters (all pages)."""
+    _organisation_member(request)
+    chosen = _list_filters(request)
+    return exports.response(
+        file_format=file_format,
+        table=request_exports.REQUESTS,
+        queryset=_listed(request, chosen),
+        filename=exports.export_filename(prefix=request_exports.FILENAME_PREFIX, parts=[chosen.stage]),
+    )
+
+
+# --- the detail page ----------------------------------------------------------------------------
+
+
+def _stage_bar(reship: ReshipRequest) -> list[dict]:
+    """Each stage with its state: done, current, ended (rejected or cancelled there) or upcoming."""
+    ended = ""
+    if reship.status == RequestStatus.REJECTED:
+        at_stage = "review"
+        ended = "rejected"
+    elif reship.status == RequestStatus.CANCELLED:
+        cancelled = [event for event in reship.events.all() if event.kind == EventKind.CANCELLED]
+        from_status = cancelled[-1].from_status if cancelled else RequestStatus.SUBMITTED
+        at_stage = lifecycle.STAGE_OF_STATUS.get(from_status, "review")
+        ended = "cancelled"
+    else:
+        at_stage = lifecycle.STAGE_OF_STATUS.get(reship.status, "review")
+    bar, reached = [], True
+    for stage in lifecycle.STAGES:
+        if stage.key == at_stage:
+            state = ended or ("done" if reship.status == RequestStatus.CLOSED else "current")
+            reached = False
+        else:
+            state = "done" if reached else "upcoming"
+        bar.append({"key": stage.key, "label": stage.label, "state": state})
+    return bar
+
+
+def _page_context(
+    request: HttpRequest,
+    reship: ReshipRequest,
+    *,
+    bound: ActionForm | None = None,
+    message_form: MessageForm | None = None,
+    communication_form: CommunicationForm | None = None,
+    problem: str = "",
+) -> dict:
+    user = request.user
+    side = permissions.side_of(user, reship)
+    forms = action_forms(workflow.actions_for(user, reship), reship, bound=bound)
+    now = timezone.now()
+    owner = stage_owner(reship.status)
+    return {
+        "reship": reship,
+        "side": side,
+        "is_partner": side == Role.PARTNER,
+        "stage_bar": _stage_bar(reship),
+        "now": now,
+        "is_open": reship.status in OPEN_STATUSES,
+        "is_overdue": reship.status in OPEN_STATUSES and reship.stage_due_at is not None and reship.stage_due_at < now,
+        "owner": owner,
+        "owner_is_me": owner == side,
+        "action_forms": [form for form in forms if form is bound or form.is_available()],
+        "action_hints": [
+            form.hint() for form in forms if form is not bound and not form.is_available() and form.hint()
+        ],
+        # Admins read a request (following a dashboard figure) but write nothing on it.
+        "message_form": (message_form or MessageForm()) if permissions.can_take_part(user, reship) else None,
+        "communication_form": (communication_form or CommunicationForm(side=side))
+        if permissions.can_take_part(user, reship)
+        else None,
+        "problem": problem,
+    }
+
+
+def _load(request: HttpRequest, pk: int) -> ReshipRequest:
+    reship = selectors.request_page_for_user(user=request.user, request_id=pk)
+    if reship is None:
+        raise Http404
+    return reship
+
+
+def _detail(request: HttpRequest, reship: ReshipRequest, *, status: int = 200, **kwargs) -> HttpResponse:
+    return render(request, "requests/detail.html", _page_context(request, reship, **kwargs), status=status)
+
+
+@login_required
+@require_GET
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _load(request, pk))
+
+
+# --- actions: one URL each, one form each, one workflow function each ---------------------------
+
+SUCCESS: dict[Action, Promise] = {
+    Action.REQUEST_INFO: gettext_lazy("Your question was sent to the seller."),
+    Action.ANSWER_INFO: gettext_lazy("Your answer was sent; the request is back in review."),
+    Action.APPROVE: gettext_lazy("Approved with your quote; the seller is told."),
+    Action.REJECT: gettext_lazy("The request was rejected; the seller is told why."),
+    Action.CANCEL: gettext_lazy("The request was cancelled."),
+    Action.ACCEPT_QUOTE: gettext_lazy("You accepted the quote."),
+    Action.DISPUTE_QUOTE: gettext_lazy("You disputed the quote; the partner is told."),
+    Action.REVISE_QUOTE: gettext_lazy("The new quote was sent to the seller."),
+    Action.START_RESTOCK: gettext_lazy("The restock was ordered; the source is asked to confirm."),
+    Action.CONFIRM_RESTOCK: gettext_lazy("The restock was confirmed."),
+    Action.SHIP: gettext_lazy("The parcel was recorded with its tracking number."),
+    Action.COMPENSATE: gettext_lazy("The compensation was recorded."),
+    Action.CONFIRM_INFO_UPDATE: gettext_lazy("The info update was confirmed; next, tell the customer."),
+    Action.CONTACT_CUSTOMER: gettext_lazy("The contact with the customer was recorded."),
+    Action.CLOSE: gettext_lazy("The request was closed with your evaluation."),
+    Action.FOLLOW_UP: gettext_lazy("A follow-up request was filed."),
+}
+
+
+def _perform(action: Action, form: ActionForm, reship: ReshipRequest, actor) -> ReshipRequest | None:
+    """Call the action's one workflow function; returns the request to show next if not this one."""
+    data = dict(form.cleaned_data)
+    if action == Action.SHIP:
+        data["items"] = form.ship_items()
+    if action == Action.FOLLOW_UP:
+        data["lines"] = form.line_requests()
+    return actions.action_perform(action=action, request_id=reship.pk, actor=actor, data=data)
+
+
+def _stale(request: HttpRequest, pk: int, action: Action, detail: str = "") -> HttpResponse:
+    """409: someone else moved the request first. Show it as it is now, and say so."""
+    reship = _load(request, pk)
+    now_at = _("Request %(number)s is now “%(status)s”, so “%(action)s” was not done.") % {
+        "number": reship.number,
+        "status": reship.get_status_display(),
+        "action": action.label,
+    }
+    problem = " ".join(
+        part for part in (_("It changed since the page loaded."), detail, now_at, _("Nothing was changed.")) if part
+    )
+    return _detail(request, reship, status=409, problem=problem)
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise Http404 from None
+    if chosen not in ACTION_FORMS:
+        raise Http404
+    reship = _load(request, pk)
+    try:
+        workflow.action_check(reship, request.user, chosen)
+    except ActionNotPermitted as error:
+        return _detail(request, reship, status=403, problem=error.message)
+    except InvalidTransition:
+        return _stale(request, pk, chosen)
+    form = ACTION_FORMS[chosen](request.POST, request.FILES, reship=reship)
+    if not form.is_valid():
+        return _detail(request, reship, bound=form, status=400)
+    try:
+        shown = _perform(chosen, form, reship, request.user)
+    except RequestNotFound:
+        raise Http404 from None
+    except ActionNotPermitted as error:
+        return _detail(request, _load(request, pk), status=403, problem=error.message)
+    except InvalidTransition as error:
+        return _stale(request, pk, chosen, error.message)
+    except InvalidInput as error:
+        form_add_workflow_error(form, error)
+        return _detail(request, reship, bound=form, status=400)
+    messages.success(request, SUCCESS[chosen])
+    return redirect("requests:detail", pk=(shown or reship).pk)
+
+
+# --- the thread and the communication log -------------------------------------------------------
+
+
+def _thread(request: HttpRequest, pk: int, form: MessageForm, *, status: int = 200) -> HttpResponse:
+    reship = selectors.request_thread_for_user(user=request.user, request_id=pk)
+    if reship is None:
+        raise Http404
+    return render(request, "requests/_thread.html", {"reship": reship, "message_form": form}, status=status)
+
+
+@login_required
+@require_POST
+def message_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Post to the thread. With htmx the thread is swapped in place; without, the page reloads."""
+    in_place = request.headers.get("HX-Request") == "true"
+    if not selectors.request_is_visible(user=request.user, request_id=pk):
+        raise Http404
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            thread.message_post(
+                request_id=pk,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                attachment=form.cleaned_data["attachment"] or None,
+            )
+        except RequestNotFound:
+            raise Http404 from None
+        except ActionNotPermitted as error:
+            raise PermissionDenied(error.message) from None
+        except InvalidInput as error:
+            form_add_workflow_error(form, error)
+        else:
+            if in_place:
+                return _thread(request, pk, MessageForm())
+            messages.success(request, _("Your message was posted."))
+            return redirect(reverse("requests:detail", kwargs={"pk": pk}) + "#thread")
+    if in_place:
+        return _thread(request, pk, form, status=400)
+    return _detail(request, _load(request, pk), message_form=form, status=400)
+
+
+@login_required
+@require_POST
+def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
+    reship = _load(request, pk)
+    if not permissions.can_take_part(request.user, reship):
+        raise PermissionDenied
+    form = CommunicationForm(request.POST, side=permissions.side_of(request.user, reship))
+    if form.is_valid():
+        try:
+            thread.communication_record_add(
+                request_id=pk,
+                actor=request.user,
+                counterpart=form.cleaned_data["counterpart"],
+                channel=form.cleaned_data["channel"],
+                direction=form.cleaned_data["direction"],
+                summary=form.cleaned_data["summary"],
+                occurred_at=form.cleaned_data["occurred_at"],
+            )
+        except RequestNotFound:
+            raise Http404 from None
+        except InvalidInput as error:
+            form_add_workflow_error(form, error)
+        else:
+            messages.success(request, _("The contact was logged."))
+            return redirect(reverse("requests:detail", kwargs={"pk": pk}) + "#communications")
+    return _detail(request, reship, communication_form=form, status=400)
+
+
+# --- files: served only to the request's two sides ----------------------------------------------
+
+
+def _file_response(file, *, content_type: str, filename: str) -> FileResponse:
+    """Photos show in the page; anything else downloads. Never cached by shared caches."""
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    inline = content_type in INLINE_TYPES
+    response = FileResponse(
+        handle, content_type=content_type or "application/octet-stream", as_attachment=not inline, filename=filename
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    evidence = selectors.request_evidence_for_user(user=request.user, request_id=pk, evidence_id=evidence_pk)
+    if evidence is None:
+        raise Http404
+    return _file_response(evidence.file, content_type=evidence.content_type, filename=evidence.original_name)
+
+
+@login_required
+@require_GET
+def message_attachment(request: HttpRequest, pk: int, message_pk: int) -> FileResponse:
+    message = selectors.request_message_for_user(user=request.user, request_id=pk, message_id=message_pk)
+    if message is None or not message.attachment:
+        raise Http404
+    name = message.attachment.name.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    content_type = ATTACHMENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return _file_response(message.attachment, content_type=content_type, filename=name)
