@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     phases.run("set id sequences", sequences)
     phases.run("ANALYZE", cursor.execute, "ANALYZE")
 
-    keys = phases.run("API keys (reship.api.auth.api_key_create)", _api_keys, identities)
+    keys = phases.run("API keys (reship.services.api_keys.api_key_create)", _api_keys, identities)
     counts = _counts(cursor, identities)
     connection.close()
 
@@ -234,7 +234,7 @@ def _generated_models():
 
 def _api_keys(identities) -> dict[str, list[str]]:
     from reship.accounts.models import User
-    from reship.api.auth import api_key_create
+    from reship.services.api_keys import api_key_create
 
     result = {}
     for side, user_id in (("seller", identities.seller_user_id), ("partner", identities.partner_user_id)):

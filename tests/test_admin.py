@@ -22,7 +22,6 @@ from django.utils import timezone
 from orders.models import Order, Product, Seller, Shipment
 from reship import workflow
 from reship.accounts.models import User
-from reship.api.auth import api_key_create
 from reship.choices import NotificationChannel, NotificationStatus, RequestStatus
 from reship.models import (
     ApiKey,
@@ -37,6 +36,7 @@ from reship.models import (
     SurveyResponse,
 )
 from reship.notifications import tasks as notification_tasks
+from reship.services.api_keys import api_key_create
 from suppliers.models import DropshipPartner, Supplier
 from tests.admin_factories import (
     AutoApprovalRuleFactory,

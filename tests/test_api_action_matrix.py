@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from reship.api.auth import api_key_create
 from reship.choices import RequestStatus as S
 from reship.models import RestockOrder
+from reship.services.api_keys import api_key_create
 from tests.workflow_states import line, make_parties, request_in
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from reship.api.auth import api_key_create
 from reship.models import IdempotencyRecord, WebhookEndpoint
+from reship.services.api_keys import api_key_create
 from tests.factories import SellerMembershipFactory
 
 URL = "/api/v1/webhooks/"

@@ -13,10 +13,10 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from reship.api.auth import api_key_create, api_key_revoke
 from reship.api.throttling import ApiKeyRateThrottle
 from reship.config.urls import urlpatterns as site_urlpatterns
 from reship.models import ApiKey, IdempotencyRecord
+from reship.services.api_keys import api_key_create, api_key_revoke, api_keys_revoke_as_admin
 from reship.web.urls import account as account_urls
 from reship.web.views import api_keys as api_keys_views
 from tests.factories import PartnerMembershipFactory, SellerMembershipFactory, UserFactory
@@ -401,7 +401,7 @@ def test_the_admin_revokes_keys_once_and_changes_nothing_else(seller_user, admin
     second.refresh_from_db()
     earlier = second.revoked_at
 
-    revoked = admin_api.api_keys_revoke_as_admin(key_ids=[first.pk, second.pk])
+    revoked = api_keys_revoke_as_admin(key_ids=[first.pk, second.pk])
 
     assert revoked == [first.pk]
     first.refresh_from_db()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orders.models import Order
-from reship.api.auth import api_key_create
+from reship.services.api_keys import api_key_create
 from tests import workflow_states
 from tests.factories import (
     OrderFactory,

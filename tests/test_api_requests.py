@@ -11,9 +11,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from reship import workflow
-from reship.api.auth import api_key_create
 from reship.choices import RequestStatus
 from reship.models import ReshipEvent, ReshipRequest, RestockOrder
+from reship.services.api_keys import api_key_create
 from tests import workflow_states
 from tests.factories import OrderFactory, OrderLineFactory, PartnerFactory, ProductFactory, ShipmentFactory
 from tests.workflow_states import line

@@ -21,8 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from reship.accounts.models import User
-from reship.api.auth import api_key_create
 from reship.dev.demo import demo_data_load
+from reship.services.api_keys import api_key_create
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

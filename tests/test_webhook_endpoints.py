@@ -12,7 +12,6 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from reship.api.auth import api_key_create
 from reship.api.webhooks import VERIFICATION_SNIPPET
 from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification, WebhookEndpoint
@@ -20,6 +19,7 @@ from reship.notifications.channels import DeliveryError, WebhookChannel
 from reship.notifications.delivery import notification_deliver
 from reship.notifications.outbox import TEMPLATES, WEBHOOK_TEST
 from reship.notifications.rendering import render
+from reship.services.api_keys import api_key_create
 from tests import workflow_states
 from tests.factories import PartnerMembershipFactory, SellerMembershipFactory, UserFactory
 

@@ -3,20 +3,21 @@ hash is left out too), and revoked with an action.
 
 Keys are created by the organisation's staff on their "API keys" page (``api_key_create``), which
 shows the secret once; the admin only stops a key. ``api_key_revoke`` is scoped to the actor's
-organisation, so the platform admin's revoke is the one write here: it sets ``revoked_at`` on keys
-not yet revoked (a second revoke keeps the first time) and logs the change.
+organisation, so the platform admin's revoke is its own service, ``api_keys_revoke_as_admin``
+(``reship.services.api_keys``): it sets ``revoked_at`` on keys not yet revoked (a second revoke
+keeps the first time); the action here logs the change.
 """
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_permission_codename
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reship.models import ApiKey
+from reship.services.api_keys import api_keys_revoke_as_admin
 
 FIELDS = [
     "name",
@@ -30,20 +31,6 @@ FIELDS = [
     "expires_at",
     "revoked_at",
 ]
-
-
-def api_keys_revoke_as_admin(*, key_ids: list[int], now=None) -> list[int]:
-    """Revoke the given keys that are not revoked yet; returns the ids revoked now."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            ApiKey.objects.select_for_update()
-            .filter(pk__in=key_ids, revoked_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        ApiKey.objects.filter(pk__in=ids).update(revoked_at=now)
-    return ids
 
 
 @admin.action(permissions=["revoke"], description=_("Revoke the selected API keys"))

@@ -16,13 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reship.api.auth import api_key_create, api_key_revoke, api_keys_for
 from reship.api.evidence import PathIdsMixin, path_parameter
 from reship.api.idempotency import idempotent
 from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, WRITE_ERRORS, error_responses
 from reship.api.orders import IDEMPOTENCY_KEY
 from reship.api.pagination import ReshipCursorPagination
 from reship.models import ApiKey
+from reship.services.api_keys import api_key_create, api_key_revoke, api_keys_for
 
 KEY_EXAMPLE = {
     "id": 3,
@@ -87,7 +87,7 @@ class ApiKeyListCreateView(generics.GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
             return ApiKey.objects.none()
-        return api_keys_for(self.request.user).select_related("created_by")
+        return api_keys_for(actor=self.request.user).select_related("created_by")
 
     @extend_schema(
         tags=["keys"],

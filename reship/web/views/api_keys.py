@@ -22,9 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reship.accounts.roles import organisation_for
-from reship.api.auth import api_key_create, api_key_revoke, api_keys_for
 from reship.core.bounds import DATE_VALIDATORS
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.services.api_keys import api_key_create, api_key_revoke, api_keys_for
 from reship.web.decorators import form_add_workflow_error
 
 
@@ -65,7 +65,7 @@ def _organisation_staff(request: HttpRequest) -> None:
 def _page(request: HttpRequest, *, form: ApiKeyForm | None = None, new_key=None, secret: str = "", status=200):
     context = {
         "form": form or ApiKeyForm(),
-        "keys": api_keys_for(request.user).select_related("created_by"),
+        "keys": api_keys_for(actor=request.user).select_related("created_by"),
         "new_key": new_key,
         "secret": secret,
         "now": timezone.now(),
