@@ -33,10 +33,8 @@ def required_text(value: str | None, field: str, label: str) -> str:
 def optional_text(value: str | None, field: str) -> str:
     text = (value or "").strip()
     if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            _("The text is too long (at most %(max)d characters).") % {"max": MAX_TEXT},
-            field_errors={field: [_("Too long.")]},
-        )
+        message = _("The text is too long (at most %(max)d characters).") % {"max": MAX_TEXT}
+        raise InvalidInput(message, field_errors={field: [message]})
     return text
 
 

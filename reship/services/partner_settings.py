@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from reship import permissions
 from reship.choices import CostBearer, Reason
+from reship.core import inputs
 from reship.core.errors import ActionNotPermitted, InvalidInput, WorkflowError
-from reship.core.inputs import choice, money, optional_money, whole_number
 from reship.core.webhook_targets import PrivateTarget, webhook_target_check_literal
 from reship.models import AutoApprovalRule
 from reship.selectors.partner import partner_sellers
@@ -59,18 +59,12 @@ def _lock_partner(actor: User, partner_id: int) -> DropshipPartner:
 # --- input checks ------------------------------------------------------------------------------
 
 
-
-
 def _sla_hours(value: Any, field: str) -> int:
     message = _("Give a whole number of hours from %(low)d to %(high)d.") % {
         "low": SLA_HOURS_MIN,
         "high": SLA_HOURS_MAX,
     }
-    return whole_number(value, field, low=SLA_HOURS_MIN, high=SLA_HOURS_MAX, message=message)
-
-
-
-
+    return inputs.whole_number(value, field, low=SLA_HOURS_MIN, high=SLA_HOURS_MAX, message=message)
 
 
 def _webhook_url(value: Any) -> str:
@@ -123,7 +117,7 @@ def partner_settings_update(
         partner.review_sla_hours = _sla_hours(review_sla_hours, "review_sla_hours")
         partner.fulfilment_sla_hours = _sla_hours(fulfilment_sla_hours, "fulfilment_sla_hours")
         partner.webhook_url = _webhook_url(webhook_url)
-        partner.preferred_channel = choice(preferred_channel, Channel, "preferred_channel")
+        partner.preferred_channel = inputs.choice(preferred_channel, Channel, "preferred_channel")
         fields = ["review_sla_hours", "fulfilment_sla_hours", "webhook_url", "preferred_channel", "updated_at"]
         new_secret = ""
         if partner.webhook_url and not partner.webhook_secret:
@@ -146,7 +140,7 @@ def webhook_secret_rotate(*, actor: User, partner_id: int) -> str:
 def _reasons(values: Iterable[Any] | None) -> list[str]:
     chosen = set()
     for value in values or ():
-        chosen.add(choice(value, Reason, "reasons"))
+        chosen.add(inputs.choice(value, Reason, "reasons"))
     return [code for code in Reason.values if code in chosen]  # stable order: the choices' order
 
 
@@ -195,11 +189,11 @@ def auto_approval_rule_save(
             raise InvalidInput(message, field_errors={"name": [message]})
         rule.is_active = bool(is_active)
         rule.reasons = _reasons(reasons)
-        rule.max_line_value = optional_money(max_line_value, "max_line_value")
-        rule.cost_bearer = choice(cost_bearer, CostBearer, "cost_bearer")
-        rule.quote_shipping = money(quote_shipping, "quote_shipping")
+        rule.max_line_value = inputs.optional_money(max_line_value, "max_line_value")
+        rule.cost_bearer = inputs.choice(cost_bearer, CostBearer, "cost_bearer")
+        rule.quote_shipping = inputs.money(quote_shipping, "quote_shipping")
         message = _("Give a whole number of days from 0 to %(max)d.") % {"max": PROMISED_DAYS_MAX}
-        rule.promised_days = whole_number(
+        rule.promised_days = inputs.whole_number(
             promised_days, "promised_days", low=0, high=PROMISED_DAYS_MAX, message=message
         )
         sellers = _sellers(partner, seller_ids)

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from reship import permissions
 from reship.accounts.roles import Role
 from reship.choices import AuthorRole, Counterpart, Direction
+from reship.core import inputs
 from reship.core.bounds import moment_in_range
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.inputs import optional_text
 from reship.core.uploads import upload_kind
 from reship.models import CommunicationRecord, RequestMessage, ReshipRequest
 from suppliers.choices import Channel
@@ -57,7 +57,7 @@ def _check_taking_part(actor: User, request: ReshipRequest) -> None:
 
 
 def _text(value: str | None, field: str, *, required: bool) -> str:
-    text = optional_text(value, field)
+    text = inputs.optional_text(value, field)
     if required and not text:
         raise InvalidInput(_("Write something first."), field_errors={field: [_("Required.")]})
     return text

@@ -8,11 +8,14 @@ and ``lines`` (follow-up) are already ``ShipItem`` / ``LineRequest`` lists.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reship.choices import Action
 from reship.models import ReshipRequest
 from reship.workflow import application, closing, fulfilment, quote, review
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 # action → (the workflow function, the names it takes from ``data`` besides request_id and actor)
 CALLS: dict[Action, tuple[Callable[..., Any], tuple[str, ...]]] = {
@@ -40,7 +43,7 @@ CALLS: dict[Action, tuple[Callable[..., Any], tuple[str, ...]]] = {
 }
 
 
-def action_perform(*, action: Action, request_id: int, actor, data: dict[str, Any]) -> ReshipRequest | None:
+def action_perform(*, action: Action, request_id: int, actor: User, data: dict[str, Any]) -> ReshipRequest | None:
     """Perform the action; returns the new request a follow-up creates, else ``None``."""
     if action == Action.CONFIRM_RESTOCK:  # the workflow finds the request through the restock order
         fulfilment.reship_confirm_restock(

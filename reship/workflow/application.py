@@ -23,9 +23,8 @@ from reship.choices import (
     RequestStatus,
     Resolution,
 )
+from reship.core import inputs
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.inputs import choice, optional_text, required_text
-from reship.core.inputs import quantity as positive_quantity
 from reship.models import (
     AutoApprovalRule,
     ReshipLine,
@@ -54,12 +53,6 @@ class LineRequest:
     reason: str | None = None  # defaults to the request's reason
 
 
-
-
-
-
-
-
 def _validated_lines(
     order: Order, lines: Sequence[LineRequest], default_reason: str, caps: dict[int, int]
 ) -> list[tuple[OrderLine, LineRequest, str]]:
@@ -83,7 +76,7 @@ def _validated_lines(
                 field_errors={field: [_("Listed twice.")]},
             )
         seen.add(line.order_line_id)
-        quantity = positive_quantity(line.quantity, f"{field}.quantity")
+        quantity = inputs.quantity(line.quantity, f"{field}.quantity")
         left = caps.get(order_line.pk, 0)
         if quantity > left:
             raise InvalidInput(
@@ -91,14 +84,14 @@ def _validated_lines(
                 % {"sku": order_line.product.sku_code, "left": max(left, 0), "asked": quantity},
                 field_errors={f"{field}.quantity": [_("At most %(left)d.") % {"left": max(left, 0)}]},
             )
-        resolution = choice(line.resolution, Resolution, f"{field}.resolution")
+        resolution = inputs.choice(line.resolution, Resolution, f"{field}.resolution")
         if resolution == Resolution.RESTOCK_RESEND and order_line.product.supplier_id is None:
             raise InvalidInput(
                 _("SKU %(sku)s has no source to restock from; choose resend or compensation.")
                 % {"sku": order_line.product.sku_code},
                 field_errors={f"{field}.resolution": [_("No source for this SKU.")]},
             )
-        reason = choice(line.reason or default_reason, Reason, f"{field}.reason")
+        reason = inputs.choice(line.reason or default_reason, Reason, f"{field}.reason")
         validated.append((order_line, line, reason))
     return validated
 
@@ -194,8 +187,8 @@ def reship_submit(
             raise RequestNotFound(_("Order not found."))
         if not permissions.can_submit_for(actor, order):
             raise ActionNotPermitted(_("Only the order's seller can file a reship request for it."))
-        reason = choice(reason, Reason, "reason")
-        description = optional_text(description, "description")
+        reason = inputs.choice(reason, Reason, "reason")
+        description = inputs.optional_text(description, "description")
         caps = remaining_quantities(order)
         return _create_request(
             actor=actor,
@@ -221,8 +214,8 @@ def reship_follow_up(
     """The replacement failed too: a new request, linked to the closed one, for up to its quantities."""
     with transition(Action.FOLLOW_UP, request_id=request_id, actor=actor, now=now) as (original, now):
         order = Order.objects.select_for_update(of=("self",)).select_related("partner").get(pk=original.order_id)
-        reason = choice(reason, Reason, "reason")
-        description = required_text(description, "description", _("What went wrong with the replacement"))
+        reason = inputs.choice(reason, Reason, "reason")
+        description = inputs.required_text(description, "description", _("What went wrong with the replacement"))
         taken = dict(
             ReshipLine.objects.filter(request__follow_up_of=original, request__status__in=lifecycle.CLAIMING_STATUSES)
             .values("order_line_id")
@@ -268,7 +261,9 @@ def _matching_rule(
     return None
 
 
-def _auto_approve(request: ReshipRequest, validated, *, now: datetime) -> bool:
+def _auto_approve(
+    request: ReshipRequest, validated: list[tuple[OrderLine, LineRequest, str]], *, now: datetime
+) -> bool:
     """Approve at once, as the system, when one of the partner's rules covers the request."""
     rule = _matching_rule(request, validated)
     if rule is None:

@@ -17,9 +17,8 @@ from reship.choices import (
     QuoteStatus,
     RequestStatus,
 )
-from reship.core import signing
+from reship.core import inputs, signing
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
-from reship.core.inputs import choice, optional_text, rating
 from reship.models import (
     CommunicationRecord,
     ReshipRequest,
@@ -36,10 +35,12 @@ if TYPE_CHECKING:
 S = RequestStatus
 
 
-def reship_confirm_info_update(*, request_id: int, actor: User, note: str = "", now: datetime | None = None):
+def reship_confirm_info_update(
+    *, request_id: int, actor: User, note: str = "", now: datetime | None = None
+) -> ReshipRequest:
     """The seller confirms the sales platform now carries the new tracking (or the refund)."""
     with transition(Action.CONFIRM_INFO_UPDATE, request_id=request_id, actor=actor, now=now) as (request, now):
-        note = optional_text(note, "note")
+        note = inputs.optional_text(note, "note")
         move(request, actor=actor, kind=EventKind.INFO_UPDATED, to_status=S.CUSTOMER_CONTACT, message=note, now=now)
         return request
 
@@ -54,8 +55,8 @@ def reship_contact_customer(
     the system's own message with carrier and tracking); a phone call, IM chat or site message the
     seller had is logged. Either way it is recorded in the communication log."""
     with transition(Action.CONTACT_CUSTOMER, request_id=request_id, actor=actor, now=now) as (request, now):
-        channel = choice(channel, Channel, "channel")
-        message = optional_text(message, "message")
+        channel = inputs.choice(channel, Channel, "channel")
+        message = inputs.optional_text(message, "message")
         automatic = not message
         if automatic and channel not in CUSTOMER_NOTIFY_CHANNELS:
             raise InvalidInput(
@@ -144,12 +145,12 @@ def reship_close(
         accepted_on_close = request.quote_status == QuoteStatus.PENDING
         if accepted_on_close:
             request.quote_status = QuoteStatus.ACCEPTED
-        request.rating_speed = rating(rating_speed, "rating_speed")
-        request.rating_quality = rating(rating_quality, "rating_quality")
-        request.rating_cooperation = rating(rating_cooperation, "rating_cooperation")
+        request.rating_speed = inputs.rating(rating_speed, "rating_speed")
+        request.rating_quality = inputs.rating(rating_quality, "rating_quality")
+        request.rating_cooperation = inputs.rating(rating_cooperation, "rating_cooperation")
         request.platform_dispute = bool(platform_dispute)
         request.bad_review = bool(bad_review)
-        request.close_note = optional_text(note, "note")
+        request.close_note = inputs.optional_text(note, "note")
         request.closed_at = now
         fields = [
             "rating_speed",
@@ -198,8 +199,8 @@ def survey_answer(*, request_id: int, rating: Any, comment: str = "", now: datet
             raise InvalidTransition(_("This survey has been answered already. Thank you!"))
         if isinstance(rating, str) and rating.strip().isdigit():
             rating = int(rating)
-        rating = rating(rating, "rating")
-        comment = optional_text(comment, "comment")
+        rating = inputs.rating(rating, "rating")
+        comment = inputs.optional_text(comment, "comment")
         response = SurveyResponse.objects.create(request=request, rating=rating, comment=comment, answered_at=now)
         events.event_create(
             request=request, actor=None, kind=EventKind.NOTE, message=comment, data={"survey_rating": rating}, at=now

@@ -27,9 +27,8 @@ from reship.choices import (
     Resolution,
     RestockStatus,
 )
-from reship.core import signing
+from reship.core import inputs, signing
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
-from reship.core.inputs import choice, money, optional_text, required_text
 from reship.models import (
     ReshipLine,
     ReshipRequest,
@@ -83,7 +82,7 @@ def reship_start_restock(
 ) -> list[RestockOrder]:
     """The partner orders goods from each line's source (补货); the source is emailed a signed link."""
     with transition(Action.START_RESTOCK, request_id=request_id, actor=actor, now=now) as (request, now):
-        note = optional_text(note, "note")
+        note = inputs.optional_text(note, "note")
         lines = _lines_of(request, line_ids, "line_ids")
         for line in lines:
             if line.resolution != Resolution.RESTOCK_RESEND or line.status != LineStatus.PENDING:
@@ -173,7 +172,7 @@ def reship_confirm_restock(
                 _("The ship date must be within the last 30 days or the coming year."),
                 field_errors={"ship_date": [_("Out of range.")]},
             )
-        note = optional_text(note, "note")
+        note = inputs.optional_text(note, "note")
         restock.status = RestockStatus.CONFIRMED
         restock.ship_date = ship_date
         restock.confirmed_at = now
@@ -208,13 +207,13 @@ def reship_ship(
 ) -> Shipment:
     """The partner resends lines (补寄) in one parcel; it becomes a reship Shipment on the order."""
     with transition(Action.SHIP, request_id=request_id, actor=actor, now=now) as (request, now):
-        carrier = required_text(carrier, "carrier", _("The carrier"))[:60]
-        tracking_number = required_text(tracking_number, "tracking_number", _("The tracking number"))
+        carrier = inputs.required_text(carrier, "carrier", _("The carrier"))[:60]
+        tracking_number = inputs.required_text(tracking_number, "tracking_number", _("The tracking number"))
         if len(tracking_number) > 64:
             raise InvalidInput(
                 _("The tracking number is too long."), field_errors={"tracking_number": [_("Too long.")]}
             )
-        quality_check_note = optional_text(quality_check_note, "quality_check_note")
+        quality_check_note = inputs.optional_text(quality_check_note, "quality_check_note")
         lines = _lines_of(request, [item.line_id for item in items], "items")
         substitutes = {item.line_id: item.substitute_product_id for item in items if item.substitute_product_id}
         products = {
@@ -264,7 +263,8 @@ def reship_ship(
             line.status = LineStatus.SHIPPED
             line.shipment = shipment
             line.quality_check_note = quality_check_note
-            line.substitute_product = products.get(substitutes.get(line.pk))
+            substitute_id = substitutes.get(line.pk)
+            line.substitute_product = products.get(substitute_id) if substitute_id is not None else None
             line.resolved_at = now
             shipped.append(
                 {
@@ -311,9 +311,9 @@ def reship_compensate(
     the request's compensation cost. Lines planned as resends may be compensated instead (out of
     stock); the event records that change of plan."""
     with transition(Action.COMPENSATE, request_id=request_id, actor=actor, now=now) as (request, now):
-        method = choice(method, CompensationMethod, "method")
-        amount = money(amount, "amount", positive=True)
-        note = optional_text(note, "note")
+        method = inputs.choice(method, CompensationMethod, "method")
+        amount = inputs.money(amount, "amount", positive=True)
+        note = inputs.optional_text(note, "note")
         lines = _lines_of(request, line_ids, "line_ids")
         for line in lines:
             if line.status in RESOLVED_LINE_STATUSES or line.status == LineStatus.CANCELLED:

@@ -14,8 +14,8 @@ from reship.choices import (
     QuoteStatus,
     RequestStatus,
 )
+from reship.core import inputs
 from reship.core.errors import InvalidTransition
-from reship.core.inputs import optional_text, required_text
 from reship.models import (
     RequestMessage,
     ReshipRequest,
@@ -44,7 +44,7 @@ def reship_accept_quote(*, request_id: int, actor: User, now: datetime | None = 
 def reship_dispute_quote(*, request_id: int, actor: User, message: str, now: datetime | None = None) -> ReshipRequest:
     """The seller disagrees with the price; the thread reopens it and the partner may revise it."""
     with transition(Action.DISPUTE_QUOTE, request_id=request_id, actor=actor, now=now) as (request, now):
-        message = required_text(message, "message", _("What you disagree with"))
+        message = inputs.required_text(message, "message", _("What you disagree with"))
         if request.quote_status not in (QuoteStatus.PENDING, QuoteStatus.ACCEPTED):
             raise InvalidTransition(
                 _("The quote is %(state)s already.") % {"state": request.get_quote_status_display()}
@@ -71,7 +71,7 @@ def reship_revise_quote(
     """The partner answers a dispute (or corrects itself) with a new quote for the seller to accept."""
     with transition(Action.REVISE_QUOTE, request_id=request_id, actor=actor, now=now) as (request, now):
         goods, shipping, bearer = validated_quote(quote_goods, quote_shipping, cost_bearer, None, now)
-        message = optional_text(message, "message")
+        message = inputs.optional_text(message, "message")
         request.quote_goods, request.quote_shipping, request.cost_bearer = goods, shipping, bearer
         request.quote_status = QuoteStatus.PENDING
         if message:

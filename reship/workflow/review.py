@@ -21,8 +21,8 @@ from reship.choices import (
     RequestStatus,
     RestockStatus,
 )
+from reship.core import inputs
 from reship.core.errors import InvalidInput
-from reship.core.inputs import choice, money, optional_text, required_text
 from reship.models import (
     RequestMessage,
     ReshipLine,
@@ -41,7 +41,7 @@ S = RequestStatus
 def reship_request_info(*, request_id: int, actor: User, question: str, now: datetime | None = None) -> ReshipRequest:
     """The partner needs more before deciding; the seller owes an answer."""
     with transition(Action.REQUEST_INFO, request_id=request_id, actor=actor, now=now) as (request, now):
-        question = required_text(question, "question", _("The question"))
+        question = inputs.required_text(question, "question", _("The question"))
         RequestMessage.objects.create(
             request=request, author=actor, author_role=AuthorRole.PARTNER, body=question, created_at=now
         )
@@ -53,7 +53,7 @@ def reship_request_info(*, request_id: int, actor: User, question: str, now: dat
 def reship_answer_info(*, request_id: int, actor: User, answer: str, now: datetime | None = None) -> ReshipRequest:
     """The seller answers; the request goes back to review with a fresh review clock."""
     with transition(Action.ANSWER_INFO, request_id=request_id, actor=actor, now=now) as (request, now):
-        answer = required_text(answer, "answer", _("The answer"))
+        answer = inputs.required_text(answer, "answer", _("The answer"))
         RequestMessage.objects.create(
             request=request, author=actor, author_role=AuthorRole.SELLER, body=answer, created_at=now
         )
@@ -62,10 +62,12 @@ def reship_answer_info(*, request_id: int, actor: User, answer: str, now: dateti
         return request
 
 
-def validated_quote(quote_goods, quote_shipping, cost_bearer, promised_date, now: datetime):
-    goods = money(quote_goods, "quote_goods")
-    shipping = money(quote_shipping, "quote_shipping")
-    bearer = choice(cost_bearer, CostBearer, "cost_bearer")
+def validated_quote(
+    quote_goods: Any, quote_shipping: Any, cost_bearer: Any, promised_date: Any, now: datetime
+) -> tuple[Decimal, Decimal, str]:
+    goods = inputs.money(quote_goods, "quote_goods")
+    shipping = inputs.money(quote_shipping, "quote_shipping")
+    bearer = inputs.choice(cost_bearer, CostBearer, "cost_bearer")
     if promised_date is not None and not isinstance(promised_date, date):
         raise InvalidInput(_("Enter a date."), field_errors={"promised_date": [_("Not a date.")]})
     if promised_date is not None and promised_date < timezone.localdate(now):
@@ -157,7 +159,7 @@ def reship_approve(
             quote_shipping=shipping,
             cost_bearer=bearer,
             promised_date=promised_date,
-            note=optional_text(note, "note"),
+            note=inputs.optional_text(note, "note"),
             data={},
             now=now,
         )
@@ -174,7 +176,7 @@ def _cancel_open_lines(request: ReshipRequest, now: datetime) -> None:
 def reship_reject(*, request_id: int, actor: User, reason: str, now: datetime | None = None) -> ReshipRequest:
     """The partner refuses, saying why; the quantities return to the order."""
     with transition(Action.REJECT, request_id=request_id, actor=actor, now=now) as (request, now):
-        reason = required_text(reason, "reason", _("The reason for rejecting"))
+        reason = inputs.required_text(reason, "reason", _("The reason for rejecting"))
         request.decision_note = reason
         request.reviewed_at = request.reviewed_at or now
         _cancel_open_lines(request, now)
@@ -194,7 +196,7 @@ def reship_reject(*, request_id: int, actor: User, reason: str, now: datetime | 
 def reship_cancel(*, request_id: int, actor: User, reason: str = "", now: datetime | None = None) -> ReshipRequest:
     """The seller withdraws the request; allowed until fulfilment starts."""
     with transition(Action.CANCEL, request_id=request_id, actor=actor, now=now) as (request, now):
-        reason = optional_text(reason, "reason")
+        reason = inputs.optional_text(reason, "reason")
         _cancel_open_lines(request, now)
         move(request, actor=actor, kind=EventKind.CANCELLED, to_status=S.CANCELLED, message=reason, now=now)
         outbox.announce(request=request, template="request_cancelled", context={"reason": reason})

@@ -83,7 +83,7 @@ def deadlines_check(*, now: datetime, batch_size: int = 200) -> dict[str, int]:
                 .filter(pk=request_id, stage_reminded_at__isnull=True, stage_due_at__lte=now)
                 .first()
             )
-            if request is None:
+            if request is None or request.stage_due_at is None:  # the filter rules out no due time
                 continue
             request.stage_reminded_at = now
             request.save(update_fields=["stage_reminded_at", "updated_at"])
@@ -109,7 +109,7 @@ def deadlines_check(*, now: datetime, batch_size: int = 200) -> dict[str, int]:
                 .filter(pk=request_id, stage_escalated_at__isnull=True, stage_escalate_at__lte=now)
                 .first()
             )
-            if request is None:
+            if request is None or request.stage_due_at is None:  # set with stage_escalate_at (StageClock)
                 continue
             request.stage_escalated_at = now
             fields = ["stage_escalated_at", "updated_at"]
