@@ -11,7 +11,7 @@ from reship.accounts.models import User
 from reship.dev.demo import ADMIN_PASSWORD, ADMIN_USERNAME, STAFF_PASSWORD, demo_data_load
 from tests.browser.conftest import shoot
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.test_dashboard_views")]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.web.test_dashboard")]
 
 SELLER, PARTNER = "seller1", "partner1"
 

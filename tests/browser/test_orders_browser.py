@@ -15,7 +15,7 @@ from tests.factories import (
     SellerMembershipFactory,
     ShipmentFactory,
 )
-from tests.test_evidence import png_bytes
+from tests.services.test_evidence import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,7 +23,7 @@ import yaml
 from celery import Celery
 from celery.app.utils import find_app
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_DIR = REPO_ROOT / "reship" / "settings"
 APP_SERVICES = ["web", "worker", "beat"]
 ENV_CALL = re.compile(r"\benv_(?:str|bool|int|list)\(")

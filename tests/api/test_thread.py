@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from reship.models import CommunicationRecord, RequestMessage
 from reship.services import thread
 from tests import workflow_states as states
-from tests.test_api_keys import api_client_for
-from tests.test_evidence import EXE, png_bytes
+from tests.api.test_keys import api_client_for
+from tests.services.test_evidence import EXE, png_bytes
 
 pytestmark = pytest.mark.django_db
 

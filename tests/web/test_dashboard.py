@@ -25,7 +25,7 @@ if any(getattr(pattern, "namespace", None) == "dashboard" for pattern in root_ur
 else:
     urlpatterns = [*root_urls.urlpatterns, path("dashboard/", include("reship.web.urls.dashboard"))]
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_dashboard_views")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.web.test_dashboard")]
 
 DASHBOARD = "/dashboard/"
 

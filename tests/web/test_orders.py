@@ -25,7 +25,7 @@ from tests.factories import (
     SellerMembershipFactory,
     ShipmentFactory,
 )
-from tests.test_evidence import EXE, JPEG, png_bytes
+from tests.services.test_evidence import EXE, JPEG, png_bytes
 
 pytestmark = pytest.mark.django_db
 

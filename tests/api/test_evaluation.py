@@ -1,5 +1,5 @@
 """``GET /api/v1/evaluation/``: the same figures as ``evaluation_figures`` (the fixture and its
-hand-worked numbers are in ``tests/test_evaluation.py``), scoped to the caller's organisation."""
+hand-worked numbers are in ``tests/evaluation/test_figures.py``), scoped to the caller's organisation."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from reship.config.urls import urlpatterns as site_urlpatterns
 from tests.factories import DEFAULT_PASSWORD
-from tests.test_evaluation import World, build_world
+from tests.evaluation.test_figures import World, build_world
 
 # Until the root URLconf includes the API, these tests mount it beside the site's own URLs.
 urlpatterns = [

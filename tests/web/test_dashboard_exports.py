@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from reship import workflow
 from reship.core.exports import neutralised
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
-from tests.test_dashboard_views import admin_user, other_parties, parties, submitted_requests  # noqa: F401
+from tests.web.test_dashboard import admin_user, other_parties, parties, submitted_requests  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_dashboard_views")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.web.test_dashboard")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMULA = '=HYPERLINK("http://evil.example/","Click me")'

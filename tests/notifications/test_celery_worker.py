@@ -310,5 +310,5 @@ def test_the_reship_story_under_a_real_worker_notifies_every_party_once(rig):
     assert rows.count() == 54
     assert set(rows.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
     external = set(rows.exclude(channel="inbox").values_list("pk", flat=True))
-    assert len(external) == 39  # 8 + 10 + 8 + 13 emails and SMS: see tests/test_reship_story.py
+    assert len(external) == 39  # 8 + 10 + 8 + 13 emails and SMS: see tests/dev/test_story.py
     assert rig.sent_per_id() == dict.fromkeys(external, 1)

@@ -20,7 +20,7 @@ from reship.choices import NotificationChannel, NotificationStatus, RequestStatu
 from reship.models import Notification
 from reship.notifications.delivery import notification_deliver
 from reship.notifications.outbox import WEBHOOK_TEST
-from tests.test_webhook_endpoints import api_client, documented_verifier, receiver  # noqa: F401 - a fixture
+from tests.api.test_webhooks import api_client, documented_verifier, receiver  # noqa: F401 - a fixture
 from tests.workflow_states import make_parties
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -523,7 +523,7 @@ def ship(parties: Parties, request: ReshipRequest) -> None:
 
 
 def test_sms_goes_through_the_backend_named_in_settings(settings, monkeypatch):
-    settings.RESHIP_MESSAGING_BACKEND = "tests.test_notification_delivery.RecordingBackend"
+    settings.RESHIP_MESSAGING_BACKEND = "tests.notifications.test_delivery.RecordingBackend"
     monkeypatch.setattr(RecordingBackend, "calls", [])
     parties = make_parties()
     request = submit(parties)
