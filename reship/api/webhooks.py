@@ -1,7 +1,8 @@
 """``/api/v1/webhooks/``: an organisation's webhook endpoints — list, create, delete, send a test event.
 
 A seller's or a partner's staff (or their API keys) manage their own organisation's endpoints;
-another organisation's endpoint is a 404. Each endpoint chooses events (names of
+another organisation's endpoint is a 404. The rules and writes are ``reship.services.webhooks``;
+these views parse, call it and render. Each endpoint chooses events (names of
 ``outbox.TEMPLATES``; an empty list means every event its organisation is told of) and gets its
 own signing secret, returned once when it is created. Events reach it through the notification
 outbox: written with the change, delivered after commit, retried with backoff, swept up if lost,
@@ -16,13 +17,6 @@ receiver checks it with ``VERIFICATION_SNIPPET`` (also in the README).
 
 from __future__ import annotations
 
-import secrets
-
-from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
-from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -32,20 +26,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reship.accounts.roles import Organisation, organisation_for
 from reship.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
-from reship.choices import NotificationStatus
 from reship.core.bounds import MAX_ID
-from reship.core.errors import ActionNotPermitted
-from reship.core.webhook_targets import PrivateTarget, webhook_target_check_literal
-from reship.models import Notification, WebhookEndpoint
+from reship.core.errors import InvalidInput
+from reship.models import WebhookEndpoint
 from reship.notifications import outbox
-
-URL_MAX = 500  # WebhookEndpoint.url
-EVENTS_MAX = len(outbox.TEMPLATES)
-SECRET_PREFIX = "whsec_"
+from reship.services.webhooks import (
+    EVENTS_MAX,
+    URL_MAX,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_send_test,
+    webhook_endpoints_for,
+    webhook_organisation,
+    webhook_url_clean,
+)
 
 VERIFICATION_SNIPPET = '''\
 import hashlib
@@ -117,28 +114,11 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
     )
 
     def validate_url(self, value: str) -> str:
-        url = value.strip()
+        """The service's rule, reported beside the other fields' errors."""
         try:
-            URLValidator(schemes=["http", "https"])(url)
-        except DjangoValidationError:
-            raise serializers.ValidationError(
-                _("Enter a full web address, such as https://example.com/reship/hooks.")
-            ) from None
-        try:
-            webhook_target_check_literal(url)
-        except PrivateTarget:
-            raise serializers.ValidationError(
-                _("The webhook address must be on the public internet, not a local or private network.")
-            ) from None
-        # Webhooks carry customers' names and addresses: never in clear text outside development.
-        if not url.lower().startswith("https://") and not settings.DEBUG:
-            raise serializers.ValidationError(
-                _("The webhook address must start with https:// so what we send cannot be read on the way.")
-            )
-        return url
-
-    def validate_events(self, value: list[str]) -> list[str]:
-        return sorted(set(value))
+            return webhook_url_clean(url=value)
+        except InvalidInput as error:
+            raise serializers.ValidationError(error.message) from None
 
 
 class WebhookTestQueuedSerializer(serializers.Serializer):
@@ -147,20 +127,7 @@ class WebhookTestQueuedSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="pending: queued for delivery after this response.")
 
 
-# --- the organisation -------------------------------------------------------------------------------
-
-
-def _organisation(request: Request) -> Organisation:
-    organisation = organisation_for(request.user)
-    if organisation.seller is None and organisation.partner is None:
-        raise ActionNotPermitted(_("Only a seller's or a partner's staff manage webhook endpoints."))
-    return organisation
-
-
-def webhook_endpoints_for(organisation: Organisation):
-    if organisation.seller is not None:
-        return WebhookEndpoint.objects.filter(seller=organisation.seller)
-    return WebhookEndpoint.objects.filter(partner=organisation.partner)
+# --- parsing and the schema -------------------------------------------------------------------------
 
 
 def _endpoint_id(raw: str) -> int:
@@ -196,7 +163,7 @@ class WebhookEndpointListView(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return webhook_endpoints_for(_organisation(self.request))
+        return webhook_endpoints_for(actor=self.request.user)
 
     @extend_schema(
         summary="List webhook endpoints",
@@ -215,15 +182,11 @@ class WebhookEndpointListView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        organisation = _organisation(request)
+        webhook_organisation(actor=request.user)  # a 403 comes before the body is read
         data = WebhookEndpointCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = WebhookEndpoint.objects.create(
-            seller=organisation.seller,
-            partner=organisation.partner,
-            url=data.validated_data["url"],
-            events=data.validated_data["events"],
-            secret=SECRET_PREFIX + secrets.token_urlsafe(32),
+        endpoint = webhook_endpoint_create(
+            actor=request.user, url=data.validated_data["url"], events=data.validated_data["events"]
         )
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -239,15 +202,8 @@ class WebhookEndpointDetailView(APIView):
         responses={204: OpenApiResponse(description="Deleted."), **_errors(401, 403, 404, 429)},
     )
     def delete(self, request: Request, webhook_id: str) -> Response:
-        endpoints = webhook_endpoints_for(_organisation(request))
-        with transaction.atomic():
-            endpoint = endpoints.select_for_update().filter(pk=_endpoint_id(webhook_id)).first()
-            if endpoint is None:
-                raise NotFound()
-            Notification.objects.filter(webhook_endpoint=endpoint, status=NotificationStatus.PENDING).update(
-                status=NotificationStatus.FAILED, last_error="The webhook endpoint was deleted."
-            )
-            endpoint.delete()
+        webhook_organisation(actor=request.user)  # a 403 comes before the id is read
+        webhook_endpoint_delete(actor=request.user, endpoint_id=_endpoint_id(webhook_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -266,11 +222,8 @@ class WebhookEndpointTestView(APIView):
     )
     @idempotent
     def post(self, request: Request, webhook_id: str) -> Response:
-        endpoint = webhook_endpoints_for(_organisation(request)).filter(pk=_endpoint_id(webhook_id)).first()
-        if endpoint is None or not endpoint.is_active:
-            raise NotFound()
-        with transaction.atomic():
-            row = outbox.webhook_test_queue(endpoint)
+        webhook_organisation(actor=request.user)  # a 403 comes before the id is read
+        row = webhook_endpoint_send_test(actor=request.user, endpoint_id=_endpoint_id(webhook_id))
         return Response(
             {"id": str(row.delivery_key), "type": row.template, "status": row.status},
             status=status.HTTP_202_ACCEPTED,
