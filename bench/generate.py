@@ -44,6 +44,7 @@ from django.conf import settings
 from bench.pgload import NULL, Copier, TableFile, esc, ts
 from bench.scales import Scale
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
+from reship import lifecycle
 from reship.accounts.models import User
 from reship.choices import (
     CompensationMethod,
@@ -83,23 +84,7 @@ BENCH_SELLER_USERNAME = "bench.seller"
 BENCH_PARTNER_USERNAME = "bench.partner"
 BENCH_ADMIN_USERNAME = "bench.admin"
 
-STAGE_OF_STATUS = {
-    S.SUBMITTED: "review",
-    S.NEEDS_INFO: "seller_answer",
-    S.APPROVED: "fulfilment",
-    S.FULFILLING: "fulfilment",
-    S.INFO_UPDATE: "info_update",
-    S.CUSTOMER_CONTACT: "customer_contact",
-    S.CONTACTED: "close",
-}
-STAGE_OWNER = {
-    "review": "partner",
-    "seller_answer": "seller",
-    "fulfilment": "partner",
-    "info_update": "seller",
-    "customer_contact": "seller",
-    "close": "seller",
-}
+# The stage clock and who owes each step come from the one state machine (reship.lifecycle).
 # Who hears of what (reship.notifications.outbox.WHO_IS_TOLD), by audience code.
 WHO_IS_TOLD = {
     "request_submitted": ("partner",),
@@ -812,7 +797,7 @@ class Generator:
             started, due, escalates, reminded, escalated = clock
             if due is None:
                 return
-            owner = STAGE_OWNER[STAGE_OF_STATUS[row["status"]]]
+            owner = lifecycle.stage_owner(row["status"]).value
             if reminded is None and due < moment:
                 at = due + rng.uniform(1, 300)
                 if at < moment:
@@ -849,13 +834,14 @@ class Generator:
 
         def move(kind, actor, to, at, message="", data=None) -> None:
             event(kind, actor, at=at, to=to, message=message, data=data)
-            old_stage = STAGE_OF_STATUS.get(row["status"])
+            old_stage = lifecycle.STEP_OF_STATUS.get(row["status"])
             row["status"] = to
-            new_stage = STAGE_OF_STATUS.get(to)
+            new_stage = lifecycle.STEP_OF_STATUS.get(to)
             if new_stage is None:
                 clock[:] = [None, None, None, None, None]
             elif new_stage != old_stage:
-                sla = review_sla if new_stage == "review" else fulfil_sla if new_stage == "fulfilment" else seller_sla
+                hours_of = {"review": review_sla, "fulfilment": fulfil_sla, "seller": seller_sla}
+                sla = hours_of[lifecycle.STEP_BY_KEY[new_stage].sla]
                 clock[:] = [at, at + sla, at + 2 * sla, None, None]
 
         def text(key: str, **values) -> str:
