@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from reship.models import ApiKey
 from reship.services.api_keys import api_keys_revoke_as_admin
 
-FIELDS = [
+FIELDS = (
     "name",
     "prefix",
     "seller",
@@ -30,7 +30,7 @@ FIELDS = [
     "last_used_at",
     "expires_at",
     "revoked_at",
-]
+)
 
 
 @admin.action(permissions=["revoke"], description=_("Revoke the selected API keys"))

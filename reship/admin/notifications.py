@@ -1,0 +1,122 @@
+"""Admin for the notification outbox: view-only rows, failed ones retried through the outbox's own
+service (``notification_retry``), never by editing the row."""
+
+import json
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import model_ngettext
+from django.contrib.auth import get_permission_codename
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from reship.admin.base import ViewOnlyAdmin, field_names
+from reship.choices import NotificationStatus
+from reship.models import (
+    Notification,
+)
+from reship.notifications.outbox import TEMPLATES
+from reship.notifications.tasks import notification_retry
+
+# --- the notification outbox ---------------------------------------------------------------------
+
+
+class TemplateFilter(admin.SimpleListFilter):
+    """The templates the outbox knows, without a DISTINCT scan of the outbox table."""
+
+    title = _("template")
+    parameter_name = "template"
+
+    def lookups(self, request, model_admin):
+        return [(template, template) for template in sorted(TEMPLATES)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(template=self.value())
+        return queryset
+
+
+# What notification_retry resets, for the admin history.
+RETRY_CHANGED_FIELDS = ("status", "attempts", "next_attempt_at")
+
+
+@admin.action(permissions=["retry"], description=_("Retry the selected failed notifications"))
+def retry_failed_notifications(modeladmin, request, queryset) -> None:
+    """Give each selected failed row a fresh set of attempts; rows not failed are left alone."""
+    selected = queryset.count()
+    failed_ids = list(queryset.filter(status=NotificationStatus.FAILED).order_by("pk").values_list("pk", flat=True))
+    # One call per row: notification_retry re-checks the status under its own transaction and
+    # queues the row's delivery after commit.
+    queued_ids = [pk for pk in failed_ids if notification_retry(notification_id=pk)]
+    if queued_ids:
+        with translation.override(None):
+            labels = [str(Notification._meta.get_field(name).verbose_name) for name in RETRY_CHANGED_FIELDS]
+        LogEntry.objects.log_actions(
+            user_id=request.user.pk,
+            queryset=Notification.objects.filter(pk__in=queued_ids),
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": labels}}],
+        )
+    queued, skipped = len(queued_ids), selected - len(queued_ids)
+    modeladmin.message_user(
+        request,
+        gettext("Queued %(count)d %(items)s for delivery again.")
+        % {"count": queued, "items": model_ngettext(modeladmin.opts, queued)},
+        messages.SUCCESS if queued else messages.WARNING,
+    )
+    if skipped:
+        modeladmin.message_user(
+            request,
+            gettext("Skipped %(count)d %(items)s that had not failed.")
+            % {"count": skipped, "items": model_ngettext(modeladmin.opts, skipped)},
+            messages.WARNING,
+        )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ViewOnlyAdmin):
+    """The outbox, read-only: the workflow writes rows and the delivery task updates them. Rows that
+    gave up (status "failed", with their last error) are found with the status filter and sent
+    again with the retry action."""
+
+    list_display = [
+        "created_at",
+        "channel",
+        "template",
+        "recipient",
+        "request",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", TemplateFilter]
+    search_fields = ["request__number", "recipient_address", "recipient_user__username"]
+    list_select_related = ["request", "recipient_user"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    actions = [retry_failed_notifications]
+    # Every field, the payload shown as indented JSON.
+    fields = [("payload_pretty" if name == "payload" else name) for name in field_names(Notification)]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("request", "recipient_user")
+
+    def has_retry_permission(self, request) -> bool:
+        # Retrying is the one change the admin makes to the outbox: those who may change rows may retry.
+        return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, notification: Notification) -> str:
+        return notification.recipient_address or str(notification.recipient_user or "")
+
+    @admin.display(description=_("payload"))
+    def payload_pretty(self, notification: Notification) -> str:
+        text = json.dumps(notification.payload, indent=2, ensure_ascii=False, sort_keys=True)
+        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+
+
+from reship.admin import api_keys as admin_api  # noqa: E402, F401 - registers the API keys' admin

@@ -1,0 +1,256 @@
+"""Admin for reship requests and what hangs off them: lines, restock orders, the thread, evidence,
+contacts, the event log, survey answers and the request numbering. Only the seller's own words are
+editable; everything else is the workflow's."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from reship.admin.base import ReadOnlyInline, ViewOnlyAdmin, excerpt, field_names, foreign_keys
+from reship.choices import NotificationStatus
+from reship.lifecycle import FINAL_STATUSES
+from reship.models import (
+    CommunicationRecord,
+    Evidence,
+    RequestMessage,
+    RequestNumberSequence,
+    ReshipEvent,
+    ReshipLine,
+    ReshipRequest,
+    RestockOrder,
+    SurveyResponse,
+)
+
+# Corrections an admin may make by hand: the seller's own words. Everything else is the workflow's.
+REQUEST_EDITABLE_FIELDS = ("reason", "description")
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Timeliness (时效性): open requests whose current stage is past its due time."""
+
+    title = _("timeliness")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("On time"))]
+
+    def queryset(self, request, queryset):
+        overdue = Q(stage_due_at__lt=timezone.now()) & ~Q(status__in=FINAL_STATUSES)
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class ReshipLineInline(ReadOnlyInline):
+    """Lines change only through the workflow, which keeps claimed quantities within the order."""
+
+    model = ReshipLine
+    fields = field_names(ReshipLine, exclude=("request",))
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order_line__product")
+
+
+class RestockOrderInline(ReadOnlyInline):
+    """Restock orders (补货) are written when the partner orders and the source confirms."""
+
+    model = RestockOrder
+    fields = ["sku", *field_names(RestockOrder, exclude=("request", "line"))]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line__order_line__product")
+
+    @admin.display(description=_("SKU"))
+    def sku(self, restock: RestockOrder) -> str:
+        return restock.line.order_line.product.sku_code
+
+
+class RequestMessageInline(ReadOnlyInline):
+    """The thread between seller and partner, as they wrote it."""
+
+    model = RequestMessage
+    fields = field_names(RequestMessage, exclude=("request",))
+    readonly_fields = fields
+
+
+class EvidenceInline(admin.TabularInline):
+    """Evidence is uploaded on the request page, which records its type and size; here it is shown."""
+
+    model = Evidence
+    extra = 0
+    fields = field_names(Evidence, exclude=("request",))
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*foreign_keys(Evidence))
+
+
+class CommunicationRecordInline(admin.TabularInline):
+    model = CommunicationRecord
+    extra = 0
+    fields = ["occurred_at", "counterpart", "channel", "direction", "summary", "recorded_by", "created_at"]
+    readonly_fields = ["recorded_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*foreign_keys(CommunicationRecord))
+
+
+class ReshipEventInline(ReadOnlyInline):
+    """The audit log, as it was written."""
+
+    model = ReshipEvent
+    fields = field_names(ReshipEvent, exclude=("request",))
+    readonly_fields = fields
+
+
+@admin.register(ReshipRequest)
+class ReshipRequestAdmin(admin.ModelAdmin):
+    list_display = ["number", "seller", "partner", "status", "reason", "stage_due_at", "created_at"]
+    list_filter = ["status", OverdueFilter, "reason", "partner", "cost_bearer"]
+    search_fields = ["number", "order__platform_order_number"]
+    list_select_related = ["seller", "partner"]
+    date_hierarchy = "created_at"
+    fields = [*field_names(ReshipRequest), "notifications_summary"]
+    readonly_fields = [*field_names(ReshipRequest, exclude=REQUEST_EDITABLE_FIELDS), "notifications_summary"]
+    # Events last: the audit log closes the page.
+    inlines = [
+        ReshipLineInline,
+        RestockOrderInline,
+        RequestMessageInline,
+        EvidenceInline,
+        CommunicationRecordInline,
+        ReshipEventInline,
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        # Submitting a request is a workflow transition (number, due time, first event, notifications).
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a request would cascade into its audit log, which is never deleted.
+        return False
+
+    @admin.display(description=_("notifications"))
+    def notifications_summary(self, reship_request: ReshipRequest) -> str:
+        """A link to the request's rows in the notification list (a request gathers dozens, with
+        payloads: too many for an inline), and to its failed ones, with counts in one query."""
+        if reship_request.pk is None:
+            return ""
+        counts = reship_request.notifications.aggregate(
+            total=Count("pk"), failed=Count("pk", filter=Q(status=NotificationStatus.FAILED))
+        )
+        changelist = reverse(f"{self.admin_site.name}:reship_notification_changelist")
+        of_request = {"request__id__exact": reship_request.pk}
+        link = format_html(
+            '<a href="{}?{}">{}</a>',
+            changelist,
+            urlencode(of_request),
+            ngettext("%(count)d notification", "%(count)d notifications", counts["total"]) % {"count": counts["total"]},
+        )
+        if not counts["failed"]:
+            return link
+        return format_html(
+            '{} (<a href="{}?{}">{}</a>)',
+            link,
+            changelist,
+            urlencode({**of_request, "status__exact": NotificationStatus.FAILED.value}),
+            ngettext("%(count)d failed", "%(count)d failed", counts["failed"]) % {"count": counts["failed"]},
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CommunicationRecord:
+            super().save_formset(request, form, formset, change)
+            return
+        for record in formset.save(commit=False):
+            if record._state.adding:
+                record.recorded_by = request.user
+            record.save()
+        for record in formset.deleted_objects:
+            record.delete()
+
+
+@admin.register(ReshipEvent)
+class ReshipEventAdmin(ViewOnlyAdmin):
+    """View only, for superusers too: the log is append-only (``ReshipEvent.save`` enforces it as well)."""
+
+    list_display = ["created_at", "request", "kind", "from_status", "to_status", "actor"]
+    list_filter = ["kind", "to_status"]
+    search_fields = ["request__number", "message"]
+    list_select_related = ["request", "actor"]
+    date_hierarchy = "created_at"
+    fields = field_names(ReshipEvent)
+    readonly_fields = fields
+
+
+@admin.register(RestockOrder)
+class RestockOrderAdmin(ViewOnlyAdmin):
+    """View only: the partner orders a restock and the source confirms it through the workflow."""
+
+    list_display = ["request", "supplier", "quantity", "status", "ship_date", "created_at", "confirmed_at"]
+    list_filter = ["status", ("supplier", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["request__number", "supplier__name"]
+    list_select_related = ["request", "supplier"]
+    date_hierarchy = "created_at"
+    fields = field_names(RestockOrder)
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The change page prints the order (request number, source name) and its line (request number).
+        return super().get_queryset(request).select_related("request", "supplier", "line__request")
+
+
+@admin.register(RequestMessage)
+class RequestMessageAdmin(ViewOnlyAdmin):
+    """View only: the thread is what seller and partner wrote to each other."""
+
+    list_display = ["created_at", "request", "author_role", "author", "excerpt"]
+    list_filter = ["author_role"]
+    search_fields = ["request__number", "body"]
+    list_select_related = ["request", "author"]
+    date_hierarchy = "created_at"
+    fields = field_names(RequestMessage)
+    readonly_fields = fields
+
+    @admin.display(description=_("message"))
+    def excerpt(self, message: RequestMessage) -> str:
+        return excerpt(message.body)
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ViewOnlyAdmin):
+    """View only: the customer's own answer (客户满意度), given once through the signed link."""
+
+    list_display = ["answered_at", "request", "rating", "excerpt"]
+    list_filter = ["rating"]
+    search_fields = ["request__number", "comment"]
+    list_select_related = ["request"]
+    date_hierarchy = "answered_at"
+    ordering = ["-answered_at", "-id"]
+    fields = field_names(SurveyResponse)
+    readonly_fields = fields
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, response: SurveyResponse) -> str:
+        return excerpt(response.comment)
+
+
+@admin.register(RequestNumberSequence)
+class RequestNumberSequenceAdmin(ViewOnlyAdmin):
+    """View only: changing a counter by hand could hand out a number twice."""
+
+    list_display = ["year", "last_value"]
+    ordering = ["-year"]
+    fields = ["year", "last_value"]
+    readonly_fields = fields
