@@ -24,7 +24,7 @@ from celery import Celery
 from celery.app.utils import find_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_DIR = REPO_ROOT / "reship" / "settings"
+SETTINGS_DIR = REPO_ROOT / "reship" / "config" / "settings"
 APP_SERVICES = ["web", "worker", "beat"]
 ENV_CALL = re.compile(r"\benv_(?:str|bool|int|list)\(")
 ENV_CALL_WITH_NAME = re.compile(r"\benv_(?:str|bool|int|list)\(\s*\"([A-Z][A-Z0-9_]*)\"")
