@@ -15,12 +15,15 @@ Two views of a status are kept apart on purpose:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from reship.accounts.roles import Role
 from reship.choices import Action, RequestStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 S = RequestStatus
 
@@ -99,7 +102,7 @@ class Stage:
     statuses during which it is the step in progress."""
 
     key: str
-    label: Promise
+    label: StrPromise
     statuses: tuple[str, ...]
 
 

@@ -4,11 +4,17 @@ Outside them a database either overflows (SQLite's 64-bit integers, year 0 after
 shift) or Python's date arithmetic does: both were 500s. Inside them nothing real is excluded.
 """
 
+from __future__ import annotations
+
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_ID = 2**63 - 1  # the largest BigAutoField value
 EARLIEST_DATE = date(2000, 1, 1)
@@ -37,6 +43,6 @@ def validate_moment(value: datetime) -> None:
         raise ValidationError(_("Give a time from 2000 to 2099 with a real UTC offset."), code="out_of_range")
 
 
-def validate_ids(values: list[int], message: str) -> None:
+def validate_ids(values: list[int], message: StrOrPromise) -> None:
     if not all(id_in_range(value) for value in values):
         raise ValidationError(message, code="invalid")

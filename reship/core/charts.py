@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
@@ -63,7 +63,7 @@ def format_money(value: Number | None, currency: str = "CNY") -> str:
         return "—"
     symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
     sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{format_number(abs(value), 2)}"
+    return f"{sign}{symbol}{format_number(abs(_number(value)), 2)}"
 
 
 def format_percent(ratio: Number | None, decimal_places: int = 1) -> str:
@@ -442,7 +442,16 @@ def nice_scale(maximum: Number, ticks: int = 4) -> tuple[Decimal, Decimal]:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _chart(kind, title, description, table, empty_message, width, *, has_data: bool) -> Chart:
+def _chart(
+    kind: str,
+    title: str | Promise,
+    description: str | Promise,
+    table: Table,
+    empty_message: str | Promise,
+    width: int,
+    *,
+    has_data: bool,
+) -> Chart:
     return Chart(
         kind=kind,
         title=str(title),
@@ -500,15 +509,15 @@ def _number(value: Number | None) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _max(values) -> Decimal:
+def _max(values: Iterable[Number | None]) -> Decimal:
     return max((_number(value) for value in values), default=Decimal(0))
 
 
-def _any_value(values) -> bool:
+def _any_value(values: Iterable[Number | None]) -> bool:
     return any(_number(value) > 0 for value in values)
 
 
-def _scaled(value: Number | None, top: Decimal, room: float) -> float:
+def _scaled(value: Number | None, top: Decimal | int, room: float) -> float:
     if not top:
         return 0.0
     return _round(float(_number(value) / top) * room)

@@ -26,14 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 CHUNK_SIZE = 500
 BOM = "\ufeff"
@@ -44,6 +48,8 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 XLSX_MONEY_FORMAT = "#,##0.00"
 
+_Row = TypeVar("_Row")
+
 
 @dataclass(frozen=True)
 class Table:
@@ -53,10 +59,10 @@ class Table:
 
     title: Promise | str
     headers: Sequence[Promise | str]
-    rows: Callable[[QuerySet], Iterable[Sequence[Any]]]
+    rows: Callable[[QuerySet[Any]], Iterable[Sequence[Any]]]
 
 
-def chunked(queryset: QuerySet) -> Iterator[Any]:
+def chunked(queryset: QuerySet[Any, _Row]) -> Iterator[_Row]:
     """The rows read ``CHUNK_SIZE`` at a time; prefetches run once per chunk (Django ≥ 4.1)."""
     return queryset.iterator(chunk_size=CHUNK_SIZE)
 
@@ -74,7 +80,7 @@ def export_filename(*, prefix: str, parts: Iterable[str] = ()) -> str:
     return "-".join([prefix, *(part for part in safe if part)])
 
 
-def response(*, file_format: str, table: Table, queryset: QuerySet, filename: str) -> HttpResponseBase:
+def response(*, file_format: str, table: Table, queryset: QuerySet[Any], filename: str) -> HttpResponseBase:
     """The table as a download in ``file_format``: "csv" or "xlsx" (the URL's extension)."""
     respond = csv_response if file_format == "csv" else xlsx_response
     return respond(table=table, queryset=queryset, filename=filename)
@@ -90,7 +96,7 @@ class _Echo:
         return value
 
 
-def csv_response(*, table: Table, queryset: QuerySet, filename: str) -> StreamingHttpResponse:
+def csv_response(*, table: Table, queryset: QuerySet[Any], filename: str) -> StreamingHttpResponse:
     """A streamed CSV of the table: headers in the active language, UTF-8 with a BOM."""
     return csv_stream_response(headers=table.headers, rows=table.rows(queryset), filename=filename)
 
@@ -131,7 +137,15 @@ def csv_cell(value: Any, zone: tzinfo) -> str:
     return neutralised(str(value))
 
 
-def refused_rows_response(job) -> FileResponse:
+class RefusedRowsJob(Protocol):
+    """What ``refused_rows_response`` reads of an import job."""
+
+    pk: Any
+    original_filename: str
+    refused_file: FieldFile
+
+
+def refused_rows_response(job: RefusedRowsJob) -> FileResponse:
     """An import job's refused-rows file (already a CSV written for Excel) as a private download
     named for the uploaded file; order and tracking imports alike."""
     name = _("refused-rows-%(file)s.csv") % {"file": PurePath(job.original_filename).stem or job.pk}
@@ -145,7 +159,7 @@ def refused_rows_response(job) -> FileResponse:
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
-def xlsx_response(*, table: Table, queryset: QuerySet, filename: str) -> FileResponse:
+def xlsx_response(*, table: Table, queryset: QuerySet[Any], filename: str) -> FileResponse:
     """An XLSX of the table, one sheet, the header row frozen; built on disk, then streamed."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     xlsx_write(table=table, queryset=queryset, handle=handle, zone=timezone.get_current_timezone())
@@ -155,7 +169,7 @@ def xlsx_response(*, table: Table, queryset: QuerySet, filename: str) -> FileRes
     return response
 
 
-def xlsx_write(*, table: Table, queryset: QuerySet, handle, zone: tzinfo) -> None:
+def xlsx_write(*, table: Table, queryset: QuerySet[Any], handle: IO[bytes], zone: tzinfo) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -165,13 +179,13 @@ def xlsx_write(*, table: Table, queryset: QuerySet, handle, zone: tzinfo) -> Non
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
 
-    def header(text: str) -> WriteOnlyCell:
+    def header(text: str) -> Cell:
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
         cell.font = bold
         return cell
 
-    def cell(value: Any) -> WriteOnlyCell | Any:
+    def cell(value: Any) -> Cell | Any:
         if value is None:
             return None
         if isinstance(value, datetime):
@@ -180,7 +194,8 @@ def xlsx_write(*, table: Table, queryset: QuerySet, handle, zone: tzinfo) -> Non
             written.number_format = XLSX_DATETIME_FORMAT
             return written
         if isinstance(value, Decimal):
-            written = WriteOnlyCell(sheet, value=value)
+            written = WriteOnlyCell(sheet)
+            written.value = value  # the same as value=value, which openpyxl's stubs type without Decimal
             written.number_format = XLSX_MONEY_FORMAT
             return written
         if isinstance(value, int) and not isinstance(value, bool):

@@ -8,7 +8,7 @@ answered survey refuses a second use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -30,17 +30,18 @@ class LinkExpired(LinkError):
     """A genuine link past its age limit (a page answers 410 Gone rather than 400)."""
 
 
-def _dumps(value: dict, salt: str) -> str:
+def _dumps(value: dict[str, Any], salt: str) -> str:
     return signing.dumps(value, salt=salt, compress=True)
 
 
-def _loads(token: str, salt: str, max_age_days: int) -> dict:
+def _loads(token: str, salt: str, max_age_days: int) -> dict[str, Any]:
     try:
-        return signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
+        data: dict[str, Any] = signing.loads(token, salt=salt, max_age=max_age_days * 24 * 3600)
     except signing.SignatureExpired:
         raise LinkExpired(_("This link has expired. Ask the sender for a new one.")) from None
     except signing.BadSignature:
         raise LinkError(_("This link is not valid. Check that it was copied whole.")) from None
+    return data
 
 
 def restock_token(restock: RestockOrder) -> str:

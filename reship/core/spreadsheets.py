@@ -319,6 +319,10 @@ class _Unclosable(io.RawIOBase):
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
 
+    @property
+    def name(self) -> object:  # TextIOWrapper's ``name`` reads it; an in-memory stream has none
+        return getattr(self._stream, "name", None)
+
     def readable(self) -> bool:
         return True
 
@@ -479,6 +483,7 @@ def _binary_stream(source: Any) -> tuple[IO[bytes], bool]:
         if source.closed:
             source.open("rb")
         inner = source.file
+        assert inner is not None, "File.open() sets the file or raises"
         inner.seek(0)
         return inner, False
     return source, False

@@ -34,7 +34,7 @@ DOCUMENT_SIGNATURES: list[tuple[bytes, int, FileKind]] = [
 ]
 
 
-def upload_kind(file: UploadedFile, *, images_only: bool, field: str = "file") -> FileKind:
+def upload_kind(file: UploadedFile[bytes], *, images_only: bool, field: str = "file") -> FileKind:
     """The file's real kind, or ``InvalidInput`` saying what is wrong with it."""
     limit = settings.RESHIP_UPLOAD_MAX_BYTES
     if file.size is None or file.size == 0:

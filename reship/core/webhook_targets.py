@@ -53,5 +53,6 @@ def webhook_target_check_resolved(url: str) -> None:
     except OSError as error:
         raise PrivateTarget(f"{host}: {error}") from error
     for info in infos:
-        if not _is_public(info[4][0]):
-            raise PrivateTarget(f"{host} resolves to {info[4][0]}")
+        address = str(info[4][0])  # an IP address for the internet families
+        if not _is_public(address):
+            raise PrivateTarget(f"{host} resolves to {address}")

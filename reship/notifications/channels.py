@@ -15,7 +15,8 @@ import time
 import urllib.error
 import urllib.request
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Protocol
+from http.client import HTTPMessage
+from typing import IO, TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -75,7 +76,15 @@ class InboxChannel:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect would turn the POST into a GET to another address: report it as a failure."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         return None
 
 
@@ -89,14 +98,14 @@ def webhook_signature(secret: str, timestamp: str, body: str) -> str:
 def _webhook_secret(notification: Notification) -> str:
     """The secret a row is signed with: its endpoint's, or for a row without one (a partner's legacy
     ``webhook_url``) the partner's. A deactivated or deleted endpoint gets nothing more."""
-    if notification.webhook_endpoint_id:
-        endpoint = notification.webhook_endpoint
+    endpoint = notification.webhook_endpoint  # None without a query when the id is None
+    if endpoint is not None:
         if not endpoint.is_active:
             raise DeliveryError("The webhook endpoint was deactivated; nothing more is sent to it.")
         if not endpoint.secret:
             raise DeliveryError("The webhook endpoint has no secret; webhooks are never sent unsigned.")
         return endpoint.secret
-    partner = notification.request.partner if notification.request_id else None
+    partner = notification.request.partner if notification.request is not None else None
     # A row whose endpoint was deleted loses the link (SET_NULL): it is not the partner's own URL.
     if partner is None or partner.webhook_url != notification.recipient_address:
         raise DeliveryError("The webhook endpoint was deleted or the address changed; nothing is sent to it now.")

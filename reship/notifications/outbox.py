@@ -24,6 +24,9 @@ from reship.choices import NotificationChannel
 from reship.models import Notification
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from reship.accounts.models import User
     from reship.models import ReshipRequest, WebhookEndpoint
     from suppliers.models import Supplier
 
@@ -63,14 +66,15 @@ WEBHOOK_TEST = "webhook_test"
 
 def _json_safe(context: dict[str, Any]) -> dict[str, Any]:
     """Payloads hold plain JSON: decimals, dates and lazy strings become strings once, here."""
-    return json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+    safe: dict[str, Any] = json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+    return safe
 
 
 def _supplier_language(supplier: Supplier) -> str:
     return "en" if supplier.region == "overseas" else "zh-hans"
 
 
-def _member_users(request: ReshipRequest, audience: Audience) -> Iterable:
+def _member_users(request: ReshipRequest, audience: Audience) -> QuerySet[User]:
     from reship.accounts.models import User
 
     if audience == Audience.SELLER:

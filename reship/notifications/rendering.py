@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template import Engine, engines
+from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -34,7 +35,9 @@ SHORT_TEXT_LENGTH = 300
 @cache
 def _text_engine() -> Engine:
     """The project's template engine, with autoescaping off, for the subject and plain text."""
-    main = engines["django"].engine
+    backend = engines["django"]
+    assert isinstance(backend, DjangoTemplates)  # TEMPLATES' one backend
+    main = backend.engine
     return Engine(dirs=main.dirs, loaders=main.loaders, libraries=main.libraries, debug=main.debug, autoescape=False)
 
 
