@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from orders.models import Seller
     from reship.accounts.models import User
     from suppliers.models import DropshipPartner
@@ -35,7 +37,7 @@ class Organisation:
     partner: DropshipPartner | None = None
 
 
-def organisation_for(user: User) -> Organisation:
+def organisation_for(user: User | AnonymousUser) -> Organisation:
     """No query when the user was loaded with ``ORGANISATION_JOINS`` (the session's user is, by
     ``OrganisationModelBackend``); otherwise up to three small ones."""
     if not user.is_authenticated:

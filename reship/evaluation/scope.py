@@ -60,9 +60,9 @@ def evaluation_scope_for(user: User | None) -> Scope:
     if user is None or not user.is_authenticated:
         return NO_SCOPE
     organisation = organisation_for(user)
-    if organisation.role == Role.SELLER:
+    if organisation.seller is not None:  # role SELLER
         return Scope(role=Role.SELLER, seller_id=organisation.seller.pk)
-    if organisation.role == Role.PARTNER:
+    if organisation.partner is not None:  # role PARTNER
         return Scope(role=Role.PARTNER, partner_id=organisation.partner.pk)
     if organisation.role == Role.ADMIN:
         return ADMIN_SCOPE

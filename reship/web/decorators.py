@@ -8,41 +8,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from reship.accounts.roles import organisation_for
 from reship.core.errors import WorkflowError
+from reship.web.http import PartnerRequest, SellerRequest
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
 
 
-def seller_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def seller_required(view: Callable[Concatenate[SellerRequest, P], R]) -> Callable[Concatenate[HttpRequest, P], R]:
     """The view gets ``request.seller``; a user of no seller gets a 404."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         seller = organisation_for(request.user).seller
         if seller is None:
             raise Http404
-        request.seller = seller
-        return view(request, *args, **kwargs)
+        seller_request = cast(SellerRequest, request)  # signed in (login_required); its seller is set here
+        seller_request.seller = seller
+        return view(seller_request, *args, **kwargs)
 
     return wrapper
 
 
-def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def partner_required(view: Callable[Concatenate[PartnerRequest, P], R]) -> Callable[Concatenate[HttpRequest, P], R]:
     """The view gets ``request.partner``; a user of no partner gets a 404."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         partner = organisation_for(request.user).partner
         if partner is None:
             raise Http404
-        request.partner = partner
-        return view(request, *args, **kwargs)
+        partner_request = cast(PartnerRequest, request)  # signed in (login_required); its partner is set here
+        partner_request.partner = partner
+        return view(partner_request, *args, **kwargs)
 
     return wrapper
 

@@ -16,6 +16,7 @@ from orders.imports.fields import ORDER_FIELDS
 from orders.models import ImportPreset, Seller
 from reship.core.errors import WorkflowError
 from reship.web.decorators import form_add_workflow_error
+from reship.web.forms import form_field
 from suppliers.models import DropshipPartner
 
 COLUMN_PREFIX = "column_"
@@ -41,7 +42,9 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preset"].queryset = ImportPreset.objects.filter(seller=seller).order_by("name")
+        form_field(self, "preset", forms.ModelChoiceField).queryset = ImportPreset.objects.filter(
+            seller=seller
+        ).order_by("name")
 
     def add_workflow_error(self, error: WorkflowError) -> None:
         form_add_workflow_error(self, error)

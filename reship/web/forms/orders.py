@@ -20,6 +20,7 @@ from reship.choices import Reason, Resolution
 from reship.core.bounds import DATE_VALIDATORS
 from reship.core.errors import WorkflowError
 from reship.core.inputs import MAX_TEXT
+from reship.web.forms import form_field
 from reship.workflow import LineRequest
 from suppliers.models import DropshipPartner
 
@@ -60,10 +61,11 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = order_partners_for_seller(seller=seller)
+        form_field(self, "partner", forms.ModelChoiceField).queryset = order_partners_for_seller(seller=seller)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("placed_from"), cleaned.get("placed_to")
         if start and end and end < start:
             self.add_error("placed_to", _("The end date is before the start date."))
@@ -204,7 +206,8 @@ class ReshipRequestForm(forms.Form):
         return rows
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self._included = [line for line in self.claimable_lines if cleaned.get(self._name(line, "include"))]
         if not self._included:
             raise forms.ValidationError(

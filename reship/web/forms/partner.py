@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,33 +22,50 @@ from reship.services.partner_settings import (
     SLA_HOURS_MIN,
     WEBHOOK_URL_MAX,
 )
+from reship.web.forms import form_field
 from suppliers.choices import Channel
 from suppliers.models import DropshipPartner
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
+
+    from orders.models import Seller
+
 BULK_APPROVE_MAX = 200  # more than a page (50) holds; a bound on what one POST may ask for
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+class MoneyBounds(TypedDict):
+    max_digits: int
+    decimal_places: int
+    min_value: int
+
+
+MONEY: MoneyBounds = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _blank(label) -> list[tuple[str, str]]:
+def _blank(label: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     return [("", label)]
 
 
 class QueueFilterForm(forms.Form):
     """The review queue's filters (GET); an unknown value is reported and that filter ignored."""
 
-    seller = forms.ModelChoiceField(label=_("Seller"), queryset=None, required=False, empty_label=_("All sellers"))
-    reason = forms.ChoiceField(label=_("Reason"), choices=_blank(_("All reasons")) + Reason.choices, required=False)
+    seller: forms.ModelChoiceField[Seller] = forms.ModelChoiceField(
+        label=_("Seller"), queryset=None, required=False, empty_label=_("All sellers")
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=[*_blank(_("All reasons")), *Reason.choices], required=False)
     resolution = forms.ChoiceField(
         label=_("Resolution"),
-        choices=_blank(_("All resolutions")) + Resolution.choices,
+        choices=[*_blank(_("All resolutions")), *Resolution.choices],
         required=False,
         help_text=_("Requests with at least one line resolved this way."),
     )
 
     def __init__(self, *args, partner: DropshipPartner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["seller"].queryset = partner_sellers(partner=partner)
+        form_field(self, "seller", forms.ModelChoiceField).queryset = partner_sellers(partner=partner)
 
     def filters(self) -> dict:
         """The valid filters, as keyword arguments of ``partner_review_queue``."""
@@ -62,7 +81,7 @@ class QueueFilterForm(forms.Form):
 
 class RestockFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), choices=_blank(_("All statuses")) + RestockStatus.choices, required=False
+        label=_("Status"), choices=[*_blank(_("All statuses")), *RestockStatus.choices], required=False
     )
 
 
@@ -97,7 +116,7 @@ class BulkApproveForm(forms.Form):
     quote_shipping = forms.DecimalField(label=_("Shipping cost quote"), **MONEY)
     cost_bearer = forms.ChoiceField(
         label=_("Cost borne by"),
-        choices=_blank("—") + CostBearer.choices,
+        choices=[*_blank("—"), *CostBearer.choices],
         error_messages={"required": _("Choose who bears the cost.")},
     )
     promised_date = forms.DateField(
@@ -160,14 +179,15 @@ class SellerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.name
 
-    def _check_values(self, value):
-        # An id past the database's integer range is no seller (and would overflow SQLite).
-        for each in value:
+    def clean(self, value: Any) -> QuerySet[Any]:
+        # An id past the database's integer range is no seller (and would overflow SQLite). Checked
+        # before the parent looks the ids up; anything but a list is the parent's to refuse.
+        for each in value if isinstance(value, list | tuple) else ():
             if str(each).isascii() and str(each).isdigit() and not id_in_range(int(each)):
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": each}
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class AutoApprovalRuleForm(forms.Form):
@@ -193,7 +213,7 @@ class AutoApprovalRuleForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every seller."),
     )
-    cost_bearer = forms.ChoiceField(label=_("Cost borne by"), choices=_blank("—") + CostBearer.choices)
+    cost_bearer = forms.ChoiceField(label=_("Cost borne by"), choices=[*_blank("—"), *CostBearer.choices])
     quote_shipping = forms.DecimalField(label=_("Default shipping quote"), initial="0.00", **MONEY)
     promised_days = forms.IntegerField(
         label=_("Promised within (days)"),
@@ -205,7 +225,7 @@ class AutoApprovalRuleForm(forms.Form):
 
     def __init__(self, *args, partner: DropshipPartner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sellers"].queryset = partner_sellers(partner=partner)
+        form_field(self, "sellers", SellerChoiceField).queryset = partner_sellers(partner=partner)
 
 
 class TrackingImportForm(forms.Form):

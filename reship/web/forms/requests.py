@@ -8,12 +8,11 @@ prefix, so several forms on one page never share an HTML id or a label.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Product
@@ -35,7 +34,11 @@ from reship.choices import (
 )
 from reship.core.inputs import MAX_TEXT
 from reship.models import ReshipLine, ReshipRequest
+from reship.web.forms import form_field
 from suppliers.choices import Channel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
 
 RATING_CHOICES = [("", "—"), *((value, str(value)) for value in range(1, 6))]
 CUSTOMER_CHANNELS = [
@@ -55,7 +58,7 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _money_field(label: Promise) -> forms.DecimalField:
+def _money_field(label: StrPromise) -> forms.DecimalField:
     # No bounds here: the workflow owns the rule and says it in words next to the field.
     return forms.DecimalField(label=label, widget=forms.NumberInput(attrs={"step": "0.01"}))
 
@@ -93,8 +96,8 @@ class OfferedMultipleChoiceField(forms.TypedMultipleChoiceField):
 
 class ActionForm(forms.Form):
     action: ClassVar[Action]
-    submit_label: ClassVar[Promise]
-    intro: ClassVar[Promise | str] = ""
+    submit_label: ClassVar[StrPromise]
+    intro: ClassVar[StrOrPromise] = ""
     danger: ClassVar[bool] = False
 
     def __init__(self, data=None, files=None, *, reship: ReshipRequest, **kwargs: Any) -> None:
@@ -102,7 +105,7 @@ class ActionForm(forms.Form):
         super().__init__(data, files, prefix=self.action.value, **kwargs)
 
     @property
-    def title(self) -> str:
+    def title(self) -> StrOrPromise:
         return self.action.label
 
     def is_available(self) -> bool:
@@ -222,7 +225,7 @@ class _LinesForm(ActionForm):
     """An action on some of the request's lines: offers those it applies to now."""
 
     line_field = "line_ids"
-    line_label_text: ClassVar[Promise] = _("Lines")
+    line_label_text: ClassVar[StrPromise] = _("Lines")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -443,7 +446,8 @@ class FollowUpForm(ActionForm):
             self.line_rows.append((line, quantity, resolution))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors and not self.line_requests():
             raise forms.ValidationError(_("Give a quantity for at least one line."))
         return cleaned
@@ -524,6 +528,6 @@ class CommunicationForm(forms.Form):
     def __init__(self, *args: Any, side: Role, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "communication")
         super().__init__(*args, **kwargs)
-        self.fields["counterpart"].choices = [
+        form_field(self, "counterpart", forms.ChoiceField).choices = [
             (value, label) for value, label in Counterpart.choices if value != side.value
         ]

@@ -28,6 +28,8 @@ from django.views.i18n import set_language
 
 from reship.accounts.roles import organisation_for
 from reship.core.time_zones import time_zone_load
+from reship.web.forms import form_field
+from reship.web.http import AuthenticatedRequest
 
 # Offered in the profile's list; any other IANA name can be typed.
 COMMON_TIME_ZONES = (
@@ -84,11 +86,11 @@ class ProfileForm(forms.Form):
     def __init__(self, *args: Any, current_time_zone: str = "", **kwargs: Any) -> None:
         """``current_time_zone`` joins the list when it is a valid zone outside the common ones."""
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = _language_choices()
+        form_field(self, "language", forms.ChoiceField).choices = _language_choices()
         zones = list(COMMON_TIME_ZONES)
         if current_time_zone not in zones and time_zone_load(current_time_zone) is not None:
             zones.append(current_time_zone)
-        self.fields["time_zone"].choices = [(zone, zone.replace("_", " ")) for zone in zones]
+        form_field(self, "time_zone", forms.ChoiceField).choices = [(zone, zone.replace("_", " ")) for zone in zones]
 
     def clean_other_time_zone(self) -> str:
         typed = self.cleaned_data["other_time_zone"].strip()
@@ -122,7 +124,7 @@ def _remember_language(response: HttpResponse, language: str) -> None:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST, current_time_zone=user.time_zone)
@@ -171,10 +173,25 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 class LanguagePasswordResetForm(PasswordResetForm):
     """The reset email goes out in the account's language, whatever the page was shown in."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
         language = getattr(context.get("user"), "language", "") or translation.get_language()
         with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name=html_email_template_name,
+            )
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -184,10 +201,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("account:password-reset-done")
 
-    @property
-    def extra_email_context(self) -> dict[str, str]:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Links use the configured address, as every other email does, not the request's Host.
-        return {"site_url": settings.SITE_URL.rstrip("/")}
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
 
 
 password_reset = PasswordResetView.as_view()

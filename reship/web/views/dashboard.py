@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -49,8 +51,13 @@ from reship.evaluation import (
     requests_url,
 )
 from reship.models import ReshipRequest
+from reship.web.forms import form_field
+from reship.web.http import AuthenticatedRequest
 from reship.web.request_exports import FILENAME_PREFIX, REQUESTS
 from suppliers.models import DropshipPartner, Supplier
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 CUSTOM = "custom"
 MAX_CUSTOM_DAYS = 731  # two years: a wider range is a query nobody reads as one chart
@@ -114,23 +121,23 @@ class DashboardFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, data, *, scope: Scope, today: date) -> None:
+    def __init__(self, data: QueryDict, *, scope: Scope, today: date) -> None:
         super().__init__(data)
         self.scope = scope
         self.today = today
         if scope.role == Role.ADMIN:
-            self.fields["seller"].queryset = Seller.objects.order_by("name")
-            self.fields["partner"].queryset = DropshipPartner.objects.order_by("name")
-            self.fields["supplier"].queryset = Supplier.objects.order_by("name")
+            form_field(self, "seller", forms.ModelChoiceField).queryset = Seller.objects.order_by("name")
+            form_field(self, "partner", forms.ModelChoiceField).queryset = DropshipPartner.objects.order_by("name")
+            form_field(self, "supplier", forms.ModelChoiceField).queryset = Supplier.objects.order_by("name")
         # The choices are the partners of the seller's orders and the sources of the products of the
         # sellers in scope: EXISTS probes on the (seller, partner) index of orders and on products,
         # never a walk through order lines (9 s for a big seller at a million orders).
-        elif scope.role == Role.SELLER:
+        elif scope.seller_id is not None:  # a seller's staff: only their scope names a seller
             del self.fields["seller"]
-            self.fields["partner"].queryset = DropshipPartner.objects.filter(
+            form_field(self, "partner", forms.ModelChoiceField).queryset = DropshipPartner.objects.filter(
                 Exists(Order.objects.filter(seller_id=scope.seller_id, partner=OuterRef("pk")))
             ).order_by("name")
-            self.fields["supplier"].queryset = Supplier.objects.filter(
+            form_field(self, "supplier", forms.ModelChoiceField).queryset = Supplier.objects.filter(
                 Exists(Product.objects.filter(seller_id=scope.seller_id, supplier=OuterRef("pk")))
             ).order_by("name")
         else:  # a partner's staff: their own figures, so no partner or seller to pick
@@ -138,10 +145,13 @@ class DashboardFilterForm(forms.Form):
             del self.fields["partner"]
             sellers = Order.objects.filter(seller_id=OuterRef("seller_id"), partner_id=scope.partner_id)
             products = Product.objects.filter(supplier=OuterRef("pk")).filter(Exists(sellers))
-            self.fields["supplier"].queryset = Supplier.objects.filter(Exists(products)).order_by("name")
+            form_field(self, "supplier", forms.ModelChoiceField).queryset = Supplier.objects.filter(
+                Exists(products)
+            ).order_by("name")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("period") != CUSTOM:
             return data
         start, end = data.get("start"), data.get("end")
@@ -159,7 +169,7 @@ class DashboardFilterForm(forms.Form):
             self.add_error(None, _("Pick a period of at most %(days)s days.") % {"days": MAX_CUSTOM_DAYS})
         return data
 
-    def evaluation_filter(self, *, user, now: datetime) -> EvaluationFilter:
+    def evaluation_filter(self, *, user: User, now: datetime) -> EvaluationFilter:
         data = self.cleaned_data
         custom = data["period"] == CUSTOM
         partner, supplier, seller = data.get("partner"), data.get("supplier"), data.get("seller")
@@ -592,7 +602,7 @@ SUPPLIER_COLUMNS = (
 # --- the views ----------------------------------------------------------------------------------
 
 
-def _scope(request: HttpRequest) -> Scope:
+def _scope(request: AuthenticatedRequest) -> Scope:
     """The viewer's scope; anyone with no side (nor admin rights) finds no such page."""
     scope = evaluation_scope_for(request.user)
     if scope.sees_nothing:
@@ -611,7 +621,7 @@ def _link_url_maker(extra: Link) -> Url:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     scope = _scope(request)
     now = timezone.now()
     data = request.GET.copy()
@@ -664,13 +674,13 @@ def _comment_url(scope: Scope, request_id: int) -> str:
     return reverse("requests:detail", args=[request_id])
 
 
-def _organisation_name(request: HttpRequest) -> str:
+def _organisation_name(request: AuthenticatedRequest) -> str:
     organisation = organisation_for(request.user)
     shown = organisation.seller or organisation.partner
     return shown.name if shown is not None else _("All sellers and partners")
 
 
-def _export(request: HttpRequest):
+def _export(request: AuthenticatedRequest) -> tuple[QuerySet[ReshipRequest] | None, str]:
     """The requests a link's parameters pick, within what the viewer may see; ``None`` on a bad value."""
     scope = _scope(request)
     try:
@@ -701,7 +711,7 @@ def _local_day(value: str, *, end: bool = False) -> str:
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     queryset, filename = _export(request)
     if queryset is None:
         return HttpResponseBadRequest(_("The export link is not valid."))
@@ -710,7 +720,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedRequest) -> HttpResponseBase:
     queryset, filename = _export(request)
     if queryset is None:
         return HttpResponseBadRequest(_("The export link is not valid."))

@@ -30,9 +30,10 @@ from reship.services.inbox import (
     inbox_poll_seconds,
     inbox_unread_count,
 )
+from reship.web.http import AuthenticatedRequest
 
 if TYPE_CHECKING:
-    pass
+    from reship.accounts.models import User
 
 PAGE_SIZE = 50
 # htmx answers this status by stopping the poll: a signed-out tab stops asking for its badge.
@@ -48,7 +49,7 @@ def _page_number(value: str | None) -> int:
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(inbox_list_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     entries = [inbox_entry(notification, user=request.user) for notification in page.object_list]
     return render(request, "inbox/inbox.html", {"page": page, "entries": entries})
@@ -58,14 +59,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_badge(request: HttpRequest) -> HttpResponse:
     """The badge fragment the navigation polls. A signed-out tab gets an empty answer that stops
     the polling instead of the login page swapped into the navigation."""
-    if not request.user.is_authenticated:
+    user = request.user
+    if not user.is_authenticated:
         return HttpResponse(status=HTMX_STOP_POLLING)
-    return _badge_response(request)
+    return _badge_response(request, user=user)
 
 
-def _badge_response(request: HttpRequest, *, entry: InboxEntry | None = None) -> HttpResponse:
+def _badge_response(request: HttpRequest, *, user: User, entry: InboxEntry | None = None) -> HttpResponse:
     context = {
-        "inbox_unread_count": inbox_unread_count(user=request.user),
+        "inbox_unread_count": inbox_unread_count(user=user),
         "inbox_poll_seconds": inbox_poll_seconds(),
         "entry": entry,
     }
@@ -74,18 +76,18 @@ def _badge_response(request: HttpRequest, *, entry: InboxEntry | None = None) ->
 
 @login_required
 @require_POST
-def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def inbox_read(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
     """Mark one entry read. htmx swaps the entry in place and updates the badges; without
     JavaScript the form posts and the inbox page is shown again at the same page."""
     notification = inbox_mark_read(user=request.user, notification_id=notification_id)
     if request.headers.get("HX-Request") == "true":
-        return _badge_response(request, entry=inbox_entry(notification, user=request.user))
+        return _badge_response(request, user=request.user, entry=inbox_entry(notification, user=request.user))
     return _back_to_inbox(request)
 
 
 @login_required
 @require_POST
-def inbox_read_all(request: HttpRequest) -> HttpResponse:
+def inbox_read_all(request: AuthenticatedRequest) -> HttpResponse:
     marked = inbox_mark_all_read(user=request.user)
     if marked:
         messages.success(request, _("All notifications are marked as read."))

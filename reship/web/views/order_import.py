@@ -7,7 +7,7 @@ a user of no seller (``seller_required``).
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,11 +20,12 @@ from reship.core.errors import InvalidInput, RequestNotFound
 from reship.core.spreadsheets import SheetError, open_sheet
 from reship.web.decorators import seller_required
 from reship.web.forms.order_import import ImportMappingForm, ImportUploadForm
+from reship.web.http import SellerRequest
 
 PREVIEW_ROWS = 20
 
 
-def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
+def _job_or_404(request: SellerRequest, pk: int) -> ImportJob:
     job = jobs.import_job_get_for_seller(seller=request.seller, job_id=pk)
     if job is None:
         raise Http404
@@ -33,7 +34,7 @@ def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
 
 @require_http_methods(["GET", "POST"])
 @seller_required
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: SellerRequest) -> HttpResponse:
     """Upload a file; below, the seller's recent imports and saved presets."""
     form = ImportUploadForm(request.POST or None, request.FILES or None, seller=request.seller)
     status = 200
@@ -64,7 +65,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _preview(request: HttpRequest, job: ImportJob, mapping: dict[str, str], options: dict) -> Preview | None:
+def _preview(request: SellerRequest, job: ImportJob, mapping: dict[str, str], options: dict) -> Preview | None:
     try:
         with job.file.open("rb") as stored, open_sheet(stored, filename=job.original_filename) as sheet:
             return import_preview(
@@ -81,7 +82,7 @@ def _preview(request: HttpRequest, job: ImportJob, mapping: dict[str, str], opti
 
 @require_http_methods(["GET", "POST"])
 @seller_required
-def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def import_mapping(request: SellerRequest, pk: int) -> HttpResponse:
     """Map columns and preview the first rows; "Import" saves the mapping (and the preset) and starts."""
     job = _job_or_404(request, pk)
     if job.status != ImportStatus.PENDING:
@@ -127,7 +128,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @seller_required
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: SellerRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     if job.status == ImportStatus.PENDING:
         return redirect("orders:import-mapping", pk=job.pk)
@@ -136,14 +137,14 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @seller_required
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: SellerRequest, pk: int) -> HttpResponse:
     """The progress block alone, polled every second by the detail page until the job finishes."""
     return render(request, "orders/import/_progress.html", {"job": _job_or_404(request, pk)})
 
 
 @require_GET
 @seller_required
-def import_refused(request: HttpRequest, pk: int) -> FileResponse:
+def import_refused(request: SellerRequest, pk: int) -> FileResponse:
     job = _job_or_404(request, pk)
     if not job.refused_file:
         raise Http404
@@ -152,7 +153,7 @@ def import_refused(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_POST
 @seller_required
-def import_preset_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def import_preset_delete(request: SellerRequest, pk: int) -> HttpResponse:
     try:
         jobs.import_preset_delete(actor=request.user, preset_id=pk)
     except RequestNotFound:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +25,7 @@ from reship.selectors.quantities import remaining_quantities
 from reship.services.evidence import evidence_add
 from reship.web.decorators import seller_required
 from reship.web.forms.orders import OrderFilterForm, ReshipRequestForm, TrackingForm
+from reship.web.http import SellerRequest
 from reship.workflow import reship_submit
 
 ORDERS_PER_PAGE = 50
@@ -35,14 +37,14 @@ def request_detail_url(request_pk: int) -> str:
     return f"/requests/{request_pk}/"
 
 
-def _order_or_404(request: HttpRequest, order_id: int) -> Order:
+def _order_or_404(request: SellerRequest, order_id: int) -> Order:
     order = selectors.order_get_for_seller(seller=request.seller, order_id=order_id)
     if order is None:
         raise Http404
     return order
 
 
-def _filtered(request: HttpRequest) -> tuple[OrderFilterForm, QuerySet[Order]]:
+def _filtered(request: SellerRequest) -> tuple[OrderFilterForm, QuerySet[Order]]:
     """The filter form and the orders it picks; the list and its exports read the same."""
     form = OrderFilterForm(request.GET, seller=request.seller)
     form.is_valid()  # invalid fields are shown with their error and simply not applied
@@ -51,7 +53,7 @@ def _filtered(request: HttpRequest) -> tuple[OrderFilterForm, QuerySet[Order]]:
 
 @require_GET
 @seller_required
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: SellerRequest) -> HttpResponse:
     form, orders = _filtered(request)
     # The Paginator counts once (its count is cached) and then fetches one page of 50.
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -64,7 +66,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @seller_required
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(request: SellerRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     remaining = remaining_quantities(order)
     lines = [
@@ -87,7 +89,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @seller_required
-def new_request(request: HttpRequest, pk: int) -> HttpResponse:
+def new_request(request: SellerRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     remaining = remaining_quantities(order)
     if request.method == "GET":
@@ -121,7 +123,7 @@ def new_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @seller_required
-def find_by_tracking(request: HttpRequest) -> HttpResponse:
+def find_by_tracking(request: SellerRequest) -> HttpResponse:
     """Start a request from the tracking number the customer complains about."""
     if "tracking" not in request.GET:
         return render(request, "orders/find.html", {"form": TrackingForm()})
@@ -140,7 +142,7 @@ def find_by_tracking(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @seller_required
-def request_submitted(request: HttpRequest, request_pk: int) -> HttpResponse:
+def request_submitted(request: SellerRequest, request_pk: int) -> HttpResponse:
     reship = selectors.request_get_for_seller(seller=request.seller, request_id=request_pk)
     if reship is None:
         raise Http404
@@ -153,7 +155,7 @@ def request_submitted(request: HttpRequest, request_pk: int) -> HttpResponse:
 
 @require_GET
 @seller_required
-def export(request: HttpRequest, file_format: str) -> HttpResponse:
+def export(request: SellerRequest, file_format: str) -> HttpResponseBase:
     """The orders the list shows for the same filters (all pages), one row per order line."""
     form, orders = _filtered(request)
     days = [form.filters()[name] for name in ("placed_from", "placed_to")]

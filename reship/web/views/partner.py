@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,9 +43,12 @@ from reship.web.forms.partner import (
     QueueFilterForm,
     RestockFilterForm,
 )
+from reship.web.http import PartnerRequest
 from reship.workflow import bulk
 
 PAGE_SIZE = 50
+P = ParamSpec("P")
+R = TypeVar("R")
 QUEUE_FILTERS = ("seller", "reason", "resolution")
 
 
@@ -100,14 +104,21 @@ class QueueRow:
     selected: bool = False
 
 
-def _queue_context(request: HttpRequest, data, *, bulk_form: BulkApproveForm | None = None, outcome=None) -> dict:
+def _queue_context(
+    request: PartnerRequest,
+    data: QueryDict,
+    *,
+    bulk_form: BulkApproveForm | None = None,
+    outcome: bulk.ApprovalOutcome | None = None,
+) -> dict[str, Any]:
     """The queue's page, filtered by ``data`` (the GET, or the filters carried in the POST)."""
     filter_form = QueueFilterForm(data, partner=request.partner)
     filters = filter_form.filters()
     page = _page(selectors.partner_review_queue(partner=request.partner, **filters), data.get("page"))
     now = timezone.now()
     # A refused form keeps the ticks as well as the typed terms; after approval nothing stays ticked.
-    ticked = set(bulk_form.data.getlist("requests")) if bulk_form is not None and bulk_form.is_bound else set()
+    # (the form is bound to ``data``)
+    ticked = set(data.getlist("requests")) if bulk_form is not None and bulk_form.is_bound else set()
     rows = [
         QueueRow(
             reship,
@@ -131,13 +142,13 @@ def _queue_context(request: HttpRequest, data, *, bulk_form: BulkApproveForm | N
 
 @require_GET
 @partner_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: PartnerRequest) -> HttpResponse:
     context = _queue_context(request, request.GET)
     template = "partner/_queue.html" if _is_htmx(request) else "partner/queue.html"
     return render(request, template, context)
 
 
-def _report(request: HttpRequest, outcome: bulk.ApprovalOutcome) -> None:
+def _report(request: PartnerRequest, outcome: bulk.ApprovalOutcome) -> None:
     if outcome.approved:
         messages.success(
             request,
@@ -154,7 +165,7 @@ def _report(request: HttpRequest, outcome: bulk.ApprovalOutcome) -> None:
 
 @require_POST
 @partner_required
-def bulk_approve(request: HttpRequest) -> HttpResponse:
+def bulk_approve(request: PartnerRequest) -> HttpResponse:
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
         context = _queue_context(request, request.POST, bulk_form=form)
@@ -175,7 +186,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @partner_required
-def fulfilment(request: HttpRequest) -> HttpResponse:
+def fulfilment(request: PartnerRequest) -> HttpResponse:
     filter_form = RestockFilterForm(request.GET)
     status = filter_form.cleaned_data.get("status", "") if filter_form.is_valid() else ""
     page = _page(selectors.partner_restock_orders(partner=request.partner, status=status), request.GET.get("page"))
@@ -200,7 +211,7 @@ class ShipGroup:
 
 @require_GET
 @partner_required
-def to_ship(request: HttpRequest) -> HttpResponse:
+def to_ship(request: PartnerRequest) -> HttpResponse:
     page = _page(selectors.partner_lines_to_ship(partner=request.partner), request.GET.get("page"))
     now = timezone.now()
     groups: list[ShipGroup] = []
@@ -222,14 +233,14 @@ def to_ship(request: HttpRequest) -> HttpResponse:
 # --- settings: SLA hours, webhook, channel, auto-approval rules ----------------------------------
 
 
-def settings_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def settings_errors(view: Callable[P, R]) -> Callable[P, R]:
     """A settings function's refusals as HTTP: another partner's rule is a 404, a member who is
     no manager (or stopped being one since the check in the view) a 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return view(request, *args, **kwargs)
+            return view(*args, **kwargs)
         except partner_settings.RuleNotFound:
             raise Http404 from None
         except ActionNotPermitted as error:
@@ -238,7 +249,7 @@ def settings_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
-def _require_manager(request: HttpRequest) -> None:
+def _require_manager(request: PartnerRequest) -> None:
     """A partner's staff may read the settings but not change them: a 403, since the page they
     can see exists (a 404 would be a lie); users of other organisations get 404s earlier."""
     if not permissions.can_manage_partner_settings(request.user, request.partner):
@@ -259,7 +270,9 @@ def _reason_labels(codes: list[str]) -> list[str]:
     return [str(labels.get(code, code)) for code in codes]
 
 
-def _settings_page(request: HttpRequest, *, form=None, new_secret: str = "", status: int = 200) -> HttpResponse:
+def _settings_page(
+    request: PartnerRequest, *, form: PartnerSettingsForm | None = None, new_secret: str = "", status: int = 200
+) -> HttpResponse:
     partner = request.partner
     can_manage = permissions.can_manage_partner_settings(request.user, partner)
     context = {
@@ -278,7 +291,7 @@ def _settings_page(request: HttpRequest, *, form=None, new_secret: str = "", sta
 @require_http_methods(["GET", "POST"])
 @partner_required
 @settings_errors
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: PartnerRequest) -> HttpResponse:
     if request.method == "GET":
         return _settings_page(request)
     _require_manager(request)
@@ -303,14 +316,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @partner_required
 @settings_errors
-def webhook_secret(request: HttpRequest) -> HttpResponse:
+def webhook_secret(request: PartnerRequest) -> HttpResponse:
     _require_manager(request)
     new_secret = partner_settings.webhook_secret_rotate(actor=request.user, partner_id=request.partner.pk)
     request.partner.webhook_secret = new_secret
     return _settings_page(request, new_secret=new_secret)
 
 
-def _rule_or_404(request: HttpRequest, rule_id: int) -> AutoApprovalRule:
+def _rule_or_404(request: PartnerRequest, rule_id: int) -> AutoApprovalRule:
     rule = selectors.partner_auto_approval_rule(partner=request.partner, rule_id=rule_id)
     if rule is None:
         raise Http404(_("Auto-approval rule not found."))
@@ -330,7 +343,7 @@ def _rule_initial(rule: AutoApprovalRule) -> dict:
     }
 
 
-def _rule_form_view(request: HttpRequest, rule: AutoApprovalRule | None) -> HttpResponse:
+def _rule_form_view(request: PartnerRequest, rule: AutoApprovalRule | None) -> HttpResponse:
     _require_manager(request)
     if request.method == "GET":
         initial = _rule_initial(rule) if rule else None
@@ -355,21 +368,21 @@ def _rule_form_view(request: HttpRequest, rule: AutoApprovalRule | None) -> Http
 @require_http_methods(["GET", "POST"])
 @partner_required
 @settings_errors
-def rule_add(request: HttpRequest) -> HttpResponse:
+def rule_add(request: PartnerRequest) -> HttpResponse:
     return _rule_form_view(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @partner_required
 @settings_errors
-def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_edit(request: PartnerRequest, rule_id: int) -> HttpResponse:
     return _rule_form_view(request, _rule_or_404(request, rule_id))
 
 
 @require_http_methods(["GET", "POST"])
 @partner_required
 @settings_errors
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: PartnerRequest, rule_id: int) -> HttpResponse:
     """GET asks for confirmation (no JavaScript needed); POST deletes."""
     rule = _rule_or_404(request, rule_id)
     _require_manager(request)
@@ -385,7 +398,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 @require_POST
 @partner_required
 @settings_errors
-def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_toggle(request: PartnerRequest, rule_id: int) -> HttpResponse:
     rule = _rule_or_404(request, rule_id)
     _require_manager(request)
     rule = partner_settings.auto_approval_rule_set_active(

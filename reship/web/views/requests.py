@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,11 +20,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -40,8 +42,22 @@ from reship.selectors import requests as selectors
 from reship.services import thread
 from reship.web import request_exports
 from reship.web.decorators import form_add_workflow_error
-from reship.web.forms.requests import ACTION_FORMS, ActionForm, CommunicationForm, MessageForm, action_forms
+from reship.web.forms.requests import (
+    ACTION_FORMS,
+    ActionForm,
+    CommunicationForm,
+    FollowUpForm,
+    MessageForm,
+    ShipForm,
+    action_forms,
+)
+from reship.web.http import AuthenticatedRequest
 from reship.workflow import actions
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
+
+    from reship.accounts.models import User
 
 PAGE_SIZE = 50
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -54,7 +70,7 @@ ATTACHMENT_TYPES = {
 }
 
 
-def _organisation_member(request: HttpRequest) -> Role:
+def _organisation_member(request: AuthenticatedRequest) -> Role:
     """Seller or partner staff, and platform admins reading; anyone else finds no such page."""
     organisation = organisation_for(request.user)
     if organisation.role not in (Role.SELLER, Role.PARTNER, Role.ADMIN):
@@ -76,7 +92,15 @@ class ListFilters:
     narrowed: Q
 
 
-def _list_filters(request: HttpRequest) -> ListFilters:
+@dataclass(frozen=True)
+class ListRow:
+    """A request in the list, with the label of the stage it is at."""
+
+    reship: ReshipRequest
+    stage_label: StrOrPromise
+
+
+def _list_filters(request: AuthenticatedRequest) -> ListFilters:
     """The list's filters from the query string; unknown or unreadable ones are not applied."""
     stage = request.GET.get("stage", "")
     # A dashboard figure links here with its own filters (see reship.evaluation.links).
@@ -95,7 +119,7 @@ def _list_filters(request: HttpRequest) -> ListFilters:
     )
 
 
-def _listed(request: HttpRequest, filters: ListFilters) -> QuerySet[ReshipRequest]:
+def _listed(request: AuthenticatedRequest, filters: ListFilters) -> QuerySet[ReshipRequest]:
     return selectors.request_search_for_user(
         user=request.user, now=timezone.now(), stage=filters.stage, search=filters.search, narrowed=filters.narrowed
     )
@@ -103,16 +127,16 @@ def _listed(request: HttpRequest, filters: ListFilters) -> QuerySet[ReshipReques
 
 @login_required
 @require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedRequest) -> HttpResponse:
     side = _organisation_member(request)
     chosen = _list_filters(request)
     stage, search, figure_params, narrowed = chosen.stage, chosen.search, chosen.figure_params, chosen.narrowed
     page = Paginator(_listed(request, chosen), PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.request_stage_counts_for_user(user=request.user, search=search, narrowed=narrowed)
     labels = {each.key: each.label for each in lifecycle.STAGES + lifecycle.OFF_TRACK_STAGES}
-    rows = list(page.object_list)
-    for row in rows:
-        row.stage_label = labels.get(lifecycle.STAGE_OF_STATUS.get(row.status, ""), "")
+    rows = [
+        ListRow(reship, labels.get(lifecycle.STAGE_OF_STATUS.get(reship.status, ""), "")) for reship in page.object_list
+    ]
     filters = [
         {
             "key": key,
@@ -139,7 +163,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest, file_format: str) -> HttpResponse:
+def export(request: AuthenticatedRequest, file_format: str) -> HttpResponseBase:
     """The requests the list shows for the same parameters (all pages)."""
     _organisation_member(request)
     chosen = _list_filters(request)
@@ -154,7 +178,7 @@ def export(request: HttpRequest, file_format: str) -> HttpResponse:
 # --- the detail page ----------------------------------------------------------------------------
 
 
-def _stage_bar(reship: ReshipRequest) -> list[dict]:
+def _stage_bar(reship: ReshipRequest) -> list[dict[str, Any]]:
     """Each stage with its state: done, current, ended (rejected or cancelled there) or upcoming."""
     ended = ""
     if reship.status == RequestStatus.REJECTED:
@@ -179,14 +203,14 @@ def _stage_bar(reship: ReshipRequest) -> list[dict]:
 
 
 def _page_context(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     reship: ReshipRequest,
     *,
     bound: ActionForm | None = None,
     message_form: MessageForm | None = None,
     communication_form: CommunicationForm | None = None,
     problem: str = "",
-) -> dict:
+) -> dict[str, Any]:
     user = request.user
     side = permissions.side_of(user, reship)
     forms = action_forms(workflow.actions_for(user, reship), reship, bound=bound)
@@ -215,26 +239,26 @@ def _page_context(
     }
 
 
-def _load(request: HttpRequest, pk: int) -> ReshipRequest:
+def _load(request: AuthenticatedRequest, pk: int) -> ReshipRequest:
     reship = selectors.request_page_for_user(user=request.user, request_id=pk)
     if reship is None:
         raise Http404
     return reship
 
 
-def _detail(request: HttpRequest, reship: ReshipRequest, *, status: int = 200, **kwargs) -> HttpResponse:
+def _detail(request: AuthenticatedRequest, reship: ReshipRequest, *, status: int = 200, **kwargs: Any) -> HttpResponse:
     return render(request, "requests/detail.html", _page_context(request, reship, **kwargs), status=status)
 
 
 @login_required
 @require_GET
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _detail(request, _load(request, pk))
 
 
 # --- actions: one URL each, one form each, one workflow function each ---------------------------
 
-SUCCESS: dict[Action, Promise] = {
+SUCCESS: dict[Action, StrPromise] = {
     Action.REQUEST_INFO: gettext_lazy("Your question was sent to the seller."),
     Action.ANSWER_INFO: gettext_lazy("Your answer was sent; the request is back in review."),
     Action.APPROVE: gettext_lazy("Approved with your quote; the seller is told."),
@@ -254,17 +278,17 @@ SUCCESS: dict[Action, Promise] = {
 }
 
 
-def _perform(action: Action, form: ActionForm, reship: ReshipRequest, actor) -> ReshipRequest | None:
+def _perform(action: Action, form: ActionForm, reship: ReshipRequest, actor: User) -> ReshipRequest | None:
     """Call the action's one workflow function; returns the request to show next if not this one."""
     data = dict(form.cleaned_data)
-    if action == Action.SHIP:
+    if isinstance(form, ShipForm):  # the form of Action.SHIP
         data["items"] = form.ship_items()
-    if action == Action.FOLLOW_UP:
+    if isinstance(form, FollowUpForm):  # the form of Action.FOLLOW_UP
         data["lines"] = form.line_requests()
     return actions.action_perform(action=action, request_id=reship.pk, actor=actor, data=data)
 
 
-def _stale(request: HttpRequest, pk: int, action: Action, detail: str = "") -> HttpResponse:
+def _stale(request: AuthenticatedRequest, pk: int, action: Action, detail: str = "") -> HttpResponse:
     """409: someone else moved the request first. Show it as it is now, and say so."""
     reship = _load(request, pk)
     now_at = _("Request %(number)s is now “%(status)s”, so “%(action)s” was not done.") % {
@@ -280,7 +304,7 @@ def _stale(request: HttpRequest, pk: int, action: Action, detail: str = "") -> H
 
 @login_required
 @require_POST
-def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def request_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     try:
         chosen = Action(action)
     except ValueError:
@@ -315,7 +339,7 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- the thread and the communication log -------------------------------------------------------
 
 
-def _thread(request: HttpRequest, pk: int, form: MessageForm, *, status: int = 200) -> HttpResponse:
+def _thread(request: AuthenticatedRequest, pk: int, form: MessageForm, *, status: int = 200) -> HttpResponse:
     reship = selectors.request_thread_for_user(user=request.user, request_id=pk)
     if reship is None:
         raise Http404
@@ -324,7 +348,7 @@ def _thread(request: HttpRequest, pk: int, form: MessageForm, *, status: int = 2
 
 @login_required
 @require_POST
-def message_create(request: HttpRequest, pk: int) -> HttpResponse:
+def message_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Post to the thread. With htmx the thread is swapped in place; without, the page reloads."""
     in_place = request.headers.get("HX-Request") == "true"
     if not selectors.request_is_visible(user=request.user, request_id=pk):
@@ -356,7 +380,7 @@ def message_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     reship = _load(request, pk)
     if not permissions.can_take_part(request.user, reship):
         raise PermissionDenied
@@ -385,7 +409,7 @@ def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- files: served only to the request's two sides ----------------------------------------------
 
 
-def _file_response(file, *, content_type: str, filename: str) -> FileResponse:
+def _file_response(file: FieldFile, *, content_type: str, filename: str) -> FileResponse:
     """Photos show in the page; anything else downloads. Never cached by shared caches."""
     try:
         handle = file.open("rb")
@@ -402,7 +426,7 @@ def _file_response(file, *, content_type: str, filename: str) -> FileResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, pk: int, evidence_pk: int) -> FileResponse:
     evidence = selectors.request_evidence_for_user(user=request.user, request_id=pk, evidence_id=evidence_pk)
     if evidence is None:
         raise Http404
@@ -411,9 +435,9 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 
 @login_required
 @require_GET
-def message_attachment(request: HttpRequest, pk: int, message_pk: int) -> FileResponse:
+def message_attachment(request: AuthenticatedRequest, pk: int, message_pk: int) -> FileResponse:
     message = selectors.request_message_for_user(user=request.user, request_id=pk, message_id=message_pk)
-    if message is None or not message.attachment:
+    if message is None or not message.attachment.name:  # a FieldFile without a name is no file
         raise Http404
     name = message.attachment.name.rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""

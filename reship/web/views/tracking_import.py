@@ -13,7 +13,8 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,6 +26,7 @@ from reship.services import tracking_import
 from reship.services.tasks import run_tracking_import
 from reship.web.decorators import form_add_workflow_error, partner_required
 from reship.web.forms.partner import TrackingImportForm
+from reship.web.http import PartnerRequest
 
 REFUSED_SHOWN = 100
 POLL_SECONDS = 2
@@ -32,7 +34,7 @@ POLL_SECONDS = 2
 
 @require_http_methods(["GET", "POST"])
 @partner_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: PartnerRequest) -> HttpResponse:
     form = TrackingImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         sheet = form.cleaned_data["file"]
@@ -62,7 +64,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "partner/tracking_import.html", context, status=400 if form.is_bound else 200)
 
 
-def _job_or_404(request: HttpRequest, job_id: int) -> ImportJob:
+def _job_or_404(request: PartnerRequest, job_id: int) -> ImportJob:
     job = selectors.partner_tracking_import(partner=request.partner, job_id=job_id)
     if job is None:
         raise Http404
@@ -72,7 +74,8 @@ def _job_or_404(request: HttpRequest, job_id: int) -> ImportJob:
 def _refused_rows(job: ImportJob) -> list[dict]:
     """The first refused rows, read back from the refused file: the row number, the cells that
     name the request, line and parcel, and the reason."""
-    if not job.is_finished or not job.refused_file:
+    refused_name = job.refused_file.name  # the file is set when it has a name
+    if not job.is_finished or not refused_name:
         return []
     try:
         found = tracking_import.columns_find(job.headers)
@@ -80,7 +83,7 @@ def _refused_rows(job: ImportJob) -> list[dict]:
         return []
     shown = [tracking_import.REQUEST_NUMBER, tracking_import.ORDER_NUMBER, tracking_import.SKU, tracking_import.LINE]
     shown += [tracking_import.CARRIER, tracking_import.TRACKING_NUMBER]
-    with job.refused_file.open("rb"), open_sheet(job.refused_file, filename=job.refused_file.name) as sheet:
+    with job.refused_file.open("rb"), open_sheet(job.refused_file, filename=refused_name) as sheet:
         return [
             {
                 "number": cells[-2],
@@ -93,7 +96,7 @@ def _refused_rows(job: ImportJob) -> list[dict]:
 
 @require_GET
 @partner_required
-def result(request: HttpRequest, job_id: int) -> HttpResponse:
+def result(request: PartnerRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     context = {
         "job": job,
@@ -110,7 +113,7 @@ def result(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_GET
 @partner_required
-def refused_download(request: HttpRequest, job_id: int) -> FileResponse:
+def refused_download(request: PartnerRequest, job_id: int) -> FileResponse:
     job = _job_or_404(request, job_id)
     if not job.refused_file:
         raise Http404
@@ -119,7 +122,7 @@ def refused_download(request: HttpRequest, job_id: int) -> FileResponse:
 
 @require_GET
 @partner_required
-def to_ship_sheet(request: HttpRequest, file_format: str) -> HttpResponse:
+def to_ship_sheet(request: PartnerRequest, file_format: str) -> HttpResponseBase:
     """The lines ready to ship, as a sheet to fill in with carriers and tracking numbers."""
     lines = selectors.partner_lines_to_ship(partner=request.partner)
     return exports.response(file_format=file_format, table=tracking_import.TO_SHIP, queryset=lines, filename="to-ship")
