@@ -57,7 +57,7 @@ def order_rows(queryset: QuerySet[Order]) -> Iterator[list[Any]]:
         .prefetch_related(None)  # what a list page prefetched is replaced by what the sheet reads
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
-            Prefetch("shipments", queryset=original_parcels, to_attr="original_parcels"),
+            Prefetch("shipments", queryset=original_parcels),  # so order.shipments.all() holds only those
         )
         .order_by("placed_at", "id")
     )
@@ -68,7 +68,8 @@ def order_rows(queryset: QuerySet[Order]) -> Iterator[list[Any]]:
 
 def order_values(order: Order, line: OrderLine | None) -> list[Any]:
     """One line's cells, in ``COLUMNS`` order; the order's cells repeated on each of its lines."""
-    parcel = order.original_parcels[0] if order.original_parcels else None
+    original_parcels = order.shipments.all()  # prefetched by order_rows: the original parcels only
+    parcel = original_parcels[0] if original_parcels else None
     return [
         order.platform_order_number,
         order.get_platform_display(),

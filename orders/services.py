@@ -164,9 +164,9 @@ def order_create(
 ) -> Order:
     """A seller's order with its lines, for the actor's own shop. Nothing is written on any error."""
     now = now or timezone.now()
-    if not permissions.can_record_orders(actor):
-        raise ActionNotPermitted(_("Only a seller's staff record orders."))
     seller = organisation_for(actor).seller
+    if seller is None or not permissions.can_record_orders(actor):  # the rule is the predicate's
+        raise ActionNotPermitted(_("Only a seller's staff record orders."))
     platform = clean_choice(platform, Platform.choices, "platform")
     number = clean_text(
         platform_order_number, "platform_order_number", MAX_LENGTHS["platform_order_number"], required=True

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @dataclass(frozen=True)
 class ImportField:
     key: str
-    label: Promise
+    label: StrPromise
     required: bool
     per_order: bool  # the same on every row of an order (taken once) rather than one per line
     guesses: tuple[str, ...]  # header texts, compared without case, spaces or punctuation
@@ -151,7 +154,7 @@ def field_label(key: str) -> str:
     return str(FIELDS_BY_KEY[key].label)
 
 
-def field_problem(key: str, message: str) -> str:
+def field_problem(key: str | None, message: str) -> str:
     """A problem as the preview and the refused-rows file write it: the field's name, then what is
     wrong with it ("SKU code: …" / "SKU 编码：…"); a problem of no one field is the message alone."""
     if not key:

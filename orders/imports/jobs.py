@@ -43,9 +43,10 @@ RECENT_JOBS = 20
 
 
 def _seller_of(actor: User) -> Seller:
-    if not permissions.can_record_orders(actor):
+    seller = organisation_for(actor).seller
+    if seller is None or not permissions.can_record_orders(actor):  # the rule is the predicate's
         raise ActionNotPermitted(_("Only a seller's staff import orders."))
-    return organisation_for(actor).seller
+    return seller
 
 
 def order_import_upload(*, actor: User, file: UploadedFile, platform: str, preset_id: int | None = None) -> ImportJob:

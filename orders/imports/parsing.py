@@ -62,7 +62,7 @@ def quantity(value: str) -> int:
     """A whole number from 1 to 100,000: "2" and "2.0" are 2; 0, -1, 1.5 and "abc" are refused."""
     value = value.replace(",", "")
     if _WHOLE.fullmatch(value):
-        number: int | None = int(value)
+        number = int(value)
     else:
         try:
             exact = Decimal(value)

@@ -59,17 +59,17 @@ def import_preview(
     rows_out = []
     count = 0
     for number, cells in taken:
-        found = problems.get(number, [])
-        count += len(found)
+        row_problems = problems.get(number, [])
+        count += len(row_problems)
         by_key: dict[str, list[str]] = defaultdict(list)
-        for key, message in found:
-            if key in context.columns:
+        for key, message in row_problems:
+            if key is not None and key in context.columns:
                 by_key[key].append(message)
         rows_out.append(
             PreviewRow(
                 number=number,
                 cells=[(context.cell(cells, item.key), " ".join(by_key.get(item.key, []))) for item in fields],
-                problems=[field_problem(key, message) for key, message in found if key not in context.columns],
+                problems=[field_problem(key, message) for key, message in row_problems if key not in context.columns],
             )
         )
     return Preview(fields=fields, rows=rows_out, problem_count=count)

@@ -156,6 +156,7 @@ def _claim(job_id: int) -> ImportJob | None:
 
 
 def _run(job: ImportJob) -> None:
+    assert job.seller is not None  # an order import is its seller's (the import_job_one_owner constraint)
     context = Context.build(
         seller=job.seller, headers=job.headers, mapping=job.mapping, options=job.options, time_zone=job.time_zone
     )

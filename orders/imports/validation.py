@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.db.models import Field
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -51,12 +52,21 @@ from suppliers.models import DropshipPartner
 
 ORDER_LEVEL = (PLACED_AT, CUSTOMER_NAME, CUSTOMER_PHONE, CUSTOMER_EMAIL, SHIPPING_ADDRESS, AMOUNT, PARTNER, PLATFORM)
 LABELS = {key: field.label for key, field in FIELDS_BY_KEY.items()}  # lazy: translated only for a message
+
+
+def _max_length(column: Field[Any, Any]) -> int:
+    """A text column's length (every one the import writes has one)."""
+    if column.max_length is None:
+        raise TypeError(f"{column} has no max_length")
+    return column.max_length
+
+
 LIMITS = {
     ORDER_NUMBER: MAX_LENGTHS["platform_order_number"],
     CUSTOMER_NAME: MAX_LENGTHS["customer_name"],
     SHIPPING_ADDRESS: MAX_LENGTHS["shipping_address"],
-    CARRIER: Shipment._meta.get_field("carrier").max_length,
-    TRACKING_NUMBER: Shipment._meta.get_field("tracking_number").max_length,
+    CARRIER: _max_length(Shipment._meta.get_field("carrier")),
+    TRACKING_NUMBER: _max_length(Shipment._meta.get_field("tracking_number")),
 }
 
 

@@ -159,6 +159,7 @@ def _write(context: Context, drafts: list[OrderDraft]) -> BatchOutcome:
             new_orders.append((order, draft))
             outcome.created += 1
             continue
+        assert plan is not None  # planned for every current order
         added, changed, removed = plan
         status = current["status"]
         if fresh_parcels and status == OrderStatus.PENDING:
@@ -226,12 +227,13 @@ def _line_changes(
     request holds a line the file removes or reduces below what is claimed."""
     by_product: dict[int, CurrentLine] = {}
     extra: list[CurrentLine] = []
-    for line in current:
-        if line.product_id in by_product:
-            extra.append(line)  # the same SKU twice (made outside order_create): the file's line replaces both
+    for current_line in current:
+        if current_line.product_id in by_product:
+            extra.append(current_line)  # the same SKU twice (made outside order_create): the file's line replaces both
         else:
-            by_product[line.product_id] = line
-    added, changed = [], []
+            by_product[current_line.product_id] = current_line
+    added: list[LineDraft] = []
+    changed: list[OrderLine] = []
     for line in draft.lines:
         existing = by_product.pop(line.product_id, None)
         if existing is None:
@@ -251,17 +253,17 @@ def _line_changes(
             continue
         changed.append(OrderLine(pk=existing.pk, quantity=line.quantity, unit_price=line.unit_price))
     removed = []
-    for line in [*by_product.values(), *extra]:
-        if line.pk in in_requests:
+    for left_out in [*by_product.values(), *extra]:
+        if left_out.pk in in_requests:
             problems[draft.rows[0][0]].append(
                 (
                     SKU_CODE,
                     _("The file leaves out a line of this order that a reship request holds (SKU %(sku)s); keep it.")
-                    % {"sku": line.sku},
+                    % {"sku": left_out.sku},
                 )
             )
         else:
-            removed.append(line.pk)
+            removed.append(left_out.pk)
     return added, changed, removed
 
 

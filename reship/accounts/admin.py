@@ -30,7 +30,7 @@ class TranslatedAdminPasswordChangeForm(AdminPasswordChangeForm):
 class UserAdmin(DjangoUserAdmin):
     change_password_form = TranslatedAdminPasswordChangeForm
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Preferences"), {"fields": ("language", "time_zone", "email_notifications")}),
     )
     list_display = ["username", "email", "first_name", "last_name", "organisation", "language", "is_staff"]

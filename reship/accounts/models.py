@@ -24,7 +24,7 @@ class User(AbstractUser):
         help_text=_("Every notification reaches your inbox here; with this on, it is emailed to you too."),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:  # AbstractUser.Meta holds only these names (and abstract)
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"

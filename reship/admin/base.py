@@ -5,9 +5,11 @@ from django.db.models import Model
 from django.utils.text import Truncator
 
 
-def field_names(model: type[Model], *, exclude: tuple[str, ...] = ()) -> list[str]:
+def field_names(model: type[Model], *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The model's own fields in declaration order, without the primary key."""
-    return [field.name for field in model._meta.concrete_fields if not field.primary_key and field.name not in exclude]
+    return tuple(
+        field.name for field in model._meta.concrete_fields if not field.primary_key and field.name not in exclude
+    )
 
 
 def foreign_keys(model: type[Model]) -> list[str]:

@@ -52,7 +52,8 @@ def retry_failed_notifications(modeladmin, request, queryset) -> None:
     queued_ids = [pk for pk in failed_ids if notification_retry(notification_id=pk)]
     if queued_ids:
         with translation.override(None):
-            labels = [str(Notification._meta.get_field(name).verbose_name) for name in RETRY_CHANGED_FIELDS]
+            concrete = {field.name: field for field in Notification._meta.concrete_fields}
+            labels = [str(concrete[name].verbose_name) for name in RETRY_CHANGED_FIELDS]
         LogEntry.objects.log_actions(
             user_id=request.user.pk,
             queryset=Notification.objects.filter(pk__in=queued_ids),
@@ -99,8 +100,9 @@ class NotificationAdmin(ViewOnlyAdmin):
     ordering = ["-created_at", "-id"]
     actions = [retry_failed_notifications]
     # Every field, the payload shown as indented JSON.
-    fields = [("payload_pretty" if name == "payload" else name) for name in field_names(Notification)]
-    readonly_fields = fields
+    fields = readonly_fields = tuple(
+        ("payload_pretty" if name == "payload" else name) for name in field_names(Notification)
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("request", "recipient_user")

@@ -63,8 +63,7 @@ class RestockOrderInline(ReadOnlyInline):
     """Restock orders (补货) are written when the partner orders and the source confirms."""
 
     model = RestockOrder
-    fields = ["sku", *field_names(RestockOrder, exclude=("request", "line"))]
-    readonly_fields = fields
+    fields = readonly_fields = ("sku", *field_names(RestockOrder, exclude=("request", "line")))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("line__order_line__product")
@@ -152,7 +151,7 @@ class ReshipRequestAdmin(admin.ModelAdmin):
             total=Count("pk"), failed=Count("pk", filter=Q(status=NotificationStatus.FAILED))
         )
         changelist = reverse(f"{self.admin_site.name}:reship_notification_changelist")
-        of_request = {"request__id__exact": reship_request.pk}
+        of_request: dict[str, int | str] = {"request__id__exact": reship_request.pk}
         link = format_html(
             '<a href="{}?{}">{}</a>',
             changelist,
@@ -252,5 +251,5 @@ class RequestNumberSequenceAdmin(ViewOnlyAdmin):
 
     list_display = ["year", "last_value"]
     ordering = ["-year"]
-    fields = ["year", "last_value"]
+    fields = ("year", "last_value")
     readonly_fields = fields

@@ -16,8 +16,10 @@ rows may add up to more than the total) — exactly the requests the supplier fi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -185,7 +187,7 @@ def cost_figures(evaluation_filter: EvaluationFilter) -> Cost:
     )
 
 
-def _total(row: dict, order_value: Decimal) -> CostTotal:
+def _total(row: Mapping[str, Any], order_value: Decimal) -> CostTotal:
     total = money(row["total"])
     recovered = money(row["recovered"])
     return CostTotal(
@@ -208,7 +210,7 @@ def _by_reason(costed: QuerySet[ReshipRequest], evaluation_filter: EvaluationFil
     counts under its own reason and its lines' reasons."""
     reasons = [reason for reason in Reason if not evaluation_filter.reason or reason == evaluation_filter.reason]
     cost = request_cost()
-    rows = (
+    rows: QuerySet[ReshipRequest, Mapping[str, Any]] = (  # a count and a total per reason, named at run time
         costed.values("currency")
         .annotate(
             **{

@@ -15,9 +15,11 @@ whose cost it bore (per currency; a request counts once per source it involves).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -167,7 +169,7 @@ def supplier_scorecards(evaluation_filter: EvaluationFilter) -> list[SupplierSco
 
     line_rows = {row["supplier_id"]: row for row in lines}
     restock_rows = {row["supplier_id"]: row for row in restocks}
-    borne_rows: dict[int, list[dict]] = defaultdict(list)
+    borne_rows: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for row in borne:
         borne_rows[row["supplier_id"]].append(row)
     sources = {
@@ -177,8 +179,8 @@ def supplier_scorecards(evaluation_filter: EvaluationFilter) -> list[SupplierSco
     link = base_link(f)
     cards = []
     for supplier_id, (name, promised) in sources.items():
-        line_row = line_rows.get(supplier_id, {})
-        restock_row = restock_rows.get(supplier_id, {})
+        line_row: Mapping[str, Any] = line_rows.get(supplier_id, {})
+        restock_row: Mapping[str, Any] = restock_rows.get(supplier_id, {})
         cards.append(
             SupplierScorecard(
                 supplier_id=supplier_id,

@@ -127,14 +127,14 @@ def percentiles(
     """Nearest-rank percentiles of ``value`` over the rows where it is not NULL, per value of the
     ``partition`` field (one group keyed ``None`` without it), in one query: only the rows sitting
     at a wanted rank come back (at most ``len(percents)`` per group)."""
-    over = {"partition_by": [F(partition)]} if partition else {}
+    partition_by = [F(partition)] if partition else None
     ranked = (
         queryset.order_by()
         .annotate(_value=value)
         .filter(_value__isnull=False)
         .annotate(
-            _rank=Window(RowNumber(), order_by=[F("_value").asc(), F("pk").asc()], **over),
-            _count=Window(Count("pk"), **over),
+            _rank=Window(RowNumber(), partition_by=partition_by, order_by=[F("_value").asc(), F("pk").asc()]),
+            _count=Window(Count("pk"), partition_by=partition_by),
         )
     )
     wanted = Q()

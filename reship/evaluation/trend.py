@@ -37,8 +37,7 @@ class Trend:
 
 def trend_unit(evaluation_filter: EvaluationFilter) -> str:
     f = evaluation_filter
-    bounded = f.start is not None and f.end is not None
-    return "day" if bounded and f.end - f.start <= DAILY_UP_TO else "week"
+    return "day" if f.start is not None and f.end is not None and f.end - f.start <= DAILY_UP_TO else "week"
 
 
 def trend_figures(evaluation_filter: EvaluationFilter) -> Trend:

@@ -4,6 +4,8 @@ log, contact records and survey answers.
 Fields, constraints and indexes only: status changes live in ``reship.workflow``.
 """
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,7 +29,13 @@ from reship.choices import (
 )
 from suppliers.choices import Channel
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 class ReshipRequest(models.Model):

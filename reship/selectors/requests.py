@@ -27,6 +27,8 @@ from reship.models import (
 from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from reship.accounts.models import User
 
 REVIEW_STATUSES = (RequestStatus.SUBMITTED,)
@@ -54,7 +56,7 @@ def request_review_queue_for_partner(*, partner: DropshipPartner) -> QuerySet[Re
 
 def request_stage_counts(
     *, seller: Seller | None = None, partner: DropshipPartner | None = None
-) -> list[tuple[str, str, int]]:
+) -> list[tuple[str, StrOrPromise, int]]:
     """(status, label, count) for every status, zeros included, in one aggregate query."""
     if (seller is None) == (partner is None):
         raise ValueError("Give exactly one of seller or partner.")

@@ -96,6 +96,7 @@ def evidence_add(
         rows: list[Evidence] = []
         try:
             for file, kind in zip(files, kinds, strict=True):
+                assert file.size is not None  # upload_kind refused a file of no size
                 evidence = Evidence(
                     request=locked,
                     original_name=os.path.basename(file.name or "")[:255] or f"photo.{kind.extension}",

@@ -175,12 +175,13 @@ def auto_approval_rule_save(
     the partner fulfils (none: every seller)."""
     with transaction.atomic():
         partner = _lock_partner(actor, partner_id)
-        if rule_id is None:
-            rule = AutoApprovalRule(partner=partner)
-        else:
-            rule = AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).first()
-            if rule is None:
-                raise RuleNotFound(_("Auto-approval rule not found."))
+        rule = (
+            AutoApprovalRule(partner=partner)
+            if rule_id is None
+            else AutoApprovalRule.objects.filter(partner=partner, pk=rule_id).first()
+        )
+        if rule is None:
+            raise RuleNotFound(_("Auto-approval rule not found."))
         rule.name = (name or "").strip()
         if not rule.name:
             raise InvalidInput(_("Give the rule a name."), field_errors={"name": [_("Required.")]})

@@ -273,7 +273,7 @@ def _fail_if_lost(job_id: int, *, now: datetime) -> None:
 
 
 def _run(job: ImportJob) -> Outcome:
-    actor = job.created_by
+    actor = job.created_by  # None once the uploader's account is gone: it then sees no request
     outcome = Outcome()
     parcels: dict[tuple[int, str, str], Parcel] = {}
     with job.file.open("rb"), open_sheet(job.file, filename=job.original_filename) as sheet:
@@ -289,6 +289,7 @@ def _run(job: ImportJob) -> Outcome:
 
     unreported = 0
     for parcel in parcels.values():
+        assert actor is not None  # a parcel holds only requests the actor sees
         _ship(parcel, actor=actor, outcome=outcome)
         unreported += len(parcel.rows)
         if unreported >= PROGRESS_EVERY_ROWS:
@@ -300,7 +301,7 @@ def _run(job: ImportJob) -> Outcome:
 
 
 def _resolve(
-    rows: list[Row], *, actor: User, parcels: dict[tuple[int, str, str], Parcel], refused: dict[int, str]
+    rows: list[Row], *, actor: User | None, parcels: dict[tuple[int, str, str], Parcel], refused: dict[int, str]
 ) -> None:
     """Find each row's request and line (a fixed number of queries for the batch) and put it in its
     parcel, or refuse it."""
@@ -329,7 +330,7 @@ def _resolve(
 
 
 def _requests_for(
-    rows: Iterable[Row], *, actor: User
+    rows: Iterable[Row], *, actor: User | None
 ) -> tuple[dict[str, ReshipRequest], dict[str, list[ReshipRequest]]]:
     """The actor's requests the rows name, by request number and by platform order number, with
     their lines and SKUs: three queries whatever the number of rows. Another partner's request is

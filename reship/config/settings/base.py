@@ -6,6 +6,7 @@ PostgreSQL and a real broker with a Celery worker. ``.env.example`` lists every 
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL")
-DATABASES = {
+DATABASES: dict[str, Any] = {  # each alias: dj_database_url's DBConfig or the SQLite dict below
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     if DATABASE_URL
     else {
