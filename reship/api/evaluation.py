@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reship.api.serializers import error_responses
+from reship.api.schema import error_responses
 from reship.choices import Reason
 from reship.core.bounds import DATE_VALIDATORS, MAX_ID
 from reship.evaluation import PERIOD_DAYS, evaluation_figures_cached, evaluation_filter_for, requests_url
@@ -297,7 +297,7 @@ class EvaluationView(APIView):
     @extend_schema(
         summary="The evaluation figures of the caller's organisation",
         parameters=[EvaluationQuerySerializer],
-        responses={200: FiguresSerializer, **error_responses(400, 401, 403, 404, 429)},
+        responses={200: FiguresSerializer, **error_responses(400, 401, 403, 404, 429, examples=False)},
     )
     def get(self, request: Request) -> Response:
         query = EvaluationQuerySerializer(data=request.query_params)

@@ -9,81 +9,34 @@ organisation's request or photo is a 404, as is a photo of another request.
 
 from __future__ import annotations
 
-from django.db.models import Model, QuerySet
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reship import permissions
 from reship.api.idempotency import idempotent
-from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, WRITE_ERRORS, error_responses
-from reship.api.orders import IDEMPOTENCY_KEY, path_id
+from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
-from reship.core.bounds import MAX_ID
+from reship.api.schema import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_NOTE,
+    READ_ERRORS,
+    REQUEST_ID,
+    WRITE_ERRORS,
+    error_responses,
+    path_parameter,
+)
 from reship.core.uploads import IMAGE_SIGNATURES
-from reship.models import Evidence, ReshipRequest
+from reship.models import Evidence
 from reship.selectors import requests as selectors
 from reship.services.evidence import FIELD, evidence_add
 
 INLINE_TYPES = frozenset(kind.content_type for _signature, _offset, kind in IMAGE_SIGNATURES)
-
-
-class PathIdsMixin:
-    """Ids in these URLs are matched loosely (``reship/api/urls.py``) and parsed here, once the caller
-    is authenticated: anything but a database id is the API's JSON 404, never the site's HTML page
-    or an integer overflow. Handlers and querysets read the parsed ids from ``self.kwargs``."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.kwargs = {name: path_id(value) for name, value in self.kwargs.items()}
-
-
-class RequestRowsMixin(PathIdsMixin):
-    """The list of one request's own rows (its evidence, thread messages, contact log): set
-    ``row_model`` and ``row_related``; ``list_rows`` answers the API's 404 for a request the caller
-    does not see, and otherwise one page of its rows."""
-
-    row_model: type[Model]
-    row_related: tuple[str, ...] = ()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
-            return self.row_model.objects.none()
-        return self.row_model.objects.filter(
-            request_id=self.kwargs["request_id"], request__in=visible_request_ids(self.request.user)
-        ).select_related(*self.row_related)
-
-    def list_rows(self, request: Request) -> Response:
-        visible_request_or_404(request.user, self.kwargs["request_id"])  # parsed by PathIdsMixin
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-
-def path_parameter(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH, description=description
-    )
-
-
-REQUEST_ID = path_parameter("request_id", "The reship request's id.")
-
-
-def visible_request_ids(user) -> QuerySet[ReshipRequest]:
-    """The tenancy filter as a subquery, for querysets of a request's rows."""
-    return ReshipRequest.objects.filter(permissions.visible_requests_filter(user)).values("pk")
-
-
-def visible_request_or_404(user, request_id: int) -> ReshipRequest:
-    request = ReshipRequest.objects.filter(permissions.visible_requests_filter(user), pk=request_id).first()
-    if request is None:
-        raise NotFound()
-    return request
 
 
 def file_download_response(file, *, content_type: str, filename: str) -> FileResponse:
@@ -102,14 +55,6 @@ def file_download_response(file, *, content_type: str, filename: str) -> FileRes
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-class FileDownloadMixin:
-    """Errors of a download are still the JSON error body, whatever the caller's ``Accept`` asks
-    for: content negotiation falls back to JSON instead of answering 406."""
-
-    def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=True)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 
 from orders.models import Order, Shipment
 from reship import permissions
-from reship.api.evidence import REQUEST_ID, PathIdsMixin, path_parameter, visible_request_ids, visible_request_or_404
-from reship.api.me import READ_ERRORS, error_responses
+from reship.api.mixins import PathIdsMixin, visible_request_ids, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.schema import READ_ERRORS, REQUEST_ID, error_responses, path_parameter
 from reship.choices import RestockStatus
 from reship.models import RestockOrder
 

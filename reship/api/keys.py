@@ -16,11 +16,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reship.api.evidence import PathIdsMixin, path_parameter
 from reship.api.idempotency import idempotent
-from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, WRITE_ERRORS, error_responses
-from reship.api.orders import IDEMPOTENCY_KEY
+from reship.api.mixins import PathIdsMixin
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.schema import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_NOTE,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    error_responses,
+    path_parameter,
+)
 from reship.models import ApiKey
 from reship.services.api_keys import api_key_create, api_key_revoke, api_keys_for
 

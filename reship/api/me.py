@@ -2,67 +2,19 @@
 
 An API key answers as its organisation's service user, so a system can check which organisation a
 key belongs to before it does anything else.
-
-Also home of ``error_responses`` with an example error body per status, which the thread, evidence,
-inbox, fulfilment and keys modules use in their ``@extend_schema`` (the body's schema is
-``reship.api.serializers.ErrorSerializer``).
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reship.accounts.roles import Role, organisation_for
-from reship.api.serializers import ERROR_DESCRIPTIONS, ErrorSerializer
+from reship.api.schema import error_responses
 from reship.models import ApiKey
-
-# --- the one error body, documented with examples ---------------------------------------------------------
-
-
-ERROR_EXAMPLES: dict[int, tuple[str, str, dict[str, list[str]]]] = {
-    400: ("invalid", "The request has invalid fields.", {"body": ["Required."]}),
-    401: ("not_authenticated", "The API key is unknown, revoked or expired.", {}),
-    403: ("permission_denied", "Only the seller and the dropship partner of this request write here.", {}),
-    404: ("not_found", "Not found.", {}),
-    409: ("idempotent_request_in_progress", "A request with this Idempotency-Key is still being processed.", {}),
-    422: ("idempotency_key_reused", "This Idempotency-Key was used with a different request.", {}),
-    429: ("throttled", "Request was throttled. Expected available in 42 seconds.", {}),
-}
-READ_ERRORS = (401, 404, 429)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
-
-
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """The error body documented for each status, with an example of it."""
-    responses = {}
-    for status in statuses:
-        code, message, field_errors = ERROR_EXAMPLES[status]
-        responses[status] = OpenApiResponse(
-            ErrorSerializer,
-            description=ERROR_DESCRIPTIONS[status],
-            examples=[
-                OpenApiExample(
-                    code,
-                    value={"code": code, "message": message, "field_errors": field_errors},
-                    status_codes=[status],
-                    response_only=True,
-                )
-            ],
-        )
-    return responses
-
-
-IDEMPOTENCY_NOTE = (
-    "Send an `Idempotency-Key` header: a retry with the same key and body replays the first answer "
-    "(with `Idempotent-Replayed: true`); the same key with another body is a 422."
-)
-
-
-# --- the endpoint -------------------------------------------------------------------------------
 
 
 class MeUserSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ Every queryset starts from ``permissions.visible_orders``: another organisation'
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -19,35 +19,10 @@ from reship import permissions
 from reship.api.filters import OrderFilter
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
-from reship.api.serializers import (
-    OrderCreateSerializer,
-    OrderDetailSerializer,
-    OrderSerializer,
-    error_responses,
-)
-from reship.core.bounds import id_in_range
+from reship.api.schema import ID, IDEMPOTENCY_KEY, error_responses, path_id
+from reship.api.serializers import OrderCreateSerializer, OrderDetailSerializer, OrderSerializer
 from reship.models import ReshipRequest
 from reship.selectors.quantities import remaining_quantities
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    name="Idempotency-Key",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    type=str,
-    description="Retry-safe POST: the same key and body replay the first answer (header Idempotent-Replayed: "
-    "true); the same key with another body is a 422. Kept 24 hours, per organisation.",
-)
-
-ID = OpenApiParameter(name="id", type=int, location=OpenApiParameter.PATH, description="The object's id.")
-
-
-def path_id(value: str) -> int:
-    """The id in a URL. Anything else (not a number, beyond what the database holds) is a 404 with
-    the API's error body, like any missing object, never the site's HTML page or an overflow."""
-    if value.isascii() and value.isdigit() and id_in_range(int(value)):
-        return int(value)
-    raise NotFound()
-
 
 ORDER_EXAMPLE = {
     "platform": "taobao",
@@ -109,7 +84,7 @@ def order_detail_body(order: Order) -> dict:
         summary="List orders",
         description="The seller's own orders, or the orders a partner ships; newest placed first, "
         "cursor-paginated (page_size at most 100).",
-        responses={200: OrderSerializer(many=True), **error_responses(400, 401, 404, 429)},
+        responses={200: OrderSerializer(many=True), **error_responses(400, 401, 404, 429, examples=False)},
     )
 )
 class OrderListView(generics.ListAPIView):
@@ -128,7 +103,7 @@ class OrderListView(generics.ListAPIView):
         "(else 409 order_exists). Sellers only (a partner gets 403).",
         parameters=[IDEMPOTENCY_KEY],
         request=OrderCreateSerializer,
-        responses={201: OrderDetailSerializer, **error_responses(400, 401, 403, 409, 422, 429)},
+        responses={201: OrderDetailSerializer, **error_responses(400, 401, 403, 409, 422, 429, examples=False)},
         examples=[
             OpenApiExample("An order of two mugs", value=ORDER_EXAMPLE, request_only=True),
             OpenApiExample(
@@ -180,7 +155,7 @@ class OrderDetailView(generics.GenericAPIView):
         description="The order with its lines (each with the quantity a new reship request may still claim), "
         "its parcels and its reship requests.",
         parameters=[ID],
-        responses={200: OrderDetailSerializer, **error_responses(401, 404, 429)},
+        responses={200: OrderDetailSerializer, **error_responses(401, 404, 429, examples=False)},
     )
     def get(self, request: Request, pk: str) -> Response:
         order = order_detail_for_user(request.user, path_id(pk))

@@ -10,7 +10,6 @@ organisation's), 403 for the other side's step, 409 for a step the status does n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,8 +25,8 @@ from rest_framework.views import APIView
 from reship import permissions, workflow
 from reship.api.filters import RequestFilter
 from reship.api.idempotency import idempotent
-from reship.api.orders import ID, IDEMPOTENCY_KEY, path_id
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.schema import ID, IDEMPOTENCY_KEY, error_responses, path_id
 from reship.api.serializers import (
     AnswerInfoInputSerializer,
     ApproveInputSerializer,
@@ -49,7 +48,6 @@ from reship.api.serializers import (
     ShipInputSerializer,
     StartRestockInputSerializer,
     action_slug,
-    error_responses,
 )
 from reship.choices import Action
 from reship.core.errors import InvalidInput, RequestNotFound
@@ -96,7 +94,7 @@ SUBMIT_EXAMPLE = {
         operation_id="requests_list",
         summary="List reship requests",
         description="The caller's organisation's requests, newest first, cursor-paginated (page_size at most 100).",
-        responses={200: RequestSerializer(many=True), **error_responses(400, 401, 404, 429)},
+        responses={200: RequestSerializer(many=True), **error_responses(400, 401, 404, 429, examples=False)},
     )
 )
 class RequestListView(generics.ListAPIView):
@@ -117,7 +115,7 @@ class RequestListView(generics.ListAPIView):
         "Each line claims at most what the order line has left (see GET /orders/{id}/).",
         parameters=[IDEMPOTENCY_KEY],
         request=RequestCreateSerializer,
-        responses={201: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429)},
+        responses={201: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429, examples=False)},
         examples=[
             OpenApiExample("One broken mug resent", value=SUBMIT_EXAMPLE, request_only=True),
             OpenApiExample(
@@ -153,7 +151,7 @@ class RequestDetailView(APIView):
         summary="A reship request",
         description="With its lines, quote, restock orders, event log and the actions the caller may take now.",
         parameters=[ID],
-        responses={200: RequestDetailSerializer, **error_responses(401, 404, 429)},
+        responses={200: RequestDetailSerializer, **error_responses(401, 404, 429, examples=False)},
     )
     def get(self, request: Request, pk: str) -> Response:
         return Response(request_detail_body(request.user, path_id(pk)))
@@ -161,178 +159,57 @@ class RequestDetailView(APIView):
 
 # --- the actions: one endpoint, one body, one workflow function each ------------------------------
 
-Perform = Callable[[int, Any, dict], "ReshipRequest | None"]
-
-
-def _perform_as(action: Action) -> Perform:
-    """The API's parsed body, in the shape ``reship.workflow.actions.action_perform`` takes."""
-
-    def perform(pk: int, actor, data: dict) -> ReshipRequest | None:
-        data = dict(data)
-        if (
-            action == Action.CONFIRM_RESTOCK
-            and not RestockOrder.objects.filter(pk=data["restock_order"], request_id=pk).exists()
-        ):
-            # The URL names the request: a restock order of another one (even a visible one) is not its.
-            raise InvalidInput(
-                _("That is not a restock order of this request."),
-                field_errors={"restock_order": [_("Not a restock order of this request.")]},
-            )
-        if action == Action.SHIP:
-            data["items"] = [workflow.ShipItem(item["line"], item["substitute_product"]) for item in data["items"]]
-        if action == Action.FOLLOW_UP:
-            data["lines"] = _line_requests(data["lines"])
-        return action_perform(action=action, request_id=pk, actor=actor, data=data)
-
-    return perform
-
 
 @dataclass(frozen=True)
 class ActionEndpoint:
+    """What one action endpoint documents and parses; its view calls the action's workflow function."""
+
     action: Action
     input: type[serializers.Serializer]
-    perform: Perform
     description: str
     example: dict = field(default_factory=dict)
     creates: bool = False  # answers 201 with the new request (follow-up) instead of 200 with this one
+    response_examples: tuple[OpenApiExample, ...] = ()
 
 
-ACTION_ENDPOINTS: tuple[ActionEndpoint, ...] = (
-    ActionEndpoint(
-        Action.REQUEST_INFO,
-        RequestInfoInputSerializer,
-        _perform_as(Action.REQUEST_INFO),
-        "The partner asks the seller a question before deciding.",
-        {"question": "Please send a photo of the box."},
-    ),
-    ActionEndpoint(
-        Action.ANSWER_INFO,
-        AnswerInfoInputSerializer,
-        _perform_as(Action.ANSWER_INFO),
-        "The seller answers; the request is back in review.",
-        {"answer": "Photo attached in the thread: the corner is crushed."},
-    ),
-    ActionEndpoint(
-        Action.APPROVE,
-        ApproveInputSerializer,
-        _perform_as(Action.APPROVE),
-        "The partner approves with its quote and who bears the cost.",
-        {
-            "quote_goods": "49.50",
-            "quote_shipping": "12.00",
-            "cost_bearer": "carrier",
-            "promised_date": "2026-03-20",
-            "note": "We claim it from the carrier.",
+def _action_schema(endpoint: ActionEndpoint):
+    """The ``@extend_schema`` of an action endpoint's ``post``."""
+    slug = action_slug(endpoint.action)
+    return extend_schema(
+        operation_id=f"requests_{endpoint.action.value}",
+        summary=f"{endpoint.action.label} ({slug})",
+        description=endpoint.description,
+        parameters=[ID, IDEMPOTENCY_KEY],
+        request=endpoint.input,
+        responses={
+            (201 if endpoint.creates else 200): RequestDetailSerializer,
+            **error_responses(400, 401, 403, 404, 409, 422, 429, examples=False),
         },
-    ),
-    ActionEndpoint(
-        Action.REJECT,
-        RejectInputSerializer,
-        _perform_as(Action.REJECT),
-        "The partner refuses, saying why; the quantities return to the order.",
-        {"reason": "The carrier shows it delivered and signed for."},
-    ),
-    ActionEndpoint(
-        Action.CANCEL,
-        CancelInputSerializer,
-        _perform_as(Action.CANCEL),
-        "The seller withdraws the request (until fulfilment starts).",
-        {"reason": "The customer found the parcel."},
-    ),
-    ActionEndpoint(
-        Action.ACCEPT_QUOTE,
-        EmptyInputSerializer,
-        _perform_as(Action.ACCEPT_QUOTE),
-        "The seller accepts the partner's quote.",
-        {},
-    ),
-    ActionEndpoint(
-        Action.DISPUTE_QUOTE,
-        DisputeQuoteInputSerializer,
-        _perform_as(Action.DISPUTE_QUOTE),
-        "The seller disputes the quote; the partner may revise it.",
-        {"message": "Shipping was 8.00 last time."},
-    ),
-    ActionEndpoint(
-        Action.REVISE_QUOTE,
-        ReviseQuoteInputSerializer,
-        _perform_as(Action.REVISE_QUOTE),
-        "The partner sends a new quote for the seller to accept.",
-        {"quote_goods": "49.50", "quote_shipping": "8.00", "cost_bearer": "carrier", "message": "Agreed."},
-    ),
-    ActionEndpoint(
-        Action.START_RESTOCK,
-        StartRestockInputSerializer,
-        _perform_as(Action.START_RESTOCK),
-        "The partner orders lines from their source (补货); the source is emailed a signed link.",
-        {"line_ids": [4096], "note": "Two weeks ago's batch, please."},
-    ),
-    ActionEndpoint(
-        Action.CONFIRM_RESTOCK,
-        ConfirmRestockInputSerializer,
-        _perform_as(Action.CONFIRM_RESTOCK),
-        "The partner confirms a restock order for its source (when it confirmed by phone or chat).",
-        {"restock_order": 512, "ship_date": "2026-03-18", "note": "Confirmed by phone."},
-    ),
-    ActionEndpoint(
-        Action.SHIP,
-        ShipInputSerializer,
-        _perform_as(Action.SHIP),
-        "The partner resends lines in one parcel (补寄) with its tracking number.",
-        {
-            "items": [{"line": 4096, "substitute_product": None}],
-            "carrier": "SF Express",
-            "tracking_number": "SF1234567890",
-            "quality_check_note": "Checked, no scratches.",
-        },
-    ),
-    ActionEndpoint(
-        Action.COMPENSATE,
-        CompensateInputSerializer,
-        _perform_as(Action.COMPENSATE),
-        "Either side records compensation (补偿) for lines instead of goods.",
-        {"line_ids": [4097], "method": "voucher", "amount": "25.00", "note": "Voucher sent on the platform."},
-    ),
-    ActionEndpoint(
-        Action.CONFIRM_INFO_UPDATE,
-        ConfirmInfoUpdateInputSerializer,
-        _perform_as(Action.CONFIRM_INFO_UPDATE),
-        "The seller confirms the sales platform carries the new tracking (or the refund).",
-        {"note": "Tracking updated on Taobao."},
-    ),
-    ActionEndpoint(
-        Action.CONTACT_CUSTOMER,
-        ContactCustomerInputSerializer,
-        _perform_as(Action.CONTACT_CUSTOMER),
-        "The seller tells the customer (email and SMS are sent; calls and chats are logged).",
-        {"channel": "email", "message": ""},
-    ),
-    ActionEndpoint(
-        Action.CLOSE,
-        CloseInputSerializer,
-        _perform_as(Action.CLOSE),
-        "The seller closes with an evaluation of the partner; the customer gets a survey link.",
-        {"rating_speed": 4, "rating_quality": 5, "rating_cooperation": 4, "platform_dispute": False},
-    ),
-    ActionEndpoint(
-        Action.FOLLOW_UP,
-        FollowUpInputSerializer,
-        _perform_as(Action.FOLLOW_UP),
-        "The replacement failed too: a new request linked to this closed one (answers 201 with it).",
-        {
-            "reason": "damaged",
-            "description": "The replacement arrived broken as well.",
-            "lines": [{"order_line": 2048, "quantity": 1, "resolution": "resend"}],
-        },
-        creates=True,
-    ),
-)
+        examples=[
+            OpenApiExample(str(endpoint.action.label), value=endpoint.example, request_only=True),
+            *endpoint.response_examples,
+        ],
+    )
 
 
 class RequestActionView(APIView):
-    """Base of the action endpoints; each subclass carries its ``endpoint``."""
+    """Base of the action endpoints: each named subclass below sets its ``endpoint`` (and, where the
+    API's body differs from what ``action_perform`` takes, overrides ``perform``); its ``post`` is
+    documented from the endpoint when the subclass is defined."""
 
     endpoint: ClassVar[ActionEndpoint]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(post=_action_schema(cls.endpoint))(cls)
+
+    @idempotent
+    def post(self, request: Request, pk: str) -> Response:
+        return self.act(request, path_id(pk))
+
+    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+        """The parsed body, in the shape ``reship.workflow.actions.action_perform`` takes."""
+        return action_perform(action=self.endpoint.action, request_id=pk, actor=actor, data=dict(data))
 
     def act(self, request: Request, pk: int) -> Response:
         action, user = self.endpoint.action, request.user
@@ -342,7 +219,7 @@ class RequestActionView(APIView):
         workflow.action_check(reship, user, action, option_name=action_slug)
         parsed = self.endpoint.input(data=request.data)
         parsed.is_valid(raise_exception=True)
-        created = self.endpoint.perform(pk, user, parsed.validated_data)
+        created = self.perform(pk, user, parsed.validated_data)
         shown = created.pk if created is not None else pk
         return Response(
             request_detail_body(user, shown),
@@ -350,11 +227,37 @@ class RequestActionView(APIView):
         )
 
 
-def _action_view(endpoint: ActionEndpoint) -> type[RequestActionView]:
-    slug = action_slug(endpoint.action)
-    examples = [OpenApiExample(str(endpoint.action.label), value=endpoint.example, request_only=True)]
-    if endpoint.action == Action.APPROVE:
-        examples.append(
+class RequestRequestInfoView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.REQUEST_INFO,
+        RequestInfoInputSerializer,
+        "The partner asks the seller a question before deciding.",
+        {"question": "Please send a photo of the box."},
+    )
+
+
+class RequestAnswerInfoView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.ANSWER_INFO,
+        AnswerInfoInputSerializer,
+        "The seller answers; the request is back in review.",
+        {"answer": "Photo attached in the thread: the corner is crushed."},
+    )
+
+
+class RequestApproveView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.APPROVE,
+        ApproveInputSerializer,
+        "The partner approves with its quote and who bears the cost.",
+        {
+            "quote_goods": "49.50",
+            "quote_shipping": "12.00",
+            "cost_bearer": "carrier",
+            "promised_date": "2026-03-20",
+            "note": "We claim it from the carrier.",
+        },
+        response_examples=(
             OpenApiExample(
                 "Not possible in this status",
                 value={
@@ -365,29 +268,173 @@ def _action_view(endpoint: ActionEndpoint) -> type[RequestActionView]:
                 },
                 response_only=True,
                 status_codes=["409"],
-            )
-        )
-
-    @extend_schema(
-        operation_id=f"requests_{endpoint.action.value}",
-        summary=f"{endpoint.action.label} ({slug})",
-        description=endpoint.description,
-        parameters=[ID, IDEMPOTENCY_KEY],
-        request=endpoint.input,
-        responses={
-            (201 if endpoint.creates else 200): RequestDetailSerializer,
-            **error_responses(400, 401, 403, 404, 409, 422, 429),
-        },
-        examples=examples,
+            ),
+        ),
     )
-    @idempotent
-    def post(self, request: Request, pk: str) -> Response:
-        return self.act(request, path_id(pk))
-
-    name = "".join(part.title() for part in endpoint.action.value.split("_"))
-    return type(f"Request{name}View", (RequestActionView,), {"endpoint": endpoint, "post": post})
 
 
+class RequestRejectView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.REJECT,
+        RejectInputSerializer,
+        "The partner refuses, saying why; the quantities return to the order.",
+        {"reason": "The carrier shows it delivered and signed for."},
+    )
+
+
+class RequestCancelView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CANCEL,
+        CancelInputSerializer,
+        "The seller withdraws the request (until fulfilment starts).",
+        {"reason": "The customer found the parcel."},
+    )
+
+
+class RequestAcceptQuoteView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.ACCEPT_QUOTE,
+        EmptyInputSerializer,
+        "The seller accepts the partner's quote.",
+        {},
+    )
+
+
+class RequestDisputeQuoteView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.DISPUTE_QUOTE,
+        DisputeQuoteInputSerializer,
+        "The seller disputes the quote; the partner may revise it.",
+        {"message": "Shipping was 8.00 last time."},
+    )
+
+
+class RequestReviseQuoteView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.REVISE_QUOTE,
+        ReviseQuoteInputSerializer,
+        "The partner sends a new quote for the seller to accept.",
+        {"quote_goods": "49.50", "quote_shipping": "8.00", "cost_bearer": "carrier", "message": "Agreed."},
+    )
+
+
+class RequestStartRestockView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.START_RESTOCK,
+        StartRestockInputSerializer,
+        "The partner orders lines from their source (补货); the source is emailed a signed link.",
+        {"line_ids": [4096], "note": "Two weeks ago's batch, please."},
+    )
+
+
+class RequestConfirmRestockView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CONFIRM_RESTOCK,
+        ConfirmRestockInputSerializer,
+        "The partner confirms a restock order for its source (when it confirmed by phone or chat).",
+        {"restock_order": 512, "ship_date": "2026-03-18", "note": "Confirmed by phone."},
+    )
+
+    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+        if not RestockOrder.objects.filter(pk=data["restock_order"], request_id=pk).exists():
+            # The URL names the request: a restock order of another one (even a visible one) is not its.
+            raise InvalidInput(
+                _("That is not a restock order of this request."),
+                field_errors={"restock_order": [_("Not a restock order of this request.")]},
+            )
+        return super().perform(pk, actor, data)
+
+
+class RequestShipView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.SHIP,
+        ShipInputSerializer,
+        "The partner resends lines in one parcel (补寄) with its tracking number.",
+        {
+            "items": [{"line": 4096, "substitute_product": None}],
+            "carrier": "SF Express",
+            "tracking_number": "SF1234567890",
+            "quality_check_note": "Checked, no scratches.",
+        },
+    )
+
+    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+        items = [workflow.ShipItem(item["line"], item["substitute_product"]) for item in data["items"]]
+        return super().perform(pk, actor, {**data, "items": items})
+
+
+class RequestCompensateView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.COMPENSATE,
+        CompensateInputSerializer,
+        "Either side records compensation (补偿) for lines instead of goods.",
+        {"line_ids": [4097], "method": "voucher", "amount": "25.00", "note": "Voucher sent on the platform."},
+    )
+
+
+class RequestConfirmInfoUpdateView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CONFIRM_INFO_UPDATE,
+        ConfirmInfoUpdateInputSerializer,
+        "The seller confirms the sales platform carries the new tracking (or the refund).",
+        {"note": "Tracking updated on Taobao."},
+    )
+
+
+class RequestContactCustomerView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CONTACT_CUSTOMER,
+        ContactCustomerInputSerializer,
+        "The seller tells the customer (email and SMS are sent; calls and chats are logged).",
+        {"channel": "email", "message": ""},
+    )
+
+
+class RequestCloseView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CLOSE,
+        CloseInputSerializer,
+        "The seller closes with an evaluation of the partner; the customer gets a survey link.",
+        {"rating_speed": 4, "rating_quality": 5, "rating_cooperation": 4, "platform_dispute": False},
+    )
+
+
+class RequestFollowUpView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.FOLLOW_UP,
+        FollowUpInputSerializer,
+        "The replacement failed too: a new request linked to this closed one (answers 201 with it).",
+        {
+            "reason": "damaged",
+            "description": "The replacement arrived broken as well.",
+            "lines": [{"order_line": 2048, "quantity": 1, "resolution": "resend"}],
+        },
+        creates=True,
+    )
+
+    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+        return super().perform(pk, actor, {**data, "lines": _line_requests(data["lines"])})
+
+
+# The URLs' order (``reship/api/urls.py``), and so the schema's: the workflow's order.
 ACTION_VIEWS: dict[str, type[RequestActionView]] = {
-    action_slug(endpoint.action): _action_view(endpoint) for endpoint in ACTION_ENDPOINTS
+    action_slug(view.endpoint.action): view
+    for view in (
+        RequestRequestInfoView,
+        RequestAnswerInfoView,
+        RequestApproveView,
+        RequestRejectView,
+        RequestCancelView,
+        RequestAcceptQuoteView,
+        RequestDisputeQuoteView,
+        RequestReviseQuoteView,
+        RequestStartRestockView,
+        RequestConfirmRestockView,
+        RequestShipView,
+        RequestCompensateView,
+        RequestConfirmInfoUpdateView,
+        RequestContactCustomerView,
+        RequestCloseView,
+        RequestFollowUpView,
+    )
 }

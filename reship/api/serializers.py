@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.choices import Currency, OrderStatus, Platform
@@ -38,35 +37,6 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 def action_slug(action: Action) -> str:
     """The action's name in URLs and in ``allowed_actions``: ``request_info`` → ``request-info``."""
     return action.value.replace("_", "-")
-
-
-# --- errors -----------------------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error body of the API (``reship.api.errors``)."""
-
-    code = serializers.CharField(help_text=_("Stable machine-readable code, e.g. invalid, not_found."))
-    message = serializers.CharField(help_text=_("What went wrong, in the caller's language."))
-    field_errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text=_('Messages per input field, nested fields as "lines.0.quantity".'),
-    )
-
-
-ERROR_DESCRIPTIONS = {
-    400: "Invalid input: field_errors names the fields.",
-    401: "No or an unknown, revoked or expired API key.",
-    403: "The caller's side may not do this (the other party's step).",
-    404: "Not found, or another organisation's.",
-    409: "The current state forbids it, a conflict, or the same Idempotency-Key is still being processed.",
-    422: "The Idempotency-Key was used with a different request body.",
-    429: "Too many requests for this API key; retry after the Retry-After header's seconds.",
-}
-
-
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    return {status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status]) for status in statuses}
 
 
 # --- small references -------------------------------------------------------------------------------
@@ -431,22 +401,3 @@ class FollowUpInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = _text(help_text=_("What went wrong with the replacement."))
     lines = LineRequestSerializer(many=True, max_length=1000)
-
-
-# --- the schema's name for API-key authentication -----------------------------------------------------
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    """Documents ``reship.api.auth.ApiKeyAuthentication`` as the ``ApiKeyAuth`` scheme of the settings
-    (kept here, imported with every endpoint, so the schema builds without warnings)."""
-
-    target_class = "reship.api.auth.ApiKeyAuthentication"
-    name = "ApiKeyAuth"
-
-    def get_security_definition(self, auto_schema) -> dict:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "Authorization: Api-Key rsk_…",
-        }

@@ -22,19 +22,19 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reship.api.evidence import (
-    REQUEST_ID,
-    FileDownloadMixin,
-    PathIdsMixin,
-    RequestRowsMixin,
-    file_download_response,
-    path_parameter,
-    visible_request_or_404,
-)
+from reship.api.evidence import file_download_response
 from reship.api.idempotency import idempotent
-from reship.api.me import IDEMPOTENCY_NOTE, READ_ERRORS, WRITE_ERRORS, error_responses
-from reship.api.orders import IDEMPOTENCY_KEY
+from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.schema import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_NOTE,
+    READ_ERRORS,
+    REQUEST_ID,
+    WRITE_ERRORS,
+    error_responses,
+    path_parameter,
+)
 from reship.choices import AuthorRole, Counterpart, Direction
 from reship.models import CommunicationRecord, RequestMessage
 from reship.selectors import requests as selectors

@@ -18,7 +18,8 @@ urlpatterns += [
     path("webhooks/<str:webhook_id>/test/", webhooks.WebhookEndpointTestView.as_view(), name="webhook-test"),
 ]
 
-# Orders and reship requests, with one endpoint per workflow action (reship.api.orders, .requests).
+# Orders and reship requests, with one endpoint per workflow action (reship.api.orders, .requests;
+# requests.ACTION_VIEWS maps each action's slug to its named view, RequestApproveView and the rest).
 # Ids are matched loosely and parsed by the views, so a malformed one is the API's JSON 404.
 from reship.api import orders, requests  # noqa: E402
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +28,7 @@ from rest_framework.views import APIView
 from reship.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.schema import path_id
 from reship.core.bounds import MAX_ID
 from reship.core.errors import InvalidInput
 from reship.models import WebhookEndpoint
@@ -127,14 +127,7 @@ class WebhookTestQueuedSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="pending: queued for delivery after this response.")
 
 
-# --- parsing and the schema -------------------------------------------------------------------------
-
-
-def _endpoint_id(raw: str) -> int:
-    """The path's id: anything but a whole number in the id range is a 404, never a 500."""
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-        raise NotFound()
-    return int(raw)
+# --- the schema -------------------------------------------------------------------------------------
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -203,7 +196,7 @@ class WebhookEndpointDetailView(APIView):
     )
     def delete(self, request: Request, webhook_id: str) -> Response:
         webhook_organisation(actor=request.user)  # a 403 comes before the id is read
-        webhook_endpoint_delete(actor=request.user, endpoint_id=_endpoint_id(webhook_id))
+        webhook_endpoint_delete(actor=request.user, endpoint_id=path_id(webhook_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -223,7 +216,7 @@ class WebhookEndpointTestView(APIView):
     @idempotent
     def post(self, request: Request, webhook_id: str) -> Response:
         webhook_organisation(actor=request.user)  # a 403 comes before the id is read
-        row = webhook_endpoint_send_test(actor=request.user, endpoint_id=_endpoint_id(webhook_id))
+        row = webhook_endpoint_send_test(actor=request.user, endpoint_id=path_id(webhook_id))
         return Response(
             {"id": str(row.delivery_key), "type": row.template, "status": row.status},
             status=status.HTTP_202_ACCEPTED,
