@@ -31,30 +31,10 @@ from reship.api.schema import (
     error_responses,
     path_parameter,
 )
-from reship.core.uploads import IMAGE_SIGNATURES
+from reship.core.files import INLINE_TYPES, file_response
 from reship.models import Evidence
 from reship.selectors import requests as selectors
 from reship.services.evidence import FIELD, evidence_add
-
-INLINE_TYPES = frozenset(kind.content_type for _signature, _offset, kind in IMAGE_SIGNATURES)
-
-
-def file_download_response(file, *, content_type: str, filename: str) -> FileResponse:
-    """Stream a stored file: photos inline, anything else as an attachment; never sniffed, never
-    kept by shared caches. A file missing from storage is a 404."""
-    try:
-        handle = file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise NotFound() from None
-    response = FileResponse(
-        handle,
-        content_type=content_type or "application/octet-stream",
-        as_attachment=content_type not in INLINE_TYPES,
-        filename=filename,
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -177,6 +157,4 @@ class EvidenceFileView(PathIdsMixin, FileDownloadMixin, generics.GenericAPIView)
         evidence = selectors.request_evidence_for_user(user=request.user, request_id=request_id, evidence_id=pk)
         if evidence is None:
             raise NotFound()
-        return file_download_response(
-            evidence.file, content_type=evidence.content_type, filename=evidence.original_name
-        )
+        return file_response(evidence.file, content_type=evidence.content_type, filename=evidence.original_name)

@@ -10,8 +10,6 @@ request is a 404 for every method, whatever the body.
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +20,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reship.api.evidence import file_download_response
 from reship.api.idempotency import idempotent
 from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
@@ -36,18 +33,11 @@ from reship.api.schema import (
     path_parameter,
 )
 from reship.choices import AuthorRole, Counterpart, Direction
+from reship.core.files import ATTACHMENT_TYPES, file_response_by_name
 from reship.models import CommunicationRecord, RequestMessage
 from reship.selectors import requests as selectors
 from reship.services import thread
 from suppliers.choices import Channel
-
-ATTACHMENT_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "pdf": "application/pdf",
-}
 
 
 def _name(user) -> str | None:
@@ -163,10 +153,7 @@ class MessageAttachmentView(PathIdsMixin, FileDownloadMixin, generics.GenericAPI
         message = selectors.request_message_for_user(user=request.user, request_id=request_id, message_id=pk)
         if message is None or not message.attachment:
             raise NotFound()
-        name = message.attachment.name.rsplit("/", 1)[-1]
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        content_type = ATTACHMENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return file_download_response(message.attachment, content_type=content_type, filename=name)
+        return file_response_by_name(message.attachment)
 
 
 # --- communication records ----------------------------------------------------------------------

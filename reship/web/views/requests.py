@@ -10,7 +10,6 @@ Views are thin: they load through ``reship.selectors.requests`` (another organis
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -20,7 +19,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -35,6 +33,7 @@ from reship.accounts.roles import Role, organisation_for
 from reship.choices import Action, EventKind, RequestStatus
 from reship.core import exports
 from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
+from reship.core.files import file_response, file_response_by_name
 from reship.evaluation import LINK_PARAMETERS, evaluation_link_filter
 from reship.lifecycle import OPEN_STATUSES, stage_owner
 from reship.models import ReshipRequest
@@ -60,14 +59,6 @@ if TYPE_CHECKING:
     from reship.accounts.models import User
 
 PAGE_SIZE = 50
-INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-ATTACHMENT_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "pdf": "application/pdf",
-}
 
 
 def _organisation_member(request: AuthenticatedRequest) -> Role:
@@ -406,22 +397,7 @@ def communication_create(request: AuthenticatedRequest, pk: int) -> HttpResponse
     return _detail(request, reship, communication_form=form, status=400)
 
 
-# --- files: served only to the request's two sides ----------------------------------------------
-
-
-def _file_response(file: FieldFile, *, content_type: str, filename: str) -> FileResponse:
-    """Photos show in the page; anything else downloads. Never cached by shared caches."""
-    try:
-        handle = file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    inline = content_type in INLINE_TYPES
-    response = FileResponse(
-        handle, content_type=content_type or "application/octet-stream", as_attachment=not inline, filename=filename
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+# --- files: served only to the request's two sides (sent as reship.core.files decides) ----------
 
 
 @login_required
@@ -430,7 +406,7 @@ def evidence_download(request: AuthenticatedRequest, pk: int, evidence_pk: int) 
     evidence = selectors.request_evidence_for_user(user=request.user, request_id=pk, evidence_id=evidence_pk)
     if evidence is None:
         raise Http404
-    return _file_response(evidence.file, content_type=evidence.content_type, filename=evidence.original_name)
+    return file_response(evidence.file, content_type=evidence.content_type, filename=evidence.original_name)
 
 
 @login_required
@@ -439,7 +415,4 @@ def message_attachment(request: AuthenticatedRequest, pk: int, message_pk: int) 
     message = selectors.request_message_for_user(user=request.user, request_id=pk, message_id=message_pk)
     if message is None or not message.attachment.name:  # a FieldFile without a name is no file
         raise Http404
-    name = message.attachment.name.rsplit("/", 1)[-1]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    content_type = ATTACHMENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return _file_response(message.attachment, content_type=content_type, filename=name)
+    return file_response_by_name(message.attachment)
