@@ -79,7 +79,7 @@ def navigation_entries(*, user: User, path: str) -> tuple[list[NavEntry], list[N
 
     A link whose URL name does not resolve is left out (and logged at debug level): pages of other
     areas are built alongside the navigation and their URLs appear as they land. Once every page
-    exists, tests/test_navigation.py asserts that each role's links all resolve and open.
+    exists, tests/web/test_navigation.py asserts that each role's links all resolve and open.
     """
     if not user.is_authenticated:
         return [], []
