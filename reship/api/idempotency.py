@@ -1,6 +1,7 @@
 """``Idempotency-Key`` on POST: the same key and body replay the first response; another body with
 the same key is a 422; a retry while the first is still running is a 409. Keys are scoped to the
-organisation and kept at least ``RESHIP_IDEMPOTENCY_HOURS``.
+organisation and kept at least ``RESHIP_IDEMPOTENCY_HOURS``; older ones are purged hourly
+(``reship.services.idempotency``).
 
 The record is claimed in its own committed transaction before the work starts, so of fifty
 concurrent requests with one key exactly one does the work (the unique constraint decides).
@@ -58,12 +59,6 @@ def _fingerprint(request) -> str:
     else:
         digest.update(request.body)
     return digest.hexdigest()
-
-
-def idempotency_records_purge(*, now) -> int:
-    cutoff = now - timedelta(hours=settings.RESHIP_IDEMPOTENCY_HOURS)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 def idempotent(method):

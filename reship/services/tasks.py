@@ -1,7 +1,9 @@
 """Celery entry points of the domain services: thin, load by id, safe to run twice."""
 
 from celery import shared_task
+from django.utils import timezone
 
+from reship.services.idempotency import idempotency_records_purge
 from reship.services.tracking_import import tracking_import_run
 
 
@@ -10,3 +12,9 @@ def run_tracking_import(job_id: int) -> str:
     """A partner's sheet of tracking numbers too big to run inside the upload's request."""
     job = tracking_import_run(job_id=job_id)
     return job.status if job is not None else "skipped"
+
+
+@shared_task(name="reship.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Beat, hourly: delete the idempotency records past ``RESHIP_IDEMPOTENCY_HOURS``."""
+    return idempotency_records_purge(now=timezone.now())

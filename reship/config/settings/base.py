@@ -274,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS),
         "options": {"expires": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS)},
     },
+    # Idempotency records past RESHIP_IDEMPOTENCY_HOURS, hourly: otherwise the table only grows.
+    "reship-purge-idempotency-records": {
+        "task": "reship.purge_idempotency_records",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 # --- Uploads --------------------------------------------------------------------------------
