@@ -57,7 +57,7 @@ from reship.choices import (
     Resolution,
     RestockStatus,
 )
-from reship.dev import demo
+from reship.dev.demo import tables as demo
 from reship.models import (
     AutoApprovalRule,
     CommunicationRecord,

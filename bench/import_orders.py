@@ -62,7 +62,7 @@ def _out(text: str) -> None:
 
 def generate(path: Path, *, rows: int, bad_rate: float, seed: int = 8) -> dict[str, int]:
     """Write the export (UTF-8 with BOM, as Excel saves "CSV UTF-8") and its corrected twin."""
-    from reship.dev import demo
+    from reship.dev.demo import tables as demo
 
     rng = random.Random(seed)
     start = datetime(2026, 9, 1, 8, 0)  # noqa: DTZ001 - a platform export's local time, no zone
@@ -90,7 +90,7 @@ def generate(path: Path, *, rows: int, bad_rate: float, seed: int = 8) -> dict[s
             phone = _phone(rng)
             partner = rng.choice(PARTNERS)
             carrier, pattern, _days = rng.choice(demo.DOMESTIC_CARRIERS)
-            tracking = demo._fill(rng, pattern) if rng.random() < 0.7 else ""
+            tracking = demo.fill(rng, pattern) if rng.random() < 0.7 else ""
             lines = min(rng.choice([1, 1, 2, 2, 3, 3, 4, 5]), rows - written)
             skus = rng.sample(range(SKUS), lines)
             for index, sku in enumerate(skus):

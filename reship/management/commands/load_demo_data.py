@@ -5,6 +5,7 @@ start, so a second run must change nothing and say so.
 """
 
 import unicodedata
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -42,7 +43,7 @@ def pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = "Load the demo data (users, sellers, partners, sources, orders, reship requests) unless it is there."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = demo_data_load()
         except DemoDataConflict as error:
