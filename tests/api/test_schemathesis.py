@@ -7,11 +7,12 @@ it with ``SCHEMATHESIS_MAX_EXAMPLES=200``.
 """
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from django.core import signals
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,15 +29,23 @@ MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+@pytest.fixture(scope="module")
+def demo_api_keys(django_db_setup, django_db_blocker) -> Iterator[dict[str, str]]:
+    """The demo data, and an API key for its first seller and its first partner: loaded once for
+    the module (the demo goes through the workflow and takes seconds) and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_data_load()
+        keys = {}
+        for username in ("seller1", "partner1"):
+            _key, raw = api_key_create(actor=User.objects.get(username=username), name="Schemathesis")
+            keys[username] = f"Api-Key {raw}"
+        yield keys
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def api_keys(db, settings_overrides) -> dict[str, str]:
-    """The demo data, and an API key for its first seller and its first partner."""
-    demo_data_load()
-    keys = {}
-    for username in ("seller1", "partner1"):
-        _key, raw = api_key_create(actor=User.objects.get(username=username), name="Schemathesis")
-        keys[username] = f"Api-Key {raw}"
-    return keys
+def api_keys(demo_api_keys, db, settings_overrides) -> dict[str, str]:
+    return demo_api_keys
 
 
 @pytest.fixture
