@@ -28,7 +28,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reship.api.auth import caller
 from reship.api.schema import error_responses
+from reship.api.serializers import ReservedNamesSerializer
 from reship.choices import Reason
 from reship.core.bounds import DATE_VALIDATORS, MAX_ID
 from reship.evaluation import PERIOD_DAYS, evaluation_figures_cached, evaluation_filter_for, requests_url
@@ -118,9 +120,9 @@ class RatingCountSerializer(serializers.Serializer):
     link = LinkField()
 
 
-class SatisfactionRowSerializer(serializers.Serializer):
+class SatisfactionRowSerializer(ReservedNamesSerializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label_ = serializers.CharField()
     closed = serializers.IntegerField()
     answered = serializers.IntegerField()
     response_rate = rate_field()
@@ -163,9 +165,9 @@ class CostTotalSerializer(serializers.Serializer):
     recovered_share = rate_field()
 
 
-class CostRowSerializer(serializers.Serializer):
+class CostRowSerializer(ReservedNamesSerializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label_ = serializers.CharField()
     currency = serializers.CharField()
     requests = serializers.IntegerField()
     total = money_field()
@@ -306,7 +308,7 @@ class EvaluationView(APIView):
         period = params.get("period")
         now = timezone.now()
         evaluation_filter = evaluation_filter_for(
-            user=request.user,
+            user=caller(request),
             now=now,
             days=int(period) if period and period != CUSTOM else None,
             first_day=params.get("start"),

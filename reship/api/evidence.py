@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
@@ -130,10 +131,11 @@ class RequestEvidenceView(RequestRowsMixin, generics.GenericAPIView):
     @idempotent
     def post(self, request: Request, **kwargs) -> Response:
         request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        reship = visible_request_or_404(request.user, request_id)
+        actor = caller(request)
+        reship = visible_request_or_404(actor, request_id)
         upload = EvidenceUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        rows = evidence_add(request=reship, actor=request.user, files=upload.validated_data[FIELD])
+        rows = evidence_add(request=reship, actor=actor, files=upload.validated_data[FIELD])
         return Response(EvidenceSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -154,7 +156,7 @@ class EvidenceFileView(PathIdsMixin, FileDownloadMixin, generics.GenericAPIView)
     def get(self, request: Request, **kwargs) -> FileResponse:
         request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
         pk = self.kwargs["pk"]  # parsed by PathIdsMixin
-        evidence = selectors.request_evidence_for_user(user=request.user, request_id=request_id, evidence_id=pk)
+        evidence = selectors.request_evidence_for_user(user=caller(request), request_id=request_id, evidence_id=pk)
         if evidence is None:
             raise NotFound()
         return file_response(evidence.file, content_type=evidence.content_type, filename=evidence.original_name)

@@ -8,7 +8,10 @@ the queryset: another organisation's restock order, request or order is a 404.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
@@ -17,11 +20,15 @@ from rest_framework.response import Response
 
 from orders.models import Order, Shipment
 from reship import permissions
+from reship.api.auth import caller
 from reship.api.mixins import PathIdsMixin, visible_request_ids, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
 from reship.api.schema import READ_ERRORS, REQUEST_ID, error_responses, path_parameter
 from reship.choices import RestockStatus
 from reship.models import RestockOrder
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 # --- restock orders -----------------------------------------------------------------------------
 
@@ -84,7 +91,7 @@ class RestockOrderFilter(django_filters.FilterSet):
         fields = ["status", "request"]
 
 
-def restock_orders_for(user):
+def restock_orders_for(user: User) -> QuerySet[RestockOrder]:
     return RestockOrder.objects.filter(request__in=visible_request_ids(user)).select_related(
         "request", "supplier", "line__order_line__product"
     )
@@ -98,7 +105,7 @@ class RestockOrderListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
             return RestockOrder.objects.none()
-        return restock_orders_for(self.request.user)
+        return restock_orders_for(caller(self.request))
 
     @extend_schema(
         tags=["fulfilment"],
@@ -116,7 +123,7 @@ class RestockOrderDetailView(PathIdsMixin, generics.RetrieveAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
             return RestockOrder.objects.none()
-        return restock_orders_for(self.request.user)
+        return restock_orders_for(caller(self.request))
 
     @extend_schema(
         tags=["fulfilment"],
@@ -183,7 +190,7 @@ class RequestShipmentListView(PathIdsMixin, generics.ListAPIView):
             return Shipment.objects.none()
         return Shipment.objects.filter(
             reship_request_id=self.kwargs["request_id"],
-            reship_request__in=visible_request_ids(self.request.user),
+            reship_request__in=visible_request_ids(caller(self.request)),
         )
 
     @extend_schema(
@@ -195,7 +202,7 @@ class RequestShipmentListView(PathIdsMixin, generics.ListAPIView):
     )
     def get(self, request: Request, **kwargs) -> Response:
         request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        visible_request_or_404(request.user, request_id)
+        visible_request_or_404(caller(request), request_id)
         return super().get(request)
 
 
@@ -206,8 +213,8 @@ class OrderShipmentListView(PathIdsMixin, generics.ListAPIView):
     pagination_class = ReshipCursorPagination
     filter_backends: list = []
 
-    def _visible_orders(self):
-        return permissions.visible_orders(self.request.user, Order.objects.all())
+    def _visible_orders(self) -> QuerySet[Order]:
+        return permissions.visible_orders(caller(self.request), Order.objects.all())
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller

@@ -81,16 +81,14 @@ def idempotent(method):
                     scope=scope, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint
                 )
         except IntegrityError:
-            record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-            if record is None:  # purged between the two statements: the caller may simply retry
+            first = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            if first is None:  # purged between the two statements: the caller may simply retry
                 raise IdempotentRequestInProgress() from None
-            if record.request_hash != fingerprint:
+            if first.request_hash != fingerprint:
                 raise IdempotencyKeyReused() from None
-            if record.state != IdempotencyRecord.DONE:
+            if first.state != IdempotencyRecord.DONE:
                 raise IdempotentRequestInProgress() from None
-            return Response(
-                record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
-            )
+            return Response(first.response_body, status=first.response_status, headers={"Idempotent-Replayed": "true"})
         try:
             response = method(view, request, *args, **kwargs)
         except Exception as error:  # noqa: BLE001 - an error answer is replayed like any other

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import PathIdsMixin
 from reship.api.pagination import ReshipCursorPagination
@@ -68,7 +69,7 @@ class InboxListView(generics.GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
             return Notification.objects.none()
-        return inbox_list_for_user(user=self.request.user)
+        return inbox_list_for_user(user=caller(self.request))
 
     @extend_schema(
         tags=["inbox"],
@@ -77,8 +78,10 @@ class InboxListView(generics.GenericAPIView):
         examples=[OpenApiExample("An entry", value=ENTRY_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
+        user = caller(request)
         page = self.paginate_queryset(self.get_queryset())
-        entries = [inbox_entry(notification, user=request.user) for notification in page]
+        assert page is not None  # a pagination_class is set: always a page
+        entries = [inbox_entry(notification, user=user) for notification in page]
         return self.get_paginated_response(InboxEntrySerializer(entries, many=True).data)
 
 
@@ -90,7 +93,7 @@ class InboxUnreadCountView(APIView):
         examples=[OpenApiExample("Three unread", value={"unread": 3}, response_only=True)],
     )
     def get(self, request: Request) -> Response:
-        return Response({"unread": inbox_unread_count(user=request.user)})
+        return Response({"unread": inbox_unread_count(user=caller(request))})
 
 
 class InboxReadView(PathIdsMixin, APIView):
@@ -112,8 +115,9 @@ class InboxReadView(PathIdsMixin, APIView):
     @idempotent
     def post(self, request: Request, **kwargs) -> Response:
         notification_id = self.kwargs["notification_id"]  # parsed by PathIdsMixin
-        notification = inbox_mark_read(user=request.user, notification_id=notification_id)
-        entry: InboxEntry = inbox_entry(notification, user=request.user)
+        user = caller(request)
+        notification = inbox_mark_read(user=user, notification_id=notification_id)
+        entry: InboxEntry = inbox_entry(notification, user=user)
         return Response(InboxEntrySerializer(entry).data)
 
 
@@ -129,4 +133,4 @@ class InboxReadAllView(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        return Response({"marked": inbox_mark_all_read(user=request.user)})
+        return Response({"marked": inbox_mark_all_read(user=caller(request))})

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import PathIdsMixin
 from reship.api.pagination import ReshipCursorPagination
@@ -89,11 +90,12 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 class ApiKeyListCreateView(generics.GenericAPIView):
     serializer_class = ApiKeySerializer
     pagination_class = ReshipCursorPagination
+    new_secret: str | None = None  # a new key's secret, set by _create (one view instance per request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
             return ApiKey.objects.none()
-        return api_keys_for(actor=self.request.user).select_related("created_by")
+        return api_keys_for(actor=caller(self.request)).select_related("created_by")
 
     @extend_schema(
         tags=["keys"],
@@ -127,19 +129,17 @@ class ApiKeyListCreateView(generics.GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         response = self._create(request)
-        secret = getattr(request, "_reship_new_api_key", None)
-        if response.status_code == status.HTTP_201_CREATED and secret is not None:
-            response.data["key"] = secret  # after the idempotency record was written without it
+        if response.status_code == status.HTTP_201_CREATED and self.new_secret is not None:
+            response.data["key"] = self.new_secret  # after the idempotency record was written without it
         return response
 
     @idempotent
     def _create(self, request: Request) -> Response:
         data = ApiKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key, raw = api_key_create(
-            actor=request.user, name=data.validated_data["name"], expires_at=data.validated_data.get("expires_at")
+        key, self.new_secret = api_key_create(
+            actor=caller(request), name=data.validated_data["name"], expires_at=data.validated_data.get("expires_at")
         )
-        request._reship_new_api_key = raw
         return Response({**ApiKeySerializer(key).data, "key": None}, status=status.HTTP_201_CREATED)
 
 
@@ -162,5 +162,5 @@ class ApiKeyRevokeView(PathIdsMixin, APIView):
     @idempotent
     def post(self, request: Request, **kwargs) -> Response:
         key_id = self.kwargs["key_id"]  # parsed by PathIdsMixin
-        key = api_key_revoke(actor=request.user, key_id=key_id)
+        key = api_key_revoke(actor=caller(request), key_id=key_id)
         return Response(ApiKeySerializer(key).data)

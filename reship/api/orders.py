@@ -6,6 +6,8 @@ Every queryset starts from ``permissions.visible_orders``: another organisation'
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 from orders.models import Order, OrderLine, Shipment
 from orders.services import OrderLineInput, order_create
 from reship import permissions
+from reship.api.auth import caller
 from reship.api.filters import OrderFilter
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
@@ -23,6 +26,9 @@ from reship.api.schema import ID, IDEMPOTENCY_KEY, error_responses, path_id
 from reship.api.serializers import OrderCreateSerializer, OrderDetailSerializer, OrderSerializer
 from reship.models import ReshipRequest
 from reship.selectors.quantities import remaining_quantities
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 ORDER_EXAMPLE = {
     "platform": "taobao",
@@ -54,9 +60,10 @@ def _shipments() -> Prefetch:
     return Prefetch("shipments", queryset=Shipment.objects.order_by("shipped_at", "id"))
 
 
-def order_detail_for_user(user, order_id: int) -> Order | None:
-    """One visible order with its lines, parcels and the requests the user may see, in fixed queries."""
-    return (
+def order_detail_or_404(user: User, order_id: int) -> Order:
+    """One visible order with its lines, parcels and the requests the user may see, in fixed queries;
+    the API's 404 for an order the user does not see."""
+    order = (
         _orders(user)
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
@@ -72,6 +79,9 @@ def order_detail_for_user(user, order_id: int) -> Order | None:
         .filter(pk=order_id)
         .first()
     )
+    if order is None:
+        raise NotFound()
+    return order
 
 
 def order_detail_body(order: Order) -> dict:
@@ -120,11 +130,12 @@ class OrderListView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
+        user = caller(request)
         parsed = OrderCreateSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
         data = parsed.validated_data
         order = order_create(
-            actor=request.user,
+            actor=user,
             platform=data["platform"],
             platform_order_number=data["platform_order_number"],
             customer_name=data["customer_name"],
@@ -138,9 +149,7 @@ class OrderListView(generics.ListAPIView):
             placed_at=data["placed_at"],
             lines=[OrderLineInput(line["sku_code"], line["quantity"], line["unit_price"]) for line in data["lines"]],
         )
-        return Response(
-            order_detail_body(order_detail_for_user(request.user, order.pk)), status=status.HTTP_201_CREATED
-        )
+        return Response(order_detail_body(order_detail_or_404(user, order.pk)), status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(generics.GenericAPIView):
@@ -158,7 +167,4 @@ class OrderDetailView(generics.GenericAPIView):
         responses={200: OrderDetailSerializer, **error_responses(401, 404, 429, examples=False)},
     )
     def get(self, request: Request, pk: str) -> Response:
-        order = order_detail_for_user(request.user, path_id(pk))
-        if order is None:
-            raise NotFound()
-        return Response(order_detail_body(order))
+        return Response(order_detail_body(order_detail_or_404(caller(request), path_id(pk))))

@@ -11,7 +11,7 @@ organisation's), 403 for the other side's step, 409 for a step the status does n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reship import permissions, workflow
+from reship.api.auth import caller
 from reship.api.filters import RequestFilter
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
@@ -55,6 +56,9 @@ from reship.models import ReshipRequest, RestockOrder
 from reship.selectors.requests import request_page_for_user
 from reship.workflow.actions import action_perform
 
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+
 # --- reading --------------------------------------------------------------------------------------
 
 
@@ -65,7 +69,7 @@ def requests_for_user(user) -> QuerySet[ReshipRequest]:
     )
 
 
-def request_detail_body(user, request_id: int) -> dict:
+def request_detail_body(user: User, request_id: int) -> dict:
     """The detail body, read through the request page's own selector; 404 when not the caller's."""
     reship = request_page_for_user(user=user, request_id=request_id)
     if reship is None:
@@ -132,17 +136,18 @@ class RequestListView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
+        user = caller(request)
         parsed = RequestCreateSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
         data = parsed.validated_data
         reship = workflow.reship_submit(
-            actor=request.user,
+            actor=user,
             order_id=data["order"],
             reason=data["reason"],
             description=data["description"],
             lines=_line_requests(data["lines"]),
         )
-        return Response(request_detail_body(request.user, reship.pk), status=status.HTTP_201_CREATED)
+        return Response(request_detail_body(user, reship.pk), status=status.HTTP_201_CREATED)
 
 
 class RequestDetailView(APIView):
@@ -154,7 +159,7 @@ class RequestDetailView(APIView):
         responses={200: RequestDetailSerializer, **error_responses(401, 404, 429, examples=False)},
     )
     def get(self, request: Request, pk: str) -> Response:
-        return Response(request_detail_body(request.user, path_id(pk)))
+        return Response(request_detail_body(caller(request), path_id(pk)))
 
 
 # --- the actions: one endpoint, one body, one workflow function each ------------------------------
@@ -207,12 +212,12 @@ class RequestActionView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         return self.act(request, path_id(pk))
 
-    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
         """The parsed body, in the shape ``reship.workflow.actions.action_perform`` takes."""
         return action_perform(action=self.endpoint.action, request_id=pk, actor=actor, data=dict(data))
 
     def act(self, request: Request, pk: int) -> Response:
-        action, user = self.endpoint.action, request.user
+        action, user = self.endpoint.action, caller(request)
         reship = ReshipRequest.objects.filter(permissions.visible_requests_filter(user), pk=pk).first()
         if reship is None:
             raise RequestNotFound(_("Reship request not found."))
@@ -335,7 +340,7 @@ class RequestConfirmRestockView(RequestActionView):
         {"restock_order": 512, "ship_date": "2026-03-18", "note": "Confirmed by phone."},
     )
 
-    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
         if not RestockOrder.objects.filter(pk=data["restock_order"], request_id=pk).exists():
             # The URL names the request: a restock order of another one (even a visible one) is not its.
             raise InvalidInput(
@@ -358,7 +363,7 @@ class RequestShipView(RequestActionView):
         },
     )
 
-    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
         items = [workflow.ShipItem(item["line"], item["substitute_product"]) for item in data["items"]]
         return super().perform(pk, actor, {**data, "items": items})
 
@@ -412,7 +417,7 @@ class RequestFollowUpView(RequestActionView):
         creates=True,
     )
 
-    def perform(self, pk: int, actor, data: dict) -> ReshipRequest | None:
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
         return super().perform(pk, actor, {**data, "lines": _line_requests(data["lines"])})
 
 

@@ -8,6 +8,8 @@ rule (who, which state, how much is left to claim) is the service's or the workf
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -31,12 +33,33 @@ from reship.core.inputs import MAX_TEXT
 from reship.lifecycle import OPEN_STATUSES
 from suppliers.choices import Channel
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 def action_slug(action: Action) -> str:
     """The action's name in URLs and in ``allowed_actions``: ``request_info`` → ``request-info``."""
     return action.value.replace("_", "-")
+
+
+def _many(child: serializers.Serializer, *, max_length: int) -> serializers.ListSerializer:
+    """What ``child`` with ``many=True, max_length=…`` builds, the list serializer around it, built
+    directly: its arguments are typed, where ``many=True`` passes them on untyped."""
+    return serializers.ListSerializer(child=child, max_length=max_length)
+
+
+# A field named like an attribute every serializer has (``data``, ``label``) is declared with a trailing
+# underscore (``label_ = …``) and keeps its own name in the body and the schema. (Declared as ``label`` it
+# works at run time, DRF takes declared fields off the class, but the type checker reads it as the
+# serializer's own ``label``.) No docstring: the schema would show it as its subclasses' description.
+class ReservedNamesSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name.removesuffix("_"): field for name, field in super().get_fields().items()}
 
 
 # --- small references -------------------------------------------------------------------------------
@@ -130,7 +153,7 @@ class OrderCreateSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY, min_value=0)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False, default=Currency.CNY)
     placed_at = serializers.DateTimeField()
-    lines = OrderLineInputSerializer(many=True, max_length=1000)
+    lines = _many(OrderLineInputSerializer(), max_length=1000)
 
 
 # --- requests: output -------------------------------------------------------------------------------
@@ -215,14 +238,14 @@ class RestockOrderSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(ReservedNamesSerializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=EventKind.choices)
     from_status = serializers.CharField(help_text=_("Empty for the first event."))
     to_status = serializers.CharField()
     actor = serializers.SerializerMethodField(help_text=_("Who acted; null when the system did."))
     message = serializers.CharField()
-    data = serializers.DictField()
+    data_ = serializers.DictField()
     created_at = serializers.DateTimeField()
 
     def get_actor(self, event) -> str | None:
@@ -297,7 +320,7 @@ class RequestCreateSerializer(serializers.Serializer):
     order = _id(help_text=_("The order's id."))
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = _text(required=False)
-    lines = LineRequestSerializer(many=True, max_length=1000)
+    lines = _many(LineRequestSerializer(), max_length=1000)
 
 
 class RequestInfoInputSerializer(serializers.Serializer):
@@ -363,7 +386,7 @@ class ShipItemSerializer(serializers.Serializer):
 
 
 class ShipInputSerializer(serializers.Serializer):
-    items = ShipItemSerializer(many=True, max_length=1000)
+    items = _many(ShipItemSerializer(), max_length=1000)
     carrier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=64)
     quality_check_note = _text(required=False)
@@ -400,4 +423,4 @@ class CloseInputSerializer(serializers.Serializer):
 class FollowUpInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = _text(help_text=_("What went wrong with the replacement."))
-    lines = LineRequestSerializer(many=True, max_length=1000)
+    lines = _many(LineRequestSerializer(), max_length=1000)

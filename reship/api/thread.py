@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
@@ -122,12 +123,13 @@ class RequestMessagesView(RequestRowsMixin, generics.GenericAPIView):
     @idempotent
     def post(self, request: Request, **kwargs) -> Response:
         request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        visible_request_or_404(request.user, request_id)
+        actor = caller(request)
+        visible_request_or_404(actor, request_id)
         data = ThreadMessagePostSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = thread.message_post(
             request_id=request_id,
-            actor=request.user,
+            actor=actor,
             body=data.validated_data["body"],
             attachment=data.validated_data.get("attachment"),
         )
@@ -150,7 +152,7 @@ class MessageAttachmentView(PathIdsMixin, FileDownloadMixin, generics.GenericAPI
     def get(self, request: Request, **kwargs) -> FileResponse:
         request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
         pk = self.kwargs["pk"]  # parsed by PathIdsMixin
-        message = selectors.request_message_for_user(user=request.user, request_id=request_id, message_id=pk)
+        message = selectors.request_message_for_user(user=caller(request), request_id=request_id, message_id=pk)
         if message is None or not message.attachment:
             raise NotFound()
         return file_response_by_name(message.attachment)
@@ -248,12 +250,13 @@ class RequestCommunicationsView(RequestRowsMixin, generics.GenericAPIView):
     @idempotent
     def post(self, request: Request, **kwargs) -> Response:
         request_id = self.kwargs["request_id"]  # parsed by PathIdsMixin
-        visible_request_or_404(request.user, request_id)
+        actor = caller(request)
+        visible_request_or_404(actor, request_id)
         data = CommunicationRecordAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record = thread.communication_record_add(
             request_id=request_id,
-            actor=request.user,
+            actor=actor,
             counterpart=data.validated_data["counterpart"],
             channel=data.validated_data["channel"],
             direction=data.validated_data["direction"],

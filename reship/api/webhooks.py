@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reship.api.auth import caller
 from reship.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
@@ -156,7 +157,7 @@ class WebhookEndpointListView(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return webhook_endpoints_for(actor=self.request.user)
+        return webhook_endpoints_for(actor=caller(self.request))
 
     @extend_schema(
         summary="List webhook endpoints",
@@ -175,11 +176,12 @@ class WebhookEndpointListView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        webhook_organisation(actor=request.user)  # a 403 comes before the body is read
+        actor = caller(request)
+        webhook_organisation(actor=actor)  # a 403 comes before the body is read
         data = WebhookEndpointCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint = webhook_endpoint_create(
-            actor=request.user, url=data.validated_data["url"], events=data.validated_data["events"]
+            actor=actor, url=data.validated_data["url"], events=data.validated_data["events"]
         )
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -195,8 +197,9 @@ class WebhookEndpointDetailView(APIView):
         responses={204: OpenApiResponse(description="Deleted."), **_errors(401, 403, 404, 429)},
     )
     def delete(self, request: Request, webhook_id: str) -> Response:
-        webhook_organisation(actor=request.user)  # a 403 comes before the id is read
-        webhook_endpoint_delete(actor=request.user, endpoint_id=path_id(webhook_id))
+        actor = caller(request)
+        webhook_organisation(actor=actor)  # a 403 comes before the id is read
+        webhook_endpoint_delete(actor=actor, endpoint_id=path_id(webhook_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -215,8 +218,9 @@ class WebhookEndpointTestView(APIView):
     )
     @idempotent
     def post(self, request: Request, webhook_id: str) -> Response:
-        webhook_organisation(actor=request.user)  # a 403 comes before the id is read
-        row = webhook_endpoint_send_test(actor=request.user, endpoint_id=path_id(webhook_id))
+        actor = caller(request)
+        webhook_organisation(actor=actor)  # a 403 comes before the id is read
+        row = webhook_endpoint_send_test(actor=actor, endpoint_id=path_id(webhook_id))
         return Response(
             {"id": str(row.delivery_key), "type": row.template, "status": row.status},
             status=status.HTTP_202_ACCEPTED,

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from reship.core.bounds import DATE_VALIDATORS
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.services.api_keys import api_key_create, api_key_revoke, api_keys_for
 from reship.web.decorators import form_add_workflow_error
+from reship.web.http import AuthenticatedRequest
 
 
 class ApiKeyForm(forms.Form):
@@ -56,13 +57,13 @@ class ApiKeyForm(forms.Form):
         return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def _organisation_staff(request: HttpRequest) -> None:
+def _organisation_staff(request: AuthenticatedRequest) -> None:
     organisation = organisation_for(request.user)
     if organisation.seller is None and organisation.partner is None:
         raise Http404
 
 
-def _page(request: HttpRequest, *, form: ApiKeyForm | None = None, new_key=None, secret: str = "", status=200):
+def _page(request: AuthenticatedRequest, *, form: ApiKeyForm | None = None, new_key=None, secret: str = "", status=200):
     context = {
         "form": form or ApiKeyForm(),
         "keys": api_keys_for(actor=request.user).select_related("created_by"),
@@ -76,7 +77,7 @@ def _page(request: HttpRequest, *, form: ApiKeyForm | None = None, new_key=None,
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_keys(request: HttpRequest) -> HttpResponse:
+def api_keys(request: AuthenticatedRequest) -> HttpResponse:
     _organisation_staff(request)
     if request.method == "GET":
         return _page(request)
@@ -99,7 +100,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+def api_key_revoke_view(request: AuthenticatedRequest, key_id: int) -> HttpResponse:
     _organisation_staff(request)
     try:
         key = api_key_revoke(actor=request.user, key_id=key_id)
