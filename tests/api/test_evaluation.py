@@ -8,8 +8,8 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 
 from reship.config.urls import urlpatterns as site_urlpatterns
-from tests.factories import DEFAULT_PASSWORD
 from tests.evaluation.test_figures import World, build_world
+from tests.factories import DEFAULT_PASSWORD
 
 # Until the root URLconf includes the API, these tests mount it beside the site's own URLs.
 urlpatterns = [

@@ -14,8 +14,8 @@ from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Evidence, Notification, RestockOrder
 from reship.services.evidence import evidence_add
 from tests import workflow_states as states
-from tests.factories import ShipmentFactory, UserFactory
 from tests.api.test_keys import api_client_for
+from tests.factories import ShipmentFactory, UserFactory
 from tests.services.test_evidence import EXE, JPEG, png_bytes
 
 pytestmark = pytest.mark.django_db
