@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_DIR = REPO_ROOT / "reship" / "settings"
+SETTINGS_DIR = REPO_ROOT / "reship" / "config" / "settings"
 ENV_CALL_WITH_NAME = re.compile(r"\benv_(?:str|bool|int|list)\(\s*\"([A-Z][A-Z0-9_]*)\"")
 
 # Prints the settings under test, and what the Celery app took from them, as one JSON line.
