@@ -97,7 +97,7 @@ class OfferedMultipleChoiceField(forms.TypedMultipleChoiceField):
 class ActionForm(forms.Form):
     action: ClassVar[Action]
     submit_label: ClassVar[StrPromise]
-    intro: ClassVar[StrOrPromise] = ""
+    intro_text: ClassVar[StrOrPromise] = ""  # a fixed line above the form; ``intro`` may compute one
     danger: ClassVar[bool] = False
 
     def __init__(self, data=None, files=None, *, reship: ReshipRequest, **kwargs: Any) -> None:
@@ -107,6 +107,10 @@ class ActionForm(forms.Form):
     @property
     def title(self) -> StrOrPromise:
         return self.action.label
+
+    @property
+    def intro(self) -> StrOrPromise:
+        return self.intro_text
 
     def is_available(self) -> bool:
         """Whether there is anything to do with it now (the status alone allows more)."""
@@ -133,7 +137,7 @@ class AnswerInfoForm(ActionForm):
     answer = forms.CharField(label=_("Your answer"), max_length=MAX_TEXT, widget=_textarea(4))
 
     @property
-    def intro(self) -> str:  # type: ignore[override]
+    def intro(self) -> StrOrPromise:
         """The partner's latest question, from the (prefetched) events."""
         asked = [event.message for event in self.reship.events.all() if event.kind == EventKind.INFO_REQUESTED]
         return _("The partner asks: %(question)s") % {"question": asked[-1]} if asked else ""
@@ -186,7 +190,7 @@ class AcceptQuoteForm(ActionForm):
     submit_label = _("Accept the quote")
 
     @property
-    def intro(self) -> str:  # type: ignore[override]
+    def intro(self) -> StrOrPromise:
         return quote_summary(self.reship)
 
     def is_available(self) -> bool:
@@ -199,7 +203,7 @@ class DisputeQuoteForm(ActionForm):
     message = forms.CharField(label=_("What you disagree with"), max_length=MAX_TEXT, widget=_textarea())
 
     @property
-    def intro(self) -> str:  # type: ignore[override]
+    def intro(self) -> StrOrPromise:
         return quote_summary(self.reship)
 
     def is_available(self) -> bool:
@@ -260,7 +264,7 @@ class StartRestockForm(_LinesForm):
 class ConfirmRestockForm(ActionForm):
     action = Action.CONFIRM_RESTOCK
     submit_label = _("Confirm for the source")
-    intro = _("When the source confirmed by phone or chat instead of its link.")
+    intro_text = _("When the source confirmed by phone or chat instead of its link.")
     ship_date = forms.DateField(label=_("Source ship date"), widget=_date_input())
     note = forms.CharField(label=_("Restock note"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
 
@@ -418,7 +422,7 @@ class CloseForm(ActionForm):
 class FollowUpForm(ActionForm):
     action = Action.FOLLOW_UP
     submit_label = _("File a follow-up request")
-    intro = _("The replacement failed too: ask again for some of this request's lines.")
+    intro_text = _("The replacement failed too: ask again for some of this request's lines.")
     reason = forms.ChoiceField(label=_("Follow-up reason"), choices=[("", "—"), *Reason.choices])
     description = forms.CharField(
         label=_("What went wrong with the replacement"), max_length=MAX_TEXT, widget=_textarea()
