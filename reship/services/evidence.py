@@ -64,7 +64,6 @@ def evidence_add(
     files = list(files)
     if not files:
         return []
-    now = now or timezone.now()
     with transaction.atomic():
         locked = (
             ReshipRequest.objects.select_for_update(of=("self",))
@@ -73,6 +72,7 @@ def evidence_add(
         )
         if locked is None:
             raise RequestNotFound(_("Reship request not found."))
+        now = now or timezone.now()  # read once the lock is held: events stay in time order
         if not permissions.can_add_evidence(actor, locked):
             raise ActionNotPermitted(_("Only the seller's staff add evidence to a request."))
 

@@ -80,11 +80,11 @@ def message_post(
 
     Announces nothing: the other side reads it on the request page (a notification for it would need
     an outbox template of its own)."""
-    now = now or timezone.now()
     body = _text(body, "body", required=True)
     kind = upload_kind(attachment, images_only=False, field="attachment") if attachment else None
     with transaction.atomic():
         request = _lock_visible(request_id, actor)
+        now = now or timezone.now()  # read once the lock is held: the thread stays in time order
         _check_taking_part(actor, request)
         role = AUTHOR_ROLE_OF_SIDE[permissions.side_of(actor, request)]
         message = RequestMessage(request=request, author=actor, author_role=role, body=body, created_at=now)

@@ -176,13 +176,13 @@ def reship_submit(
     The order row is locked first, so two submissions for the same order run one after the other
     and the second sees what the first claimed: a line can never be claimed beyond its quantity.
     """
-    now = now or timezone.now()
     with transaction.atomic():
         order = (
             permissions.visible_orders(actor, Order.objects.select_for_update(of=("self",)).select_related("partner"))
             .filter(pk=order_id)
             .first()
         )
+        now = now or timezone.now()  # read once the lock is held: events stay in time order
         if order is None:
             raise RequestNotFound(_("Order not found."))
         if not permissions.can_submit_for(actor, order):

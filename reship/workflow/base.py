@@ -94,10 +94,11 @@ def transition(
     action: Action, *, request_id: int, actor: User | None, now: datetime | None
 ) -> Iterator[tuple[ReshipRequest, datetime]]:
     """The opening of every transition: one transaction, the locked and checked request, and the
-    moment it happens (``now`` for tests and imports that replay the past)."""
-    moment = now or timezone.now()
+    moment it happens (``now`` for tests and imports that replay the past). The moment is read
+    after the lock is held, so under contention a later event never carries an earlier time."""
     with transaction.atomic():
-        yield begin(request_id, actor, action), moment
+        request = begin(request_id, actor, action)
+        yield request, now or timezone.now()
 
 
 def move(

@@ -190,9 +190,9 @@ def reship_close(
 
 def survey_answer(*, request_id: int, rating: Any, comment: str = "", now: datetime | None = None) -> SurveyResponse:
     """The customer rates the outcome through the signed survey link, once."""
-    now = now or timezone.now()
     with transaction.atomic():
         request = ReshipRequest.objects.select_for_update(of=("self",)).filter(pk=request_id).first()
+        now = now or timezone.now()  # read once the lock is held: events stay in time order
         if request is None or request.status != S.CLOSED:
             raise RequestNotFound(_("This survey does not exist."))
         if SurveyResponse.objects.filter(request=request).exists():

@@ -145,7 +145,6 @@ def reship_confirm_restock(
     *, restock_order_id: int, actor: User | None, ship_date: date, note: str = "", now: datetime | None = None
 ) -> RestockOrder:
     """The source confirms (through its signed link: ``actor=None``), or the partner on its behalf."""
-    now = now or timezone.now()
     with transaction.atomic():
         # Lock order as everywhere else: the request first, then its restock order (no deadlock
         # with a compensation cancelling the same restock).
@@ -156,6 +155,7 @@ def reship_confirm_restock(
         restock = (
             RestockOrder.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=restock_order_id)
         )
+        now = now or timezone.now()  # read once the locks are held: events stay in time order
         if actor is not None and not permissions.can(Action.CONFIRM_RESTOCK, actor, request):
             action_check(request, actor, Action.CONFIRM_RESTOCK)
         if restock.status != RestockStatus.ORDERED:

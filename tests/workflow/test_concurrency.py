@@ -80,3 +80,34 @@ def test_twenty_concurrent_reviews_one_wins_the_rest_conflict():
     decisions = ReshipEvent.objects.filter(request=request, kind__in=[EventKind.APPROVED, EventKind.REJECTED])
     assert decisions.count() == 1
     assert ReshipRequest.objects.count() == 1
+
+
+def test_an_action_that_waited_for_the_lock_is_stamped_after_the_one_that_held_it():
+    """Events in time order under contention: the moment is read once the lock is held, so a
+    call that queued behind another can never carry an earlier time than the one it waited for."""
+    import time
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    parties = make_parties()
+    request = submit(parties)
+    holding = threading.Event()
+    released_at = []
+
+    def hold_the_lock():
+        with transaction.atomic():
+            ReshipRequest.objects.select_for_update().get(pk=request.pk)
+            holding.set()
+            time.sleep(0.5)
+            released_at.append(timezone.now())
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert holding.wait(5)
+    workflow.reship_reject(request_id=request.pk, actor=parties.partner, reason="Duplicate request.")
+    holder.join()
+
+    rejected = ReshipEvent.objects.get(request=request, kind=EventKind.REJECTED)
+    assert rejected.created_at >= released_at[0]
