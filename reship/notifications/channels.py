@@ -12,18 +12,15 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from email.utils import parseaddr
-from http.client import HTTPMessage
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 
 from reship.choices import NotificationChannel
-from reship.core.webhook_targets import PrivateTarget, webhook_target_check_resolved
+from reship.core.webhook_targets import PrivateTarget, WebhookUnanswered, webhook_post
 from reship.notifications.rendering import render, short_text
 
 if TYPE_CHECKING:
@@ -73,21 +70,6 @@ class InboxChannel:
         return None
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect would turn the POST into a GET to another address: report it as a failure."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        return None
-
-
 def webhook_signature(secret: str, timestamp: str, body: str) -> str:
     """``sha256=`` and the hex HMAC-SHA256 of ``"<timestamp>.<body>"`` under the endpoint's secret
     (the partner's legacy secret for its ``webhook_url``)."""
@@ -115,60 +97,52 @@ def _webhook_secret(notification: Notification) -> str:
 
 
 class WebhookChannel:
-    """POSTs the event as signed JSON to the endpoint's URL (or the partner's legacy webhook URL).
-    The receiver checks the signature over the timestamp and the raw body, and drops repeats by
-    ``X-Reship-Delivery`` (the body's ``id``)."""
+    """POSTs the event as signed JSON to the endpoint's URL (or the partner's legacy webhook URL),
+    at the address checked when the name was resolved (``reship.core.webhook_targets``), within
+    ``RESHIP_WEBHOOK_TIMEOUT_SECONDS`` in all. The receiver checks the signature over the timestamp
+    and the raw body, and drops repeats by ``X-Reship-Delivery`` (the body's ``id``)."""
 
     def send(self, notification: Notification) -> None:
         url = notification.recipient_address
         if not url.lower().startswith(("https://", "http://")):
             raise DeliveryError(f"The webhook URL {url!r} is not an http(s) address.")
         secret = _webhook_secret(notification)
+        body = webhook_body(notification)
+        timestamp = str(int(time.time()))
+        delivery_id = str(notification.delivery_key)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Reship-Webhook/1",
+            "X-Reship-Event": notification.template,
+            "X-Reship-Delivery": delivery_id,
+            "Webhook-Id": delivery_id,
+            "X-Reship-Timestamp": timestamp,
+            "X-Reship-Signature": webhook_signature(secret, timestamp, body),
+        }
+        timeout = settings.RESHIP_WEBHOOK_TIMEOUT_SECONDS
         try:
-            webhook_target_check_resolved(url)
+            answer = webhook_post(url, body=body.encode(), headers=headers, timeout=timeout)
         except PrivateTarget as error:
             raise DeliveryError(f"Refused: the webhook address is not a public one ({error}).") from error
-        body = json.dumps(
-            {
-                "id": str(notification.delivery_key),
-                "type": notification.template,
-                "created": notification.created_at.isoformat(),
-                "data": notification.payload,
-            },
-            separators=(",", ":"),
-        )
-        timestamp = str(int(time.time()))
-        request = urllib.request.Request(
-            url,
-            data=body.encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "Reship-Webhook/1",
-                "X-Reship-Event": notification.template,
-                "X-Reship-Delivery": str(notification.delivery_key),
-                "X-Reship-Timestamp": timestamp,
-                "X-Reship-Signature": webhook_signature(secret, timestamp, body),
-            },
-        )
-        opener = urllib.request.build_opener(_NoRedirects)
-        try:
-            with opener.open(request, timeout=settings.RESHIP_WEBHOOK_TIMEOUT_SECONDS) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            raise DeliveryError(f"The webhook answered HTTP {error.code}: {_body_start(error)}") from error
-        if not 200 <= status < 300:
-            raise DeliveryError(f"The webhook answered HTTP {status}.")
+        except WebhookUnanswered as error:
+            raise DeliveryError(f"The webhook did not answer: {error}.") from error
+        if 300 <= answer.status < 400:
+            raise DeliveryError(f"The webhook answered HTTP {answer.status}: redirects are not followed.")
+        if not 200 <= answer.status < 300:
+            raise DeliveryError(f"The webhook answered HTTP {answer.status}: {answer.body_start}")
 
 
-def _body_start(error: urllib.error.HTTPError) -> str:
-    """The start of an error response's body, for the admin; never raises."""
-    try:
-        return error.read(200).decode(errors="replace").strip()
-    except Exception:
-        return ""
-    finally:
-        error.close()
+def webhook_body(notification: Notification) -> str:
+    """The JSON a webhook carries: the same for every attempt at one row."""
+    return json.dumps(
+        {
+            "id": str(notification.delivery_key),
+            "type": notification.template,
+            "created": notification.created_at.isoformat(),
+            "data": notification.payload,
+        },
+        separators=(",", ":"),
+    )
 
 
 class LoggingMessagingBackend:

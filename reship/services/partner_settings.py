@@ -13,9 +13,6 @@ import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,7 +20,7 @@ from reship import permissions
 from reship.choices import CostBearer, Reason
 from reship.core import inputs
 from reship.core.errors import ActionNotPermitted, InvalidInput, WorkflowError
-from reship.core.webhook_targets import PrivateTarget, webhook_target_check_literal
+from reship.core.webhook_targets import webhook_url_clean
 from reship.models import AutoApprovalRule
 from reship.selectors.partner import partner_sellers
 from suppliers.choices import Channel
@@ -71,24 +68,7 @@ def _webhook_url(value: Any) -> str:
     url = (value or "").strip()
     if not url:
         return ""
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        message = _("Enter a full web address, such as https://example.com/reship/hooks.")
-        raise InvalidInput(message, field_errors={"webhook_url": [message]}) from None
-    if len(url) > WEBHOOK_URL_MAX:
-        message = _("The address is too long (at most %(max)d characters).") % {"max": WEBHOOK_URL_MAX}
-        raise InvalidInput(message, field_errors={"webhook_url": [message]})
-    try:
-        webhook_target_check_literal(url)
-    except PrivateTarget:
-        message = _("The webhook address must be on the public internet, not a local or private network.")
-        raise InvalidInput(message, field_errors={"webhook_url": [message]}) from None
-    # Webhooks carry customers' names and addresses: never in clear text outside development.
-    if not url.lower().startswith("https://") and not settings.DEBUG:
-        message = _("The webhook address must start with https:// so what we send cannot be read on the way.")
-        raise InvalidInput(message, field_errors={"webhook_url": [message]})
-    return url
+    return webhook_url_clean(url, field="webhook_url", max_length=WEBHOOK_URL_MAX)
 
 
 def _new_secret() -> str:

@@ -14,9 +14,6 @@ import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -24,7 +21,7 @@ from django.utils.translation import gettext as _
 from reship.accounts.roles import Organisation, organisation_for
 from reship.choices import NotificationStatus
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.webhook_targets import PrivateTarget, webhook_target_check_literal
+from reship.core.webhook_targets import webhook_url_clean as core_webhook_url_clean
 from reship.models import Notification, WebhookEndpoint
 from reship.notifications import outbox
 
@@ -53,30 +50,10 @@ def webhook_endpoints_for(*, actor: User) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.filter(partner=organisation.partner)
 
 
-def _url_refused(message: str) -> InvalidInput:
-    return InvalidInput(message, field_errors={"url": [message]})
-
-
 def webhook_url_clean(*, url: str) -> str:
-    """The address an endpoint may have: a full http(s) address on the public internet, https://
-    outside development (webhooks carry customers' names and addresses). ``InvalidInput`` on ``url``
-    with the reason otherwise."""
-    url = (url or "").strip()
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        raise _url_refused(_("Enter a full web address, such as https://example.com/reship/hooks.")) from None
-    if len(url) > URL_MAX:
-        raise _url_refused(_("The address is too long (at most %(max)d characters).") % {"max": URL_MAX})
-    try:
-        webhook_target_check_literal(url)
-    except PrivateTarget:
-        raise _url_refused(
-            _("The webhook address must be on the public internet, not a local or private network.")
-        ) from None
-    if not url.lower().startswith("https://") and not settings.DEBUG:
-        raise _url_refused(_("The webhook address must start with https:// so what we send cannot be read on the way."))
-    return url
+    """The address an endpoint may have: the one rule of ``reship.core.webhook_targets``
+    (``InvalidInput`` on ``url`` with the reason otherwise)."""
+    return core_webhook_url_clean(url, field="url", max_length=URL_MAX)
 
 
 def webhook_events_clean(*, events: Iterable[str]) -> list[str]:
