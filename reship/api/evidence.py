@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +23,7 @@ from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.parsers import BoundedFormParser
 from reship.api.schema import (
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_NOTE,
@@ -92,7 +93,7 @@ EVIDENCE_EXAMPLE = {
 class RequestEvidenceView(RequestRowsMixin, generics.GenericAPIView):
     serializer_class = EvidenceSerializer
     pagination_class = EvidencePagination
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, BoundedFormParser]
     row_model = Evidence
     row_related = ("uploaded_by",)
 

@@ -11,16 +11,18 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from orders.choices import Platform
 from orders.models import Order, Shipment
 from orders.selectors import phone_candidates, tracking_candidates
-from reship.choices import Reason, RequestStatus
+from reship.choices import Reason, RequestStatus, RestockStatus
 from reship.core.bounds import MAX_ID, validate_moment
 from reship.lifecycle import OPEN_STATUSES
-from reship.models import ReshipLine, ReshipRequest
+from reship.models import ReshipLine, ReshipRequest, RestockOrder
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """An id: a whole number a database can hold (a larger one is a 400, not an overflow)."""
 
@@ -131,3 +133,13 @@ class OrderFilter(django_filters.FilterSet):
     def filter_tracking_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         parcels = Shipment.objects.filter(_tracking_match(value), order_id=OuterRef("pk"))
         return queryset.filter(Exists(parcels))
+
+
+class RestockOrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RestockStatus.choices)
+    # An IdFilter, not a bare NumberFilter: 99999999999999999999 was an OverflowError (a 500).
+    request = IdFilter(field_name="request_id", help_text=_("Only this request's."))
+
+    class Meta:
+        model = RestockOrder
+        fields: list[str] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 from orders.models import Order, Shipment
 from reship import permissions
 from reship.api.auth import caller
+from reship.api.filters import RestockOrderFilter
 from reship.api.mixins import PathIdsMixin, visible_request_ids, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
 from reship.api.schema import READ_ERRORS, REQUEST_ID, error_responses, path_parameter
@@ -80,15 +80,6 @@ RESTOCK_EXAMPLE = {
     "confirmed_at": "2026-03-03T11:00:00+08:00",
     "created_at": "2026-03-02T10:00:00+08:00",
 }
-
-
-class RestockOrderFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=RestockStatus.choices)
-    request = django_filters.NumberFilter(field_name="request_id", help_text="Only this request's.")
-
-    class Meta:
-        model = RestockOrder
-        fields = ["status", "request"]
 
 
 def restock_orders_for(user: User) -> QuerySet[RestockOrder]:

@@ -127,7 +127,7 @@ class RequestListView(generics.ListAPIView):
                 value={
                     "code": "invalid",
                     "message": "SKU MUG-BLUE has 1 left to claim; you asked for 2.",
-                    "field_errors": {"lines[0].quantity": ["At most 1."]},
+                    "field_errors": {"lines.0.quantity": ["At most 1."]},
                 },
                 response_only=True,
                 status_codes=["400"],

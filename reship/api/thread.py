@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +24,7 @@ from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.parsers import BoundedFormParser, BoundedJSONParser
 from reship.api.schema import (
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_NOTE,
@@ -91,7 +92,7 @@ MESSAGE_EXAMPLE = {
 class RequestMessagesView(RequestRowsMixin, generics.GenericAPIView):
     serializer_class = ThreadMessageSerializer
     pagination_class = ReshipCursorPagination
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, BoundedFormParser, BoundedJSONParser]
     row_model = RequestMessage
     row_related = ("author",)
 

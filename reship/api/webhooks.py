@@ -20,7 +20,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +28,7 @@ from reship.api.auth import caller
 from reship.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
+from reship.api.parsers import BoundedJSONParser
 from reship.api.schema import path_id
 from reship.core.bounds import MAX_ID
 from reship.core.errors import InvalidInput
@@ -153,7 +153,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 class WebhookEndpointListView(generics.ListAPIView):
     serializer_class = WebhookEndpointSerializer
     pagination_class = ReshipCursorPagination
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     filter_backends: list = []
 
     def get_queryset(self):
@@ -187,7 +187,7 @@ class WebhookEndpointListView(generics.ListAPIView):
 
 
 class WebhookEndpointDetailView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="Delete a webhook endpoint",
@@ -204,7 +204,7 @@ class WebhookEndpointDetailView(APIView):
 
 
 class WebhookEndpointTestView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="Send a test event",

@@ -39,3 +39,6 @@ urlpatterns = [
 # views that check who is asking (requests:evidence, requests:attachment).
 
 handler404 = "reship.web.views.errors.not_found"
+# Under /api/ these answer the API's JSON error body (413, 500, 503 with Retry-After), not a page.
+handler400 = "reship.config.handlers.bad_request"
+handler500 = "reship.config.handlers.server_error"

@@ -62,7 +62,7 @@ def _validated_lines(
     seen: set[int] = set()
     validated = []
     for index, line in enumerate(lines):
-        field = f"lines[{index}]"
+        field = f"lines.{index}"  # the API's one path format (reship.api.errors)
         order_line = order_lines.get(line.order_line_id)
         if order_line is None:
             raise InvalidInput(

@@ -329,13 +329,17 @@ def test_the_next_link_walks_the_pages_newest_placed_first(parties):
     assert second["next"] is None
 
 
-def test_the_page_size_is_capped_at_100(parties):
+def test_the_page_size_is_at_most_100_and_more_is_a_400(parties):
     _orders_of(parties, 101)
+    client = client_for(parties.seller)
 
-    body = client_for(parties.seller).get(LIST, {"page_size": 1000}).json()
+    body = client.get(LIST, {"page_size": 100}).json()
+    refused = client.get(LIST, {"page_size": 1000})
 
     assert len(body["results"]) == 100
     assert body["next"] is not None
+    assert refused.status_code == 400
+    assert refused.json()["field_errors"] == {"page_size": ["A whole number from 1 to 100."]}
 
 
 def test_the_filters_narrow_the_list(parties):

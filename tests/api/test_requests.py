@@ -295,7 +295,7 @@ def test_the_workflows_own_input_checks_answer_400(parties):
     assert response.json() == {
         "code": "invalid",
         "message": "SKU SKU-A has 1 left to claim; you asked for 2.",
-        "field_errors": {"lines[0].quantity": ["At most 1."]},
+        "field_errors": {"lines.0.quantity": ["At most 1."]},
     }
 
 
@@ -492,14 +492,18 @@ def test_the_next_link_walks_the_pages_newest_first(parties):
     assert second["next"] is None
 
 
-def test_the_page_size_is_capped_at_100(parties):
+def test_the_page_size_is_at_most_100_and_more_is_a_400(parties):
     for _ in range(101):
         request_on_new_order(parties)
+    client = client_for(parties.seller)
 
-    body = client_for(parties.seller).get(LIST, {"page_size": 500}).json()
+    body = client.get(LIST, {"page_size": 100}).json()
+    refused = client.get(LIST, {"page_size": 500})
 
     assert len(body["results"]) == 100
     assert body["next"] is not None
+    assert refused.status_code == 400
+    assert refused.json()["field_errors"] == {"page_size": ["A whole number from 1 to 100."]}
 
 
 def test_the_filters_narrow_the_list(parties):

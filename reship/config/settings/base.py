@@ -176,6 +176,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["reship.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env_str("RESHIP_API_RATE", "1200/min")},
     "EXCEPTION_HANDLER": "reship.api.errors.api_exception_handler",
+    # JSON only, also for errors: the browsable API answered HTML under /api/ to a browser's Accept.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's own parsers with a size limit, and a nesting limit for JSON (reship.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "reship.api.parsers.BoundedJSONParser",
+        "reship.api.parsers.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reship API",

@@ -123,7 +123,7 @@ class LineRow:
     resolution: forms.BoundField | None = None
 
 
-_LINE_ERROR_KEY = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
+_LINE_ERROR_KEY = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
 
 
 class ReshipRequestForm(forms.Form):
@@ -222,7 +222,7 @@ class ReshipRequestForm(forms.Form):
         return cleaned
 
     def line_requests(self) -> list[LineRequest]:
-        """The included lines, in page order; ``lines[i]`` in a workflow error is the i-th of these."""
+        """The included lines, in page order; ``lines.i`` in a workflow error is the i-th of these."""
         return [
             LineRequest(
                 order_line_id=line.pk,
@@ -234,8 +234,8 @@ class ReshipRequestForm(forms.Form):
         ]
 
     def _field_for(self, key: str) -> str | None:
-        """The form field a workflow error key names: ``lines[1].quantity`` is the second included
-        line's quantity; ``lines[1]`` alone is that line's include box."""
+        """The form field a workflow error key names: ``lines.1.quantity`` is the second included
+        line's quantity; ``lines.1`` alone is that line's include box."""
         if key in self.fields:
             return key
         match = _LINE_ERROR_KEY.match(key)
