@@ -32,3 +32,24 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full_name = self.get_full_name()
         return f"{full_name} ({self.username})" if full_name else self.username
+
+
+class PasswordResetRequest(models.Model):
+    """A password-reset e-mail that was sent (or would have been, for an address with no account),
+    counted per client address and per e-mail address to limit them (reship.accounts.password_reset).
+    Rows older than the window are deleted as new ones come in."""
+
+    requested_at = models.DateTimeField(_("requested at"), db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    email = models.EmailField(_("email address"), max_length=254)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        indexes = [
+            models.Index(fields=["ip_address", "requested_at"], name="password_reset_address"),
+            models.Index(fields=["email", "requested_at"], name="password_reset_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.requested_at:%Y-%m-%d %H:%M}"

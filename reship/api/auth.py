@@ -2,16 +2,18 @@
 
 Only the DRF side lives here: reading the header and answering 401. Which key a secret is, whether
 it still signs in and its last use are ``reship.services.api_keys`` (with creating and revoking
-keys); the request then acts as the key's organisation's service user.
+keys); the request then acts as the key's organisation's service user. Wrong keys and calls with no
+credentials are counted per address before they are refused (``reship.api.throttling``).
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from reship.accounts.models import User
+from reship.api.throttling import AnonymousThrottle, BadApiKeyThrottle
 from reship.services.api_keys import api_key_authenticate
 
 
@@ -25,13 +27,29 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[len(self.keyword) + 1 :].strip()
         if not raw:
             return None
+        throttle = BadApiKeyThrottle()
+        throttle.check(request)
         key = api_key_authenticate(raw=raw)
         if key is None:
+            throttle.record_failure(request)
             raise exceptions.AuthenticationFailed(_("The API key is unknown, revoked or expired."))
         return key.service_user, key
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+class IsAuthenticatedThrottled(permissions.IsAuthenticated):
+    """IsAuthenticated; a call it refuses for want of credentials is counted per address first, and
+    past ``anonymous``'s rate answered 429 instead of 401."""
+
+    def has_permission(self, request, view) -> bool:
+        if super().has_permission(request, view):
+            return True
+        throttle = AnonymousThrottle()
+        if not throttle.allow_request(request, view):
+            raise exceptions.Throttled(wait=throttle.wait())
+        return False
 
 
 def caller(request: Request) -> User:

@@ -1,11 +1,56 @@
-"""Throttling per API key (and per user for browser sessions), rates in settings."""
+"""How often the API may be called: per API key (or per user for browser sessions), and per address
+for callers who are refused — with no credentials, or with a wrong API key — rates in settings.
 
+DRF runs throttles only after authentication and permissions, so a wrong key (401) or no
+credentials (401) were never counted and could be tried at full speed. Those two are counted per
+client address where they are refused: ``reship.api.auth`` asks ``BadApiKeyThrottle`` before
+looking a key up, and ``IsAuthenticatedThrottled`` asks ``AnonymousThrottle`` before answering 401.
+Past the rate the answer is 429 in the usual error body, with Retry-After.
+
+Counts live in the cache. A throttle protects the service and must never be what breaks it: if
+the cache raises, the call is let through and a warning logged (``reship.core.cache`` already
+answers from memory while Redis is down; this covers any other cache failure).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from reship.core.client_ip import client_ip
 from reship.models import ApiKey
 
+logger = logging.getLogger(__name__)
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
+
+class FailOpenRateThrottle(SimpleRateThrottle):
+    """A rate throttle whose rate is read from settings when it is made (tests change it), whose
+    address is ``reship.core.client_ip``'s, and which lets the call through if the cache fails."""
+
+    def get_rate(self) -> str | None:
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        if self.scope not in rates:
+            raise ImproperlyConfigured(f"No rate in DEFAULT_THROTTLE_RATES for the throttle scope {self.scope!r}")
+        rate = rates[self.scope]
+        return None if rate is None else str(rate)
+
+    def get_ident(self, request) -> str:
+        return client_ip(request) or "unknown"
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("Throttle %s could not read its counts; the call is let through", self.scope, exc_info=True)
+            return True
+
+
+class ApiKeyRateThrottle(FailOpenRateThrottle):
     scope = "api_key"
 
     def get_cache_key(self, request, view):
@@ -14,3 +59,56 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AnonymousThrottle(FailOpenRateThrottle):
+    """Calls with no credentials, per address: each is refused anyway, past the rate with 429."""
+
+    scope = "anonymous"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class BadApiKeyThrottle(FailOpenRateThrottle):
+    """Wrong API keys per address. Only failures count; once the address is past the rate, every
+    key from it is refused with 429 — a right one too, so guessing learns nothing — until the
+    oldest failure in the window is older than the window."""
+
+    scope = "bad_api_key"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limit, self.window = self.parse_rate(self.rate)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _history(self, request: Request) -> list[float]:
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        history = [moment for moment in self.cache.get(self.key, []) if moment > self.now - (self.window or 0)]
+        self.history = history
+        return history
+
+    def check(self, request: Request) -> None:
+        """Raise Throttled if this address has used up its wrong keys."""
+        if self.limit is None:
+            return
+        try:
+            history = self._history(request)
+        except Exception:
+            logger.warning("The wrong-API-key throttle could not read its counts; not checked", exc_info=True)
+            return
+        if len(history) >= self.limit:
+            raise exceptions.Throttled(wait=self.wait())
+
+    def record_failure(self, request: Request) -> None:
+        if self.limit is None:
+            return
+        try:
+            history = self._history(request)
+            history.insert(0, self.now)
+            self.cache.set(self.key, history, self.window)
+        except Exception:
+            logger.warning("The wrong-API-key throttle could not count a failure", exc_info=True)

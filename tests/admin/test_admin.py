@@ -9,6 +9,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import flatten_fieldsets
@@ -136,14 +137,25 @@ BUILDERS = {
     User: lambda: SellerMembershipFactory().user,
     Group: GroupFactory,
     ApiKey: lambda: api_key_create(actor=SellerMembershipFactory().user, name="ERP")[0],
+    AccessAttempt: lambda: AccessAttempt.objects.create(
+        username=f"mei{AccessAttempt.objects.count()}",
+        ip_address="203.0.113.7",
+        user_agent="Mozilla/5.0",
+        http_accept="text/html",
+        path_info="/login/",
+        get_data="",
+        post_data="username=mei",
+        failures_since_start=5,
+    ),
 }
 
 # Written by the workflow or the delivery task (or counted by the numbering): shown, never edited.
 VIEW_ONLY = [ReshipEvent, RestockOrder, RequestMessage, SurveyResponse, RequestNumberSequence, Notification, ApiKey]
 # Creating these is a workflow step (or never allowed), so the admin has no add page for them.
-ADD_REFUSED = {ReshipRequest, *VIEW_ONLY}
+# Failed sign-ins are counted by django-axes: an admin only reads or deletes (unlocks) them.
+ADD_REFUSED = {ReshipRequest, AccessAttempt, *VIEW_ONLY}
 # Nothing about these can be changed in the admin.
-CHANGE_REFUSED = set(VIEW_ONLY)
+CHANGE_REFUSED = {AccessAttempt, *VIEW_ONLY}
 # Fields the admin shows through a display method rather than as they are stored.
 SHOWN_AS = {Notification: {"payload": "payload_pretty"}}
 

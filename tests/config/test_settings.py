@@ -43,6 +43,13 @@ print(json.dumps({
     "DEBUG": settings.DEBUG,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "SESSION_ENGINE": settings.SESSION_ENGINE,
+    "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
+    "SESSION_COOKIE_NAME": settings.SESSION_COOKIE_NAME,
+    "CSRF_COOKIE_NAME": settings.CSRF_COOKIE_NAME,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
+    "AXES_HANDLER": settings.AXES_HANDLER,
 }))
 """
 
@@ -113,6 +120,17 @@ def test_database_and_redis_urls_switch_to_postgresql_and_a_real_broker():
     assert loaded["celery app broker_url"] == "redis://r:6379/0"
 
 
+def test_with_redis_sessions_stay_in_the_database_and_the_cache_degrades():
+    loaded = load_settings(REDIS_URL="redis://r:6379/0")
+
+    # A dead Redis must not fail a signed-in page (cached_db wrote every session to it) nor an API
+    # call (the throttle reads the cache): sessions in the database, a cache that falls back.
+    assert loaded["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert loaded["CACHE_BACKEND"] == "reship.core.cache.FailSoftRedisCache"
+    # Failed sign-ins are counted in the database, not the cache.
+    assert loaded["AXES_HANDLER"] == "reship.accounts.sign_in.SignInAttemptsHandler"
+
+
 def test_email_host_switches_to_smtp_with_tls():
     loaded = load_settings(EMAIL_HOST="smtp.example.com")
 
@@ -155,6 +173,15 @@ def test_production_defaults_to_no_debug_and_https_only():
     assert loaded["SECURE_SSL_REDIRECT"] is True
     assert loaded["ALLOWED_HOSTS"] == ["reship.example.com"]
     assert loaded["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_production_cookies_carry_the_host_prefix():
+    loaded = load_settings(PRODUCTION, **production_variables())
+
+    assert loaded["SESSION_COOKIE_NAME"] == "__Host-sessionid"
+    assert loaded["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["CSRF_COOKIE_SECURE"] is True
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ web process, email written to the console. ``DATABASE_URL`` and ``REDIS_URL`` sw
 PostgreSQL and a real broker with a Celery worker. ``.env.example`` lists every variable read here.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Failed sign-ins counted per account and per address, in the database (RESHIP_LOGIN_* below).
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     # Swagger UI and ReDoc served by the app itself (no CDN).
     "drf_spectacular_sidecar",
+    # django-csp's system checks (settings in the 4.x format) and its {% script %} nonce tag.
+    "csp",
     "reship.accounts",
     "suppliers",
     "orders",
@@ -53,6 +58,10 @@ MIDDLEWARE = [
     "reship.config.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in that axes refused into the lockout page (reship.web.views.account.login_locked_out).
+    "axes.middleware.AxesMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and where its reports go.
+    "reship.config.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "reship.config.urls"
@@ -81,7 +90,9 @@ TEMPLATES = [
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL")
 DATABASES: dict[str, Any] = {  # each alias: dj_database_url's DBConfig or the SQLite dict below
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Health checks: a kept connection the server dropped (restart, pg_terminate_backend) is
+    # replaced before a request uses it, instead of failing that request.
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
     if DATABASE_URL
     else {
         "ENGINE": "django.db.backends.sqlite3",
@@ -105,11 +116,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The session's user comes with its organisation joined in the same query (see the backend).
-AUTHENTICATION_BACKENDS = ["reship.accounts.backends.OrganisationModelBackend"]
+# First the sign-in throttle (it refuses a locked-out account or address before any password is
+# checked), then the session's user with its organisation joined in the same query (see the backends).
+AUTHENTICATION_BACKENDS = [
+    "reship.accounts.backends.SignInThrottleBackend",
+    "reship.accounts.backends.OrganisationModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in throttling (django-axes) and password-reset e-mails ----------------------------
+# Failed sign-ins are counted in the database (axes' database handler: no Redis needed), per account
+# and per address: RESHIP_LOGIN_FAILURES_PER_ACCOUNT wrong passwords for one username, or
+# RESHIP_LOGIN_FAILURES_PER_ADDRESS for any usernames from one address (higher: an office shares
+# one), lock sign-in for RESHIP_LOGIN_COOLOFF_MINUTES after the last failure. The lockout page says
+# until when; an admin unlocks by deleting the attempts in the admin (Axes › Access attempts).
+RESHIP_LOGIN_FAILURES_PER_ACCOUNT = env_int("RESHIP_LOGIN_FAILURES_PER_ACCOUNT", 5)
+RESHIP_LOGIN_FAILURES_PER_ADDRESS = env_int("RESHIP_LOGIN_FAILURES_PER_ADDRESS", 20)
+RESHIP_LOGIN_COOLOFF_MINUTES = env_int("RESHIP_LOGIN_COOLOFF_MINUTES", 15)
+AXES_HANDLER = "reship.accounts.sign_in.SignInAttemptsHandler"
+AXES_FAILURE_LIMIT = RESHIP_LOGIN_FAILURES_PER_ACCOUNT
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=RESHIP_LOGIN_COOLOFF_MINUTES)
+# Tries made while locked out are not counted: the time the page names stays true, and a guesser
+# cannot push a locked account's release further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "reship.web.views.account.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "reship.core.client_ip.client_ip"
+# Successful sign-ins are not logged: that table would grow with every sign-in and nothing purges it.
+AXES_DISABLE_ACCESS_LOG = True
+# Only the attempts are shown in the admin, by reship.accounts.admin (with its unlock action); axes'
+# own admin would also list the success and failure logs, which are not kept.
+AXES_ENABLE_ADMIN = False
+# Proxies of ours in front of the app that append to X-Forwarded-For (0: none, use the peer's
+# address); the client address for every per-address limit (reship.core.client_ip).
+RESHIP_TRUSTED_PROXY_COUNT = env_int("RESHIP_TRUSTED_PROXY_COUNT", 0)
+# Password-reset e-mails: at most this many per address and per e-mail address within the window;
+# beyond, the page answers as always but sends nothing (it never says whether an account exists).
+RESHIP_PASSWORD_RESET_PER_ADDRESS = env_int("RESHIP_PASSWORD_RESET_PER_ADDRESS", 5)
+RESHIP_PASSWORD_RESET_PER_ACCOUNT = env_int("RESHIP_PASSWORD_RESET_PER_ACCOUNT", 3)
+RESHIP_PASSWORD_RESET_WINDOW_MINUTES = env_int("RESHIP_PASSWORD_RESET_WINDOW_MINUTES", 60)
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
@@ -170,11 +217,19 @@ REST_FRAMEWORK = {
         "reship.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # IsAuthenticated that counts the refused anonymous calls per address first (429 past the rate).
+    "DEFAULT_PERMISSION_CLASSES": ["reship.api.auth.IsAuthenticatedThrottled"],
+    # drf-spectacular's, describing operations by what they are given for API users (reship.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "reship.api.schema.ReshipAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Signed-in callers per key or user by the throttle; callers with no credentials and callers
+    # with a wrong API key per address, before they are refused (reship.api.throttling).
     "DEFAULT_THROTTLE_CLASSES": ["reship.api.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": env_str("RESHIP_API_RATE", "1200/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env_str("RESHIP_API_RATE", "1200/min"),
+        "anonymous": env_str("RESHIP_API_ANONYMOUS_RATE", "60/min"),
+        "bad_api_key": env_str("RESHIP_API_BAD_KEY_RATE", "10/min"),
+    },
     "EXCEPTION_HANDLER": "reship.api.errors.api_exception_handler",
     # JSON only, also for errors: the browsable API answered HTML under /api/ to a browser's Accept.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -194,10 +249,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
-    },
-    "SECURITY": [{"ApiKeyAuth": []}],
+    # ApiKeyAuth is defined once, by reship.api.schema's extension of the authentication class.
+    # The hook adds the links between operations and the errors every operation can answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reship.api.schema.schema_postprocess",
+    ],
     # One name per choice set, however many serializers use it.
     "ENUM_NAME_OVERRIDES": {
         "RequestStatusEnum": "reship.choices.RequestStatus",
@@ -210,16 +267,51 @@ SPECTACULAR_SETTINGS = {
 }
 # Responses to POSTs with an Idempotency-Key are kept at least this long.
 RESHIP_IDEMPOTENCY_HOURS = env_int("RESHIP_IDEMPOTENCY_HOURS", 24)
-# Throttles count in the cache: shared through Redis when there is one, per process otherwise.
+# A retry that arrives while the first attempt with its key still runs waits this long for it to end
+# (then replays its answer) before a 409 with Retry-After (PostgreSQL; SQLite runs them in turn).
+RESHIP_IDEMPOTENCY_WAIT_SECONDS = env_int("RESHIP_IDEMPOTENCY_WAIT_SECONDS", 5)
+# Throttles and the dashboard's figures count in the cache: shared through Redis when there is one,
+# per process otherwise. A Redis that does not answer costs sharing, never a 500: the cache falls
+# back to this process's memory and tries Redis again after RESHIP_CACHE_FALLBACK_SECONDS
+# (reship.core.cache, which says why not django-redis); its timeouts bound what a hung Redis costs.
+RESHIP_CACHE_TIMEOUT_SECONDS = float(env_str("RESHIP_CACHE_TIMEOUT_SECONDS", "0.5"))
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "reship.core.cache.FailSoftRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "FALLBACK_SECONDS": env_int("RESHIP_CACHE_FALLBACK_SECONDS", 5),
+            "socket_connect_timeout": RESHIP_CACHE_TIMEOUT_SECONDS,
+            "socket_timeout": RESHIP_CACHE_TIMEOUT_SECONDS,
+        },
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-# Sessions are read from the cache (Redis when there is one) and written through to the database:
-# no session query on a page view, and a cache flush only costs a database read.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a signed-in page must not need Redis (with cached_db, every
+# session write to a dead Redis was a 500), and a session must end everywhere when it is deleted.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# Every page loads scripts, styles, images and fonts from this site only, with no inline script,
+# style or event handler (they live in static/js and static/css), and cannot be framed; forms post
+# here only. Chromium sends violations to report-to (Reporting-Endpoints, set by the middleware),
+# other browsers to report-uri; reship.web.views.csp logs them. The API docs pages add what their
+# third-party UIs need on those two pages only (reship.config.api_docs).
+CSP_REPORT_PATH = "/csp-report/"
+CSP_REPORT_GROUP = "csp-endpoint"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": [CSP_REPORT_PATH],
+        "report-to": CSP_REPORT_GROUP,
+    },
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
@@ -249,12 +341,39 @@ RESHIP_NOTIFY_RETRY_CAP_SECONDS = env_int("RESHIP_NOTIFY_RETRY_CAP_SECONDS", 360
 RESHIP_NOTIFY_MAX_ATTEMPTS = env_int("RESHIP_NOTIFY_MAX_ATTEMPTS", 6)
 # The sweeper re-queues pending rows this long past due; younger ones are left to their own task.
 RESHIP_NOTIFY_SWEEP_AFTER_SECONDS = env_int("RESHIP_NOTIFY_SWEEP_AFTER_SECONDS", 60)
-RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS = env_int("RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS", 60)
+# Each run queues every row due (in chunks), so after a broker outage one run drains the backlog.
+RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS = env_int("RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS", 10)
 RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS = env_int("RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS", 300)
+# A delivery leases its row for this long while it sends (no lock, no transaction held); a row whose
+# worker was killed mid-send is sent again once the lease has passed. Longer than the delivery
+# tasks' hard time limit (below), so a send still running is never claimed twice.
+RESHIP_NOTIFY_LEASE_SECONDS = env_int("RESHIP_NOTIFY_LEASE_SECONDS", 90)
+# One webhook delivery's whole exchange (connect, send, the answer), however slowly it trickles.
 RESHIP_WEBHOOK_TIMEOUT_SECONDS = env_int("RESHIP_WEBHOOK_TIMEOUT_SECONDS", 5)
-# SMTP gives up after this many seconds; Django's default waits forever, and a delivery holds its
-# row lock and a database transaction while it sends.
+# At most this many sends in flight to one endpoint: a receiver that hangs holds no more workers.
+RESHIP_WEBHOOK_MAX_IN_FLIGHT = env_int("RESHIP_WEBHOOK_MAX_IN_FLIGHT", 2)
+# A webhook whose endpoint is at its limit is queued again after this many seconds.
+RESHIP_WEBHOOK_BUSY_RETRY_SECONDS = env_int("RESHIP_WEBHOOK_BUSY_RETRY_SECONDS", 2)
+# Webhooks have their own queue, so a receiver that hangs never delays an email; workers must
+# consume it too (docker-compose.yml runs one worker for it).
+RESHIP_WEBHOOK_QUEUE = env_str("RESHIP_WEBHOOK_QUEUE", "webhooks")
+CELERY_TASK_ROUTES = {"reship.deliver_webhook": {"queue": RESHIP_WEBHOOK_QUEUE}}
+# SMTP gives up after this many seconds per operation (Django's backend reads it; its own default
+# waits forever).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Every task has a soft time limit (raises in the task, which records a failure) and a hard one (the
+# pool process is killed and replaced); the deliveries' are shorter, inside their lease.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+_DELIVERY_LIMITS = {
+    "soft_time_limit": max(RESHIP_NOTIFY_LEASE_SECONDS - 30, 1),
+    "time_limit": max(RESHIP_NOTIFY_LEASE_SECONDS - 15, 2),
+}
+CELERY_TASK_ANNOTATIONS = {
+    "reship.deliver_notification": _DELIVERY_LIMITS,
+    "reship.deliver_webhook": _DELIVERY_LIMITS,
+    "reship.sweep_notifications": {"soft_time_limit": 60, "time_limit": 90},
+}
 # Sends SMS and IM messages: a class with send(*, channel, to, text). The default only logs them.
 RESHIP_MESSAGING_BACKEND = env_str("RESHIP_MESSAGING_BACKEND", "reship.notifications.channels.LoggingMessagingBackend")
 # A dead broker must not hang the web request that commits a change: queueing gives up after
@@ -269,7 +388,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": RESHIP_BROKER_TIMEOUT_SECONDS,
     "socket_timeout": RESHIP_BROKER_TIMEOUT_SECONDS,
 }
-# Each beat message expires after one interval: a worker that was down does not find a backlog.
+# Each beat message expires after one interval: a worker that was down does not find a backlog of
+# them (one sweep queues everything due anyway).
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "reship-sweep-notifications": {
@@ -301,6 +421,20 @@ RESHIP_IMPORT_MAX_BYTES = env_int("RESHIP_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 RESHIP_IMPORT_MAX_ROWS = env_int("RESHIP_IMPORT_MAX_ROWS", 200_000)
 RESHIP_IMPORT_MAX_ROW_CHARS = env_int("RESHIP_IMPORT_MAX_ROW_CHARS", 5000)
 RESHIP_IMPORT_INLINE_ROWS = env_int("RESHIP_IMPORT_INLINE_ROWS", 2000)
+# What a sheet may hold, checked before it is parsed (reship/core/xlsx_guard.py): columns; for an
+# XLSX, the distinct texts (openpyxl loads them all), the unpacked size of one part and of all,
+# how much a large part may unpack to per packed byte (zip bombs: deflate reaches 1000), the parts.
+RESHIP_IMPORT_MAX_COLUMNS = env_int("RESHIP_IMPORT_MAX_COLUMNS", 256)
+RESHIP_IMPORT_MAX_SHARED_STRINGS = env_int("RESHIP_IMPORT_MAX_SHARED_STRINGS", 1_000_000)
+RESHIP_IMPORT_MAX_PART_BYTES = env_int("RESHIP_IMPORT_MAX_PART_BYTES", 300 * 1024 * 1024)
+RESHIP_IMPORT_MAX_UNPACKED_BYTES = env_int("RESHIP_IMPORT_MAX_UNPACKED_BYTES", 500 * 1024 * 1024)
+RESHIP_IMPORT_MAX_RATIO = env_int("RESHIP_IMPORT_MAX_RATIO", 100)
+RESHIP_IMPORT_MAX_PARTS = env_int("RESHIP_IMPORT_MAX_PARTS", 500)
+# Reading and running one import may take this much memory more than its process holds (an
+# RLIMIT_AS for the while, reship/core/resources.py) and, in a worker, this long: the job then ends
+# failed with a message (soft limit), and the worker child is killed a minute later (hard limit).
+RESHIP_IMPORT_MEMORY_BYTES = env_int("RESHIP_IMPORT_MEMORY_BYTES", 1024 * 1024 * 1024)
+RESHIP_IMPORT_TIME_LIMIT_SECONDS = env_int("RESHIP_IMPORT_TIME_LIMIT_SECONDS", 30 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -2,11 +2,16 @@
 change, and password reset by email.
 
 Password pages are Django's auth views with Reship's templates; their URL names live in the
-``account`` namespace, so every success URL is named explicitly.
+``account`` namespace, so every success URL is named explicitly. Sign-in is throttled by django-axes
+(``reship.accounts.sign_in``), whose lockout page is ``login_locked_out`` here; reset e-mails are
+limited by ``reship.accounts.password_reset``.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+from datetime import timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -17,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
@@ -26,10 +31,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from reship.accounts.password_reset import password_reset_allow
 from reship.accounts.roles import organisation_for
+from reship.accounts.sign_in import sign_in_locked_until
+from reship.core.client_ip import client_ip
 from reship.core.time_zones import time_zone_load
 from reship.web.forms import form_field
 from reship.web.http import AuthenticatedRequest
+
+logger = logging.getLogger(__name__)
 
 # Offered in the profile's list; any other IANA name can be typed.
 COMMON_TIME_ZONES = (
@@ -202,6 +212,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("account:password-reset-done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        allowed = password_reset_allow(
+            ip_address=client_ip(self.request) or None, email=form.cleaned_data["email"], now=timezone.now()
+        )
+        if not allowed:
+            # The same answer as a sent e-mail: the page never tells whether an account exists.
+            logger.info("Password reset e-mail not sent: the limit for the address or the account is reached")
+            return HttpResponseRedirect(self.get_success_url())
         # Links use the configured address, as every other email does, not the request's Host.
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         return super().form_valid(form)
@@ -232,3 +249,21 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         _remember_language(response, form.get_user().language)
         return response
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): a page, in the reader's language,
+    saying until when sign-in is locked, with 429 and Retry-After."""
+    now = timezone.now()
+    until = sign_in_locked_until(request, credentials) or now + timedelta(minutes=settings.RESHIP_LOGIN_COOLOFF_MINUTES)
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    context = {
+        "until": until,
+        "minutes": math.ceil(seconds / 60),
+        "time_zone_name": timezone.get_current_timezone_name(),
+    }
+    response = render(request, "registration/login_locked.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

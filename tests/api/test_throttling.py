@@ -1,0 +1,104 @@
+"""Refused callers are throttled too: wrong API keys and calls with no credentials are counted per
+address and, past their rate, answered 429 in the error body with Retry-After; a throttle whose
+cache fails lets calls through with a warning instead of answering 500."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from reship.api.throttling import AnonymousThrottle, ApiKeyRateThrottle, BadApiKeyThrottle
+from reship.services.api_keys import api_key_create
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/me/"
+GUESSER = "203.0.113.66"
+ELSEWHERE = "198.51.100.20"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _client(raw=None, address=GUESSER):
+    client = APIClient(REMOTE_ADDR=address)
+    if raw is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+def _assert_throttled(response):
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "throttled"
+    assert body["field_errors"] == {}
+    assert body["message"]
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_wrong_keys_from_one_address_are_throttled_after_the_rate(monkeypatch, seller_user):
+    monkeypatch.setattr(BadApiKeyThrottle, "rate", "5/min", raising=False)
+    _key, good = api_key_create(actor=seller_user, name="erp")
+
+    answers = [_client(f"rsk_wrong{n}").get(ME) for n in range(5)]
+    sixth = _client("rsk_wrong6").get(ME)
+
+    assert [response.status_code for response in answers] == [401] * 5
+    assert answers[0].json()["code"] == "authentication_failed"
+    _assert_throttled(sixth)
+    # Past the rate even the right key is refused from that address: guessing learns nothing...
+    _assert_throttled(_client(good).get(ME))
+    # ...while the key's owner elsewhere goes on working.
+    assert _client(good, address=ELSEWHERE).get(ME).status_code == 200
+
+
+def test_right_keys_are_not_counted_as_wrong_ones(monkeypatch, seller_user):
+    monkeypatch.setattr(BadApiKeyThrottle, "rate", "2/min", raising=False)
+    _key, good = api_key_create(actor=seller_user, name="erp")
+
+    statuses = [_client(good).get(ME).status_code for _ in range(6)]
+
+    assert statuses == [200] * 6
+
+
+def test_calls_without_credentials_are_throttled_per_address(monkeypatch):
+    monkeypatch.setattr(AnonymousThrottle, "rate", "3/min", raising=False)
+
+    answers = [_client().get(ME) for _ in range(3)]
+    fourth = _client().get(ME)
+
+    assert [response.status_code for response in answers] == [401] * 3
+    assert answers[0].json()["code"] == "not_authenticated"
+    _assert_throttled(fourth)
+    assert _client(address=ELSEWHERE).get(ME).status_code == 401
+
+
+class _BrokenCache:
+    """A cache whose server is gone: every call raises."""
+
+    def get(self, *args, **kwargs):
+        raise ConnectionError("cache down")
+
+    def set(self, *args, **kwargs):
+        raise ConnectionError("cache down")
+
+
+def test_a_throttle_whose_cache_fails_lets_calls_through_with_a_warning(monkeypatch, seller_user, caplog):
+    for throttle in (ApiKeyRateThrottle, AnonymousThrottle, BadApiKeyThrottle):
+        monkeypatch.setattr(throttle, "cache", _BrokenCache())
+    _key, good = api_key_create(actor=seller_user, name="erp")
+
+    with caplog.at_level(logging.WARNING, logger="reship.api.throttling"):
+        signed_in = _client(good).get(ME)
+        wrong = _client("rsk_wrong").get(ME)
+        anonymous = _client().get(ME)
+
+    assert signed_in.status_code == 200
+    assert wrong.status_code == 401
+    assert anonymous.status_code == 401
+    assert "let through" in caplog.text
