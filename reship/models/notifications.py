@@ -1,7 +1,8 @@
 """The notification outbox: one row per message to one recipient on one channel.
 
 Rows are written in the same transaction as the change they announce; Celery delivers them after
-commit, and a periodic sweeper re-sends rows still pending, so a dead broker loses nothing.
+commit, and a periodic sweeper re-sends rows still pending, so a dead broker loses nothing. A
+delivery leases its row (committed), sends outside any transaction, then records the result.
 """
 
 import uuid
@@ -52,6 +53,11 @@ class Notification(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
+    # A worker's claim while it sends, committed before the send and cleared with the result: no
+    # lock is held while a receiver answers, and a row whose worker was killed mid-send is claimed
+    # again once its lease has passed. lease_id tells the claim that records the result.
+    leased_until = models.DateTimeField(_("being sent until"), null=True, blank=True)
+    lease_id = models.UUIDField(_("lease"), null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
@@ -66,6 +72,12 @@ class Notification(models.Model):
         indexes = [
             # The sweeper: pending rows whose next attempt is due.
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="notification_pending_due"),
+            # Sends in flight, counted per webhook endpoint to keep each endpoint's concurrency limit.
+            models.Index(
+                fields=["webhook_endpoint", "leased_until"],
+                condition=Q(leased_until__isnull=False),
+                name="notification_in_flight",
+            ),
             # The admin's list of failures.
             models.Index(fields=["status", "-created_at"], name="notification_status_recent"),
             # A user's inbox, newest first, and its unread badge.

@@ -1,28 +1,39 @@
-"""Delivering outbox rows: once each, retried with backoff, swept up if their task was lost.
+"""Delivering outbox rows: leased, sent outside any transaction, recorded, retried with backoff,
+swept up if their task was lost.
 
-``notification_deliver`` locks the pending row, sends it through its channel and marks it sent in
-the same transaction. A duplicate task (a redelivered message, the sweeper and the row's own
-task) finds the row locked or no longer pending and skips it, so nothing is sent twice by us. A
-crash between sending and committing leaves the row pending and it is sent again: delivery is at
-least once, and receivers drop repeats by the delivery key (webhook header, email Message-ID).
+``notification_deliver`` runs three steps. Claim: in a short transaction it takes a pending, due
+row that no live lease holds (``leased_until``, ``lease_id``) and commits the lease; a webhook row
+is only claimed while its endpoint has fewer than ``RESHIP_WEBHOOK_MAX_IN_FLIGHT`` sends in flight.
+Send: through its channel, holding no row lock and no transaction, so a slow receiver holds up no
+one else. Record: one conditional UPDATE, by the lease, marks it sent or schedules the retry.
+
+A duplicate task (a redelivered message, the sweeper and the row's own task) finds the row sent or
+leased and skips it. A worker killed between the send and the record leaves a lease that runs out;
+the sweeper then queues the row and it is sent again: delivery is at least once, and every attempt
+at a row carries the same id (``delivery_key``: the webhook's ``id`` and ``X-Reship-Delivery``, the
+email's Message-ID), so receivers drop repeats by it.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reship.choices import NotificationStatus
+from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
 from reship.notifications.channels import channel_for
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
+BUSY = "busy"
+LEASED = "leased"
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -31,48 +42,105 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(settings.RESHIP_NOTIFY_RETRY_CAP_SECONDS, base * 2 ** (attempts - 1)))
 
 
-def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
-    """Send one row if it is pending and due. Returns what happened: ``sent``; ``retry`` (failed,
-    will be retried) or ``failed`` (gave up); ``skipped`` (sent, failed or being sent by another
-    worker already); ``not_due`` (waiting for its retry time)."""
+def lease_free(now: datetime) -> Q:
+    """Rows no worker is sending now: never leased, or the lease ran out (its worker died)."""
+    return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+
+
+def _endpoint_busy(notification: Notification, now: datetime) -> bool:
+    """Whether the row's webhook receiver already has its share of sends in flight. The endpoint's
+    row (the partner's, for its own legacy URL) is locked while counting, so two workers cannot both
+    take the last slot; the lock lasts only this short claim transaction."""
+    if notification.channel != NotificationChannel.WEBHOOK:
+        return False
+    from reship.models import WebhookEndpoint
+    from suppliers.models import DropshipPartner
+
+    in_flight = Notification.objects.filter(
+        channel=NotificationChannel.WEBHOOK, status=NotificationStatus.PENDING, leased_until__gt=now
+    ).exclude(pk=notification.pk)
+    if notification.webhook_endpoint_id is not None:
+        WebhookEndpoint.objects.select_for_update().filter(pk=notification.webhook_endpoint_id).exists()
+        in_flight = in_flight.filter(webhook_endpoint_id=notification.webhook_endpoint_id)
+    else:
+        if notification.request is not None:
+            DropshipPartner.objects.select_for_update().filter(pk=notification.request.partner_id).exists()
+        in_flight = in_flight.filter(webhook_endpoint__isnull=True, recipient_address=notification.recipient_address)
+    limit: int = settings.RESHIP_WEBHOOK_MAX_IN_FLIGHT
+    return in_flight.count() >= limit
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | str:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("request__order", "request__partner", "recipient_user")
+            .select_related("request__order", "request__partner", "recipient_user", "webhook_endpoint")
             .filter(pk=notification_id, status=NotificationStatus.PENDING)
             .first()
         )
         if notification is None:
             return "skipped"
-        now = now or timezone.now()
+        if notification.leased_until is not None and notification.leased_until > now:
+            return LEASED  # another worker is sending it, or was until it was killed
         if notification.next_attempt_at > now:
             return "not_due"
-        try:
-            channel_for(notification.channel).send(notification)
-        except Exception as error:  # a template, the network, the SMTP server, a receiver's 500
-            return _record_failure(notification, error, now)
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = now
-        notification.attempts += 1
-        notification.save(update_fields=["status", "sent_at", "attempts"])
-        return "sent"
+        if _endpoint_busy(notification, now):
+            return BUSY
+        notification.lease_id = uuid.uuid4()
+        notification.leased_until = now + timedelta(seconds=settings.RESHIP_NOTIFY_LEASE_SECONDS)
+        notification.save(update_fields=["lease_id", "leased_until"])
+    return notification
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
+    """Send one row if it is pending, due and not being sent. Returns what happened: ``sent``;
+    ``retry`` (failed, will be retried) or ``failed`` (gave up); ``skipped`` (sent, failed or being
+    claimed by another worker already); ``leased`` (another worker's lease holds it: it is being
+    sent, or its worker was killed and it is free again once the lease runs out); ``not_due``
+    (waiting for its retry time); ``busy`` (its webhook endpoint has its limit of sends in flight:
+    ask again shortly)."""
+    now = now or timezone.now()
+    claimed = _claim(notification_id, now)
+    if isinstance(claimed, str):
+        return claimed
+    try:
+        channel_for(claimed.channel).send(claimed)
+    except Exception as error:  # a template, the network, the SMTP server, a receiver's 500, a time limit
+        return _record_failure(claimed, error, now)
+    recorded = _mine(claimed).update(
+        status=NotificationStatus.SENT, sent_at=now, attempts=claimed.attempts + 1, leased_until=None, lease_id=None
+    )
+    if not recorded:
+        logger.warning("Notification %s was sent after its lease ran out; another attempt records it", claimed.pk)
+    return "sent"
+
+
+def _mine(notification: Notification) -> QuerySet[Notification]:
+    """The row while this attempt still holds it: not given up meanwhile, the lease still ours."""
+    return Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.PENDING, lease_id=notification.lease_id
+    )
 
 
 def _record_failure(notification: Notification, error: Exception, now: datetime) -> str:
-    notification.attempts += 1
-    notification.last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
-    notification.next_attempt_at = now + retry_delay(notification.attempts)
-    gave_up = notification.attempts >= settings.RESHIP_NOTIFY_MAX_ATTEMPTS
-    if gave_up:
-        notification.status = NotificationStatus.FAILED
-    notification.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
+    attempts = notification.attempts + 1
+    last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+    gave_up = attempts >= settings.RESHIP_NOTIFY_MAX_ATTEMPTS
+    _mine(notification).update(
+        attempts=attempts,
+        last_error=last_error,
+        next_attempt_at=now + retry_delay(attempts),
+        status=NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING,
+        leased_until=None,
+        lease_id=None,
+    )
     logger.warning(
         "Notification %s (%s, %s) failed on attempt %d%s: %s",
         notification.pk,
         notification.channel,
         notification.template,
-        notification.attempts,
+        attempts,
         "; giving up" if gave_up else "",
-        notification.last_error,
+        last_error,
     )
     return "failed" if gave_up else "retry"

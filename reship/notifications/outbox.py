@@ -12,7 +12,7 @@ its list is empty), one row per endpoint, signed with the endpoint's own secret.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -207,8 +207,9 @@ def announce(
         rows = [row for row in rows if row.channel in chosen]
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created]
+    webhook_ids = {row.pk for row in created if row.channel == NotificationChannel.WEBHOOK}
     if ids:
-        transaction.on_commit(lambda: enqueue(ids))
+        transaction.on_commit(lambda: enqueue(ids, webhook_ids=webhook_ids))
     return created
 
 
@@ -225,13 +226,14 @@ def webhook_test_queue(endpoint: WebhookEndpoint) -> Notification:
             "message": "A test event from Reship: your endpoint is reachable and the signature checks out.",
         },
     )
-    transaction.on_commit(lambda: enqueue([row.pk]))
+    transaction.on_commit(lambda: enqueue([row.pk], webhook_ids={row.pk}))
     return row
 
 
-def enqueue(notification_ids: list[int]) -> None:
-    """Hand rows to Celery. A broker that is down costs nothing: the rows stay pending and the
-    sweeper picks them up, so this never raises into the request that committed them."""
+def enqueue(notification_ids: list[int], *, webhook_ids: Collection[int] | None = None) -> None:
+    """Hand rows to Celery (``webhook_ids``: those of them that are webhooks, which have a queue of
+    their own). A broker that is down costs nothing: the rows stay pending and the sweeper picks
+    them up, so this never raises into the request that committed them."""
     from reship.notifications.tasks import enqueue_delivery
 
-    enqueue_delivery(notification_ids)
+    enqueue_delivery(notification_ids, webhook_ids=webhook_ids)

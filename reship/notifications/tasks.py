@@ -1,44 +1,92 @@
-"""The Celery side of notifications: the delivery task, handing rows to it after commit, the sweeper
-and the admin's retry. Tasks are thin entry points that load by id and call ``delivery``.
+"""The Celery side of notifications: the delivery tasks, handing rows to them after commit, the
+sweeper and the admin's retry. Tasks are thin entry points that load by id and call ``delivery``.
 
-A broker that is down never raises into the caller: rows stay pending and the sweeper queues them.
+Webhooks have their own task and queue (``reship.deliver_webhook`` on ``webhooks``, routed in
+``CELERY_TASK_ROUTES``): a receiver that hangs holds webhook workers only, never the emails, and
+each endpoint has at most ``RESHIP_WEBHOOK_MAX_IN_FLIGHT`` of those at a time.
+
+A broker that is down never raises into the caller: rows stay pending, marked for the sweeper.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reship.choices import NotificationStatus
+from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
-from reship.notifications.delivery import notification_deliver
+from reship.notifications.delivery import BUSY, LEASED, lease_free, notification_deliver
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="reship.deliver_notification", acks_late=True, reject_on_worker_lost=True)
-def deliver_notification(notification_id: int) -> str:
-    return notification_deliver(notification_id=notification_id)
+@shared_task(bind=True, name="reship.deliver_notification", acks_late=True, reject_on_worker_lost=True)
+def deliver_notification(self: Task[[int], str], notification_id: int) -> str:
+    outcome = notification_deliver(notification_id=notification_id)
+    if outcome == LEASED:
+        _again_later(self, notification_id, settings.RESHIP_NOTIFY_LEASE_SECONDS)
+    return outcome
+
+
+@shared_task(bind=True, name="reship.deliver_webhook", acks_late=True, reject_on_worker_lost=True)
+def deliver_webhook(self: Task[[int], str], notification_id: int) -> str:
+    outcome = notification_deliver(notification_id=notification_id)
+    if outcome == BUSY:
+        # The endpoint has its limit of sends in flight: ask again shortly instead of waiting here.
+        _again_later(self, notification_id, settings.RESHIP_WEBHOOK_BUSY_RETRY_SECONDS)
+    elif outcome == LEASED:
+        _again_later(self, notification_id, settings.RESHIP_NOTIFY_LEASE_SECONDS)
+    return outcome
+
+
+def _again_later(task: Task[[int], str], notification_id: int, seconds: float) -> None:
+    """Ask again after ``seconds``, on the queue this message came from: the endpoint has a free
+    slot by then, or the lease of a worker killed mid-send (whose task the pool put back) has run
+    out. Run in-process (eager), it leaves the row to the sweeper instead of looping here; so does a
+    broker that is down now."""
+    request = task.request
+    if request.is_eager:
+        return
+    queue: str | None = (request.delivery_info or {}).get("routing_key")
+    try:
+        if queue:
+            task.apply_async((notification_id,), retry=False, countdown=seconds, queue=queue)
+        else:
+            task.apply_async((notification_id,), retry=False, countdown=seconds)
+    except Exception:
+        logger.warning("Could not queue notification %s again; the sweeper will", notification_id, exc_info=True)
 
 
 @shared_task(name="reship.sweep_notifications")
 def sweep_notifications() -> int:
-    """Beat: re-queue rows still pending (the broker was down, or a retry fell due)."""
+    """Beat: re-queue rows still pending (the broker was down, a task was lost, a retry fell due)."""
     return notifications_sweep(now=timezone.now())
 
 
-def enqueue_delivery(notification_ids: list[int]) -> None:
-    """Queue one delivery task per row (ids only). A broker that is down costs nothing: the rows
-    stay pending and the sweeper queues them later, so this logs and returns instead of raising."""
+def enqueue_delivery(notification_ids: list[int], *, webhook_ids: Collection[int] | None = None) -> bool:
+    """Queue one delivery task per row (ids only): webhook rows (``webhook_ids``, looked up when the
+    caller does not know them) to ``reship.deliver_webhook``, the others to
+    ``reship.deliver_notification``. A broker that is down costs nothing: this logs, marks the rows
+    not queued yet as due for the sweeper at once, and returns False instead of raising. Returns
+    True when every row was queued."""
+    if webhook_ids is None:
+        webhook_ids = set(
+            Notification.objects.filter(pk__in=notification_ids, channel=NotificationChannel.WEBHOOK).values_list(
+                "pk", flat=True
+            )
+        )
     for index, notification_id in enumerate(notification_ids):
+        task = deliver_webhook if notification_id in webhook_ids else deliver_notification
         try:
-            deliver_notification.apply_async((notification_id,), retry=False)
+            task.apply_async((notification_id,), retry=False)
         except Exception:
             # Each further try would wait out the broker timeout again, inside a web request.
             logger.warning(
@@ -47,7 +95,20 @@ def enqueue_delivery(notification_ids: list[int]) -> None:
                 len(notification_ids) - index - 1,
                 exc_info=True,
             )
-            return
+            _mark_unqueued(notification_ids[index:])
+            return False
+    return True
+
+
+def _mark_unqueued(notification_ids: list[int]) -> None:
+    """Rows no task was queued for: the sweeper takes them on its next run, not a minute later."""
+    overdue = timezone.now() - timedelta(seconds=settings.RESHIP_NOTIFY_SWEEP_AFTER_SECONDS + 1)
+    try:
+        Notification.objects.filter(
+            pk__in=notification_ids, status=NotificationStatus.PENDING, next_attempt_at__gt=overdue
+        ).update(next_attempt_at=overdue)
+    except Exception:
+        logger.warning("Could not mark %d notifications for the sweeper", len(notification_ids), exc_info=True)
 
 
 def notification_retry(*, notification_id: int, now: datetime | None = None) -> bool:
@@ -56,24 +117,42 @@ def notification_retry(*, notification_id: int, now: datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         updated = Notification.objects.filter(pk=notification_id, status=NotificationStatus.FAILED).update(
-            status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now
+            status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None, lease_id=None
         )
         if updated:
             transaction.on_commit(partial(enqueue_delivery, [notification_id]))
     return bool(updated)
 
 
-def notifications_sweep(*, now: datetime, batch_size: int = 500) -> int:
-    """Queue pending rows whose attempt is overdue: the broker was down when they were written, or
-    their retry time came. Rows due within the last ``RESHIP_NOTIFY_SWEEP_AFTER_SECONDS`` are left
-    to the task already queued for them. Returns how many were queued."""
+def notifications_sweep(*, now: datetime, chunk_size: int = 500, budget_seconds: float | None = None) -> int:
+    """Queue every pending row whose attempt is overdue and that no live lease holds: the broker was
+    down when it was written, its task was lost (a killed worker's), or its retry time came. Rows
+    due within the last ``RESHIP_NOTIFY_SWEEP_AFTER_SECONDS`` are left to the task already queued
+    for them. Works in chunks until none is left or ``budget_seconds`` (default: the sweep interval)
+    is spent; each row queued is stamped as queued now, so the next run does not queue it again
+    unless it is still pending that much later. Returns how many were queued."""
+    budget = budget_seconds if budget_seconds is not None else settings.RESHIP_NOTIFY_SWEEP_INTERVAL_SECONDS
+    started = time.monotonic()
     cutoff = now - timedelta(seconds=settings.RESHIP_NOTIFY_SWEEP_AFTER_SECONDS)
-    # One query on the partial index notification_pending_due.
-    ids = list(
-        Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    if ids:
-        transaction.on_commit(partial(enqueue_delivery, ids))
-    return len(ids)
+    # Never later than the clock: a sweep run with a ``now`` ahead must not push the rows' due time.
+    queued_at = min(now, timezone.now())
+    queued = last_pk = 0
+    while True:
+        rows = list(
+            Notification.objects.filter(
+                lease_free(now), status=NotificationStatus.PENDING, next_attempt_at__lte=cutoff, pk__gt=last_pk
+            )
+            .order_by("pk")
+            .values_list("pk", "channel")[:chunk_size]
+        )
+        if not rows:
+            return queued
+        ids = [pk for pk, _channel in rows]
+        last_pk = ids[-1]
+        Notification.objects.filter(pk__in=ids).update(next_attempt_at=queued_at)
+        webhook_ids = {pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK}
+        if not enqueue_delivery(ids, webhook_ids=webhook_ids):
+            return queued  # the broker is down: the rows are marked, the next run tries again
+        queued += len(ids)
+        if time.monotonic() - started >= budget:
+            return queued

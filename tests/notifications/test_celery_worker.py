@@ -67,10 +67,11 @@ class Rig:
     broker: redis.Redis
     workers: list[CeleryWorker] = field(default_factory=list)
 
-    def start(self, *, pool: str = "solo", slow_first_send: float = 0) -> CeleryWorker:
+    def start(self, *, pool: str = "solo", slow_first_send: float = 0, lease_seconds: int = 90) -> CeleryWorker:
         env = worker_environment(
             database_url=self.database_url, broker_url=self.broker_url, sink=self.sink, slow_first_send=slow_first_send
         )
+        env["RESHIP_NOTIFY_LEASE_SECONDS"] = str(lease_seconds)
         worker = worker_start(
             queue=self.queue, env=env, log_dir=self.log_dir, pool=pool, name_suffix=f"-{len(self.workers) + 1}"
         )
@@ -249,7 +250,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_sends_every_row_exactly_onc
     parties = make_parties()
     request = _approved_request(parties)
     before = set(Notification.objects.values_list("pk", flat=True))
-    first = rig.start(slow_first_send=5)
+    first = rig.start(slow_first_send=5, lease_seconds=3)
 
     _ship_and_compensate(parties, request)
     ids = new_ids(before)
@@ -258,11 +259,15 @@ def test_a_worker_killed_mid_delivery_then_restarted_sends_every_row_exactly_onc
     assert in_flight["pid"] == first.pid  # the solo pool sends in the main process
     first.kill()  # SIGKILL, mid-send: no ack, no shutdown, the database connection dies with it
 
-    assert Notification.objects.get(pk=in_flight["id"]).status == NotificationStatus.PENDING
+    killed = Notification.objects.get(pk=in_flight["id"])
+    assert killed.status == NotificationStatus.PENDING
+    assert killed.leased_until is not None  # the killed worker's lease: nobody sends it meanwhile
     assert rig.sink_entries("sent") == []
     rig.start()
     # The killed message stays unacknowledged in Redis for the visibility timeout (an hour);
-    # the sweeper queues its row again, and every other row still pending, a second time.
+    # once the killed worker's lease has run out, the sweeper queues its row again, and every
+    # other row still pending, a second time.
+    time.sleep(3)
     notifications_sweep(now=timezone.now() + timedelta(minutes=2))
 
     wait_all_sent(rig, ids)
@@ -275,11 +280,12 @@ def test_a_worker_killed_mid_delivery_then_restarted_sends_every_row_exactly_onc
 
 
 def test_a_pool_process_killed_mid_delivery_is_redelivered_by_the_worker(rig):
-    """reject_on_worker_lost: the prefork worker puts the lost task back on the queue; no sweeper."""
+    """reject_on_worker_lost: the prefork worker puts the lost task back on the queue; it finds the
+    killed process's lease and comes back once that has run out; no sweeper."""
     parties = make_parties()
     request = _approved_request(parties)
     before = set(Notification.objects.values_list("pk", flat=True))
-    worker = rig.start(pool="prefork", slow_first_send=5)
+    worker = rig.start(pool="prefork", slow_first_send=5, lease_seconds=3)
 
     _ship_and_compensate(parties, request)
     ids = new_ids(before)

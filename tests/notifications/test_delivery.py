@@ -201,7 +201,7 @@ def test_a_missing_row_is_skipped():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_row_another_worker_is_sending_is_skipped_not_sent_twice(monkeypatch):
-    monkeypatch.setattr(outbox, "enqueue", lambda ids: None)  # this test plays the workers itself
+    monkeypatch.setattr(outbox, "enqueue", lambda ids, **kwargs: None)  # this test plays the workers itself
     request = submit(make_parties())
     email = row(request, "request_submitted", NotificationChannel.EMAIL)
     locked, release = threading.Event(), threading.Event()
@@ -432,7 +432,7 @@ def test_the_sweeper_queues_only_pending_rows_due_more_than_a_minute_ago(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     queued: list[list[int]] = []
-    monkeypatch.setattr(tasks, "enqueue_delivery", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(tasks, "enqueue_delivery", lambda ids, **kwargs: queued.append(list(ids)) or True)
     for number in range(6):
         parties = make_parties_numbered(number)
         submit(parties)
@@ -454,17 +454,23 @@ def test_the_sweeper_queues_only_pending_rows_due_more_than_a_minute_ago(
     assert queued == [[overdue.pk, on_the_minute.pk]]
 
 
-def test_the_sweeper_takes_at_most_a_batch(monkeypatch, django_capture_on_commit_callbacks):
+def test_the_sweeper_queues_every_row_due_in_chunks_and_not_again_on_its_next_run(monkeypatch):
+    """A backlog (the broker was down) drains in one run, however large: the old sweeper took 500
+    rows a run, one run a minute."""
     queued: list[list[int]] = []
-    monkeypatch.setattr(tasks, "enqueue_delivery", lambda ids: queued.append(list(ids)))
-    submit(make_parties())
-    Notification.objects.update(next_attempt_at=NOW - timedelta(minutes=5))
+    monkeypatch.setattr(tasks, "enqueue_delivery", lambda ids, **kwargs: queued.append(list(ids)) or True)
+    for number in range(3):
+        submit(make_parties_numbered(number))
+    ids = sorted(Notification.objects.values_list("pk", flat=True))
+    assert len(ids) == 6
+    Notification.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    now = timezone.now()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        assert notifications_sweep(now=NOW, batch_size=1) == 1
-
-    assert len(queued) == 1
-    assert len(queued[0]) == 1
+    assert notifications_sweep(now=now, chunk_size=4) == 6
+    assert queued == [ids[:4], ids[4:]]
+    # Queued rows count as queued now: the next run leaves them to their tasks for a minute.
+    assert notifications_sweep(now=now + timedelta(seconds=10)) == 0
+    assert notifications_sweep(now=now + timedelta(seconds=61)) == 6
 
 
 def test_a_swept_row_is_delivered_once(django_capture_on_commit_callbacks, eager_celery):
@@ -560,11 +566,11 @@ def test_the_default_messaging_backend_only_logs(settings, caplog):
 # --- the Celery side ------------------------------------------------------------------------------------
 
 
-def test_beat_runs_the_sweeper_every_minute_and_the_deadline_check_every_five(settings):
+def test_beat_runs_the_sweeper_every_ten_seconds_and_the_deadline_check_every_five_minutes(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
 
     assert schedule["reship-sweep-notifications"]["task"] == "reship.sweep_notifications"
-    assert schedule["reship-sweep-notifications"]["schedule"] == 60.0
+    assert schedule["reship-sweep-notifications"]["schedule"] == 10.0
     assert schedule["reship-check-deadlines"]["task"] == "reship.check_deadlines"
     assert schedule["reship-check-deadlines"]["schedule"] == 300.0
     assert {"reship.deliver_notification", "reship.sweep_notifications", "reship.check_deadlines"} <= set(
