@@ -64,3 +64,37 @@ def test_the_api_answers_and_still_throttles_from_memory(seller_user, monkeypatc
     assert statuses == [200, 200, 200]
     assert fourth.status_code == 429
     assert fourth.json()["code"] == "throttled"
+
+
+def test_a_big_tracking_import_with_the_broker_down_fails_its_job_with_a_message(
+    client, settings, django_capture_on_commit_callbacks, monkeypatch, tmp_path
+):
+    """The upload commits its job, then hands it to Celery: with the broker gone that used to raise
+    out of the page (a 500); now the job ends failed, saying so, and the page answers."""
+    from kombu.exceptions import OperationalError
+
+    from orders.choices import ImportStatus
+    from orders.models import ImportJob
+    from reship.services import tasks
+    from tests.services.test_tracking_import import csv_file, ready_requests
+    from tests.workflow_states import make_parties
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.RESHIP_IMPORT_INLINE_ROWS = 1
+    monkeypatch.setattr(tasks.run_tracking_import, "apply_async", broker_down)
+    parties = make_parties()
+    reship = ready_requests(parties, 1)[0]
+    rows = [[reship.number, "", f"SKU-{index}", "ZTO", f"ZTO{index}", ""] for index in (1, 2)]
+    client.force_login(parties.partner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("partner:tracking-import"), {"file": csv_file(rows)})
+
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.FAILED
+    assert "could not be handed to a worker" in job.error
+    assert "could not be handed to a worker" in client.get(response["Location"]).content.decode()

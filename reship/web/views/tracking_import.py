@@ -9,6 +9,7 @@ while the result page polls its progress with htmx. Another partner's import is 
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import islice
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from orders.imports.lifecycle import import_job_queue
 from orders.models import ImportJob
 from reship.core import exports
 from reship.core.spreadsheets import SheetError, open_sheet
@@ -54,7 +56,7 @@ def upload(request: PartnerRequest) -> HttpResponse:
             if total <= settings.RESHIP_IMPORT_INLINE_ROWS:
                 tracking_import.tracking_import_run(job_id=job.pk)
             else:
-                transaction.on_commit(lambda: run_tracking_import.delay(job.pk))
+                transaction.on_commit(partial(import_job_queue, run_tracking_import, job.pk))
             return redirect("partner:tracking-import-result", job_id=job.pk)
     context = {
         "form": form,
