@@ -29,7 +29,7 @@ from orders.services import clean_choice
 from reship import permissions
 from reship.accounts.roles import organisation_for
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.spreadsheets import XlsxSheet, open_sheet
+from reship.core.spreadsheets import XlsxSheet, open_sheet, sheet_memory_cap
 from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:
@@ -60,13 +60,17 @@ def order_import_upload(*, actor: User, file: UploadedFile, platform: str, prese
         if preset is None:
             raise InvalidInput(_("Choose one of your presets."), field_errors={"preset": [_("Not a valid choice.")]})
     filename = (file.name or "upload").rsplit("/", 1)[-1][:255]
-    with open_sheet(file, filename=filename) as sheet:
+    with sheet_memory_cap(filename), open_sheet(file, filename=filename) as sheet:
         headers = sheet.headers
         if isinstance(sheet, XlsxSheet):
             # Kept as the CSV copy read now: the preview and the import's two passes then read a
             # fast format, and see exactly the cells this check saw.
             stored = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-            rows = sheet.write_csv(stored)
+            try:
+                rows = sheet.write_csv(stored)
+            except BaseException:
+                stored.close()
+                raise
             stored.seek(0)
             content: Any = File(stored)
         else:

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
@@ -39,7 +41,7 @@ from orders.imports.validation import Context, Problems, validate_group
 from orders.imports.writing import write_batch
 from orders.models import ImportJob
 from reship.core.exports import neutralised
-from reship.core.spreadsheets import Sheet, SheetError, open_sheet
+from reship.core.spreadsheets import Sheet, SheetError, open_sheet, sheet_memory_cap
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +107,12 @@ def import_run(*, job_id: int) -> ImportJob | None:
         return None
     with translation.override(job.language), timezone.override(job.time_zone):
         try:
-            _run(job)
+            with sheet_memory_cap(job.original_filename):
+                _run(job)
         except SheetError as error:
             _fail(job, error.message)
+        except SoftTimeLimitExceeded:
+            _fail(job, out_of_time_message())
         except Exception:
             logger.exception("order import %s failed", job.pk)
             _fail(
@@ -293,6 +298,14 @@ def _import_groups(
     counts.updated += outcome.updated
     counts.unchanged += outcome.unchanged
     counts.refused += len(refusals)
+
+
+def out_of_time_message() -> str:
+    """A worker's soft time limit for an import (``RESHIP_IMPORT_TIME_LIMIT_SECONDS``) has passed."""
+    return _(
+        "The import took longer than %(minutes)s minutes and was stopped. The orders written so far are "
+        "whole; split the file into smaller ones and import them."
+    ) % {"minutes": settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS // 60}
 
 
 def _fail(job: ImportJob, message: str) -> None:

@@ -18,7 +18,15 @@ Decisions:
 - XLSX formulas are refused (we read values only; a file written by a program may have no cached
   result), with the cell's address so the user can paste the column as values.
 - A row longer than ``RESHIP_IMPORT_MAX_ROW_CHARS`` refuses the file: it is almost always a
-  quotation mark that is never closed, which swallowed the lines after it.
+  quotation mark that is never closed, which swallowed the lines after it. The raw text of a CSV
+  record is cut off at twice that (plus its delimiters and quotes) while it is read, so one
+  gigantic line is refused without being held whole.
+- A sheet spans at most ``RESHIP_IMPORT_MAX_ROWS`` rows after its header (blank ones count, so a
+  file of blank lines is refused as early as one of data) and ``RESHIP_IMPORT_MAX_COLUMNS``
+  columns; reading stops at the first row past either limit.
+- An XLSX passes ``reship.core.xlsx_guard`` (zip bombs, declared sizes, dimensions, shared
+  strings) before openpyxl opens it, and openpyxl is never asked for more rows or columns than
+  the limits.
 - Row numbers are the ones a spreadsheet shows: the header is row 1 (or wherever the first
   non-blank row is); blank rows are skipped but still counted.
 - Cells are stripped strings. XLSX numbers that are whole print without ".0" (a phone number or
@@ -35,6 +43,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -47,6 +56,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from reship.core.errors import InvalidInput
+from reship.core.resources import memory_cap
+from reship.core.xlsx_guard import xlsx_check
 
 CHUNK_BYTES = 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -110,6 +121,35 @@ def open_sheet(source: Any, *, filename: str) -> Sheet:
         raise
 
 
+def sheet_extension(source: Any) -> str:
+    """ "xlsx" or "csv": what a file ``open_sheet`` accepted really is, for the name it is stored
+    under (never the uploader's name, which could end in .html or .exe)."""
+    stream, owned = _binary_stream(source)
+    try:
+        stream.seek(0)
+        head = stream.read(len(XLSX_MAGIC))
+        stream.seek(0)
+    finally:
+        if owned:
+            stream.close()
+    return "xlsx" if head.startswith(XLSX_MAGIC) else "csv"
+
+
+@contextmanager
+def sheet_memory_cap(filename: str) -> Iterator[None]:
+    """Reading (and importing) a sheet within ``RESHIP_IMPORT_MEMORY_BYTES`` more than the process
+    holds now; past it, a ``SheetError`` saying so (the limit is lifted before it is raised)."""
+    limit = settings.RESHIP_IMPORT_MEMORY_BYTES
+    try:
+        with memory_cap(limit):
+            yield
+    except MemoryError:
+        raise SheetError(
+            _("%(name)s needs more than %(limit)s of memory to read; split it into smaller files.")
+            % {"name": filename, "limit": filesizeformat(limit)}
+        ) from None
+
+
 @dataclass
 class Sheet:
     """A table of text: ``headers`` and a stream of ``(row_number, cells)``."""
@@ -132,8 +172,13 @@ class Sheet:
         width = len(self.headers)
         max_rows = settings.RESHIP_IMPORT_MAX_ROWS
         max_chars = settings.RESHIP_IMPORT_MAX_ROW_CHARS
+        last_row = self.header_row_number + max_rows
         count = 0
         for number, cells in self._raw_rows():
+            if number > last_row:
+                raise self._too_many_rows()
+            if len(cells) > settings.RESHIP_IMPORT_MAX_COLUMNS:
+                raise self._too_many_columns(number)
             if not any(cells):
                 continue
             if sum(map(len, cells)) > max_chars:
@@ -146,15 +191,24 @@ class Sheet:
                 )
             count += 1
             if count > max_rows:
-                raise SheetError(
-                    _("%(name)s has more than %(limit)s rows; split it into smaller files.")
-                    % {"name": self.filename, "limit": max_rows}
-                )
+                raise self._too_many_rows()
             if len(cells) < width:
                 cells.extend([""] * (width - len(cells)))
             elif len(cells) > width:
                 del cells[width:]
             yield number, cells
+
+    def _too_many_rows(self) -> SheetError:
+        return SheetError(
+            _("%(name)s has more than %(limit)s rows; split it into smaller files.")
+            % {"name": self.filename, "limit": settings.RESHIP_IMPORT_MAX_ROWS}
+        )
+
+    def _too_many_columns(self, number: int) -> SheetError:
+        return SheetError(
+            _("Row %(row)s of %(name)s has more than %(limit)s columns.")
+            % {"row": number, "name": self.filename, "limit": settings.RESHIP_IMPORT_MAX_COLUMNS}
+        )
 
     def count_rows(self) -> int:
         """Read the whole file once, so a problem in it shows now; the number of data rows."""
@@ -197,6 +251,8 @@ class Sheet:
     def _set_headers(self, number: int, cells: list[str]) -> None:
         while cells and not cells[-1]:
             cells.pop()
+        if len(cells) > settings.RESHIP_IMPORT_MAX_COLUMNS:
+            raise self._too_many_columns(number)
         seen: dict[str, int] = {}
         headers = []
         for index, cell in enumerate(cells):
@@ -282,11 +338,16 @@ class CsvSheet(Sheet):
         try:
             if not self.headers:
                 self.delimiter = _sniff_delimiter(text)
-            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            lines = _RecordLines(text, filename=self.filename)
+            reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
             number = 0
+            last_row = self.header_row_number + settings.RESHIP_IMPORT_MAX_ROWS
             try:
                 for record in reader:
                     number += 1
+                    if number > last_row:
+                        raise self._too_many_rows()
+                    lines.record_read(number + 1)
                     yield number, [cell.strip() for cell in record]
             except csv.Error as error:
                 raise SheetError(
@@ -300,6 +361,37 @@ class CsvSheet(Sheet):
         for number, cells in self._records():
             if number > self.header_row_number:
                 yield number, cells
+
+
+class _RecordLines:
+    """The lines ``csv.reader`` reads, refused as soon as one record's text passes the cap, so a
+    gigantic line (or a quoted field that never ends) is never held whole."""
+
+    def __init__(self, text: io.TextIOWrapper, *, filename: str) -> None:
+        self.text = text
+        self.filename = filename
+        self.max_chars = settings.RESHIP_IMPORT_MAX_ROW_CHARS
+        # The cells' characters, and for each cell a delimiter and two quotes; doubled quotes inside.
+        self.cap = 2 * self.max_chars + 3 * settings.RESHIP_IMPORT_MAX_COLUMNS
+        self.used = 0
+        self.row = 1
+
+    def record_read(self, next_row: int) -> None:
+        self.used = 0
+        self.row = next_row
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.text.readline(self.cap + 1 - self.used):
+            self.used += len(line)
+            if self.used > self.cap:
+                raise SheetError(
+                    _(
+                        "Row %(row)s of %(name)s is longer than %(limit)s characters. Check that every "
+                        "quotation mark is closed, then upload it again."
+                    )
+                    % {"row": self.row, "name": self.filename, "limit": self.max_chars}
+                )
+            yield line
 
 
 def _sniff_delimiter(text: io.TextIOWrapper) -> str:
@@ -362,6 +454,7 @@ class XlsxSheet(Sheet):
         from openpyxl import load_workbook
 
         try:
+            xlsx_check(self.stream, filename=self.filename, error=SheetError)
             with zipfile.ZipFile(self.stream) as archive:
                 if "xl/workbook.xml" not in archive.namelist():
                     raise SheetError(
@@ -369,7 +462,7 @@ class XlsxSheet(Sheet):
                     )
             self.stream.seek(0)
             self.workbook = load_workbook(self.stream, read_only=True, data_only=False)
-        except SheetError:
+        except (SheetError, MemoryError):  # a memory cap's (``sheet_memory_cap``) is not a damaged file
             raise
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise SheetError(_("%(name)s cannot be opened as an Excel workbook.") % {"name": self.filename}) from error
@@ -403,12 +496,21 @@ class XlsxSheet(Sheet):
     def _all_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Values only (the fast path: formulas were ruled out when the sheet was opened); rows
         come consecutively from row 1, the missing ones filled in, so the position is the number."""
-        for number, row in enumerate(self.worksheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(
+            _bounded_rows(self.worksheet, values_only=True, header_row=self.header_row_number), start=1
+        ):
+            if number > settings.RESHIP_IMPORT_MAX_ROWS + self.header_row_number:
+                raise self._too_many_rows()
+            if len(row) > settings.RESHIP_IMPORT_MAX_COLUMNS and row[-1] is not None:
+                raise self._too_many_columns(number)
             if any(value is not None for value in row):
-                yield number, [cell_text(value) for value in row]
+                cells = [cell_text(value) for value in row]
+                while cells and not cells[-1]:
+                    cells.pop()
+                yield number, cells
 
     def _refuse_first_formula(self) -> None:
-        for row in self.worksheet.iter_rows():
+        for row in _bounded_rows(self.worksheet, values_only=False):
             for cell in row:
                 if cell.value is not None and cell.data_type == "f":
                     raise SheetError(
@@ -430,8 +532,22 @@ class XlsxSheet(Sheet):
         super().close()
 
 
+def _bounded_rows(worksheet: Any, *, values_only: bool, header_row: int = 1) -> Iterator[tuple[Any, ...]]:
+    """openpyxl's rows, never past one row and one column more than the limits: it fills in the
+    rows and cells a sheet skips, up to the size the sheet claims, which can be a million by 16,384.
+    The extra row and column let the reader see that a limit was passed."""
+    max_columns = settings.RESHIP_IMPORT_MAX_COLUMNS + 1
+    claimed = worksheet.max_column
+    rows: Iterator[tuple[Any, ...]] = worksheet.iter_rows(
+        max_row=header_row + settings.RESHIP_IMPORT_MAX_ROWS + 1,
+        max_col=min(claimed, max_columns) if claimed else max_columns,
+        values_only=values_only,
+    )
+    return rows
+
+
 def _has_data(worksheet: Any) -> bool:
-    for row in worksheet.iter_rows(values_only=True):
+    for row in _bounded_rows(worksheet, values_only=True):
         if any(value not in (None, "") for value in row):
             return True
     return False

@@ -24,11 +24,13 @@ Counts on the ``ImportJob`` (kind TRACKING): ``rows_done`` / ``rows_refused`` as
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone, translation
@@ -45,7 +47,7 @@ from reship import lifecycle, permissions, workflow
 from reship.choices import Action
 from reship.core.errors import ActionNotPermitted, RequestNotFound, WorkflowError
 from reship.core.exports import Table, chunked
-from reship.core.spreadsheets import SheetError, open_sheet
+from reship.core.spreadsheets import SheetError, open_sheet, sheet_extension, sheet_memory_cap
 from reship.models import ReshipLine, ReshipRequest
 
 if TYPE_CHECKING:
@@ -208,12 +210,12 @@ class RowRefused(Exception):
 def tracking_import_create(
     *, partner: DropshipPartner, actor: User, upload, filename: str, headers: list[str], rows_total: int
 ) -> ImportJob:
-    """The job for an uploaded sheet already read whole (``tracking_import_check``), queued to run."""
-    return ImportJob.objects.create(
+    """The job for an uploaded sheet already read whole (``tracking_import_check``), queued to run.
+    The file is kept under a random name with the extension of what it really is."""
+    job = ImportJob(
         kind=ImportKind.TRACKING,
         partner=partner,
         created_by=actor,
-        file=upload,
         original_filename=filename[:255],
         headers=headers,
         status=ImportStatus.QUEUED,
@@ -221,12 +223,15 @@ def tracking_import_create(
         language=translation.get_language() or "",
         time_zone=timezone.get_current_timezone_name(),
     )
+    job.file.save(f"{uuid.uuid4().hex}.{sheet_extension(upload)}", upload, save=False)
+    job.save()
+    return job
 
 
 def tracking_import_check(*, upload, filename: str) -> tuple[list[str], int]:
     """Read the uploaded sheet whole before anything is written: its headers (with the columns a
     row needs) and how many data rows it has. Raises ``SheetError``."""
-    with open_sheet(upload, filename=filename) as sheet:
+    with sheet_memory_cap(filename), open_sheet(upload, filename=filename) as sheet:
         columns_find(sheet.headers)
         return sheet.headers, sheet.count_rows()
 
@@ -244,9 +249,18 @@ def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJo
     job = ImportJob.objects.select_related("created_by", "partner").get(pk=job_id)
     with translation.override(job.language or None):
         try:
-            outcome = _run(job)
-        except SheetError as error:  # the stored file no longer reads as it did at upload
+            with sheet_memory_cap(job.original_filename):
+                outcome = _run(job)
+        except SheetError as error:  # the stored file no longer reads as it did, or read too much
             import_job_fail(job.pk, message=error.message)
+            job.refresh_from_db()
+            return job
+        except SoftTimeLimitExceeded:
+            message = _(
+                "The import took longer than %(minutes)s minutes and was stopped. The lines shipped so far stay "
+                "shipped: see “To ship” for the others and upload them again."
+            ) % {"minutes": settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS // 60}
+            import_job_fail(job.pk, message=message)
             job.refresh_from_db()
             return job
         except Exception:

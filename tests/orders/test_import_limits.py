@@ -1,0 +1,123 @@
+"""The order import under abuse (issue 14): a spreadsheet bomb is refused on the upload page within
+a second, with no job and no file kept; a run stopped by the worker's soft time limit ends failed
+with a message and only whole batches written, never left running."""
+
+from __future__ import annotations
+
+import signal
+import time
+from types import SimpleNamespace
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from orders.choices import ImportStatus
+from orders.imports import jobs
+from orders.imports.tasks import order_import_run
+from orders.models import ImportJob, Order
+from tests.core import xlsx_bombs as bomb
+from tests.factories import PartnerFactory, ProductFactory, SellerMembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "订单编号,下单时间,收货人,手机,收货地址,商品编码,数量,单价,代发方"
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def shop():
+    user = SellerMembershipFactory(user__language="en", user__time_zone="Asia/Shanghai").user
+    seller = user.seller_membership.seller
+    partner = PartnerFactory(name="顺丰代发")
+    ProductFactory(seller=seller, sku_code="SKU-A", name="茶杯")
+    return SimpleNamespace(user=user, seller=seller, partner=partner)
+
+
+def stored_files(settings) -> list[str]:
+    root = settings.MEDIA_ROOT
+    return sorted(path.name for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+BOMBS = {
+    "dimension A1:XFD1048576": (
+        lambda: bomb.workbook(
+            [bomb.HEADER_ROW, '<row r="1048576"><c r="A1048576"><v>1</v></c></row>'], dimension="A1:XFD1048576"
+        ),
+        "orders.xlsx spans A1:XFD1048576: more than 200000 rows or 256 columns. Delete the rows and columns after "
+        "your data (or copy the data into a new workbook) and upload it again.",
+    ),
+    "a million tiny rows": (
+        lambda: bomb.workbook([bomb.HEADER_ROW, *bomb.rows_of_one_cell(1_000_000)]),
+        "orders.xlsx has more than 200000 rows; split it into smaller files.",
+    ),
+    "100 MB of zeros": (
+        lambda: bomb.zeros_member(bomb.workbook([bomb.HEADER_ROW]), "xl/media/image1.png", 100 * 1024 * 1024),
+        "orders.xlsx unpacks to far more than its size (a “zip bomb”), or to more than 500.0\xa0MB. Copy the "
+        "data into a new workbook, or save it as CSV UTF-8, and upload it again.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_a_bomb_is_refused_on_the_upload_page_within_a_second_with_nothing_kept(client, shop, settings, name):
+    build, message = BOMBS[name]
+    data = build()
+    client.force_login(shop.user)
+
+    cpu_started = time.process_time()
+    response = client.post(
+        reverse("orders:import"), {"file": SimpleUploadedFile("orders.xlsx", data), "platform": "taobao"}
+    )
+    cpu_seconds = time.process_time() - cpu_started
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert cpu_seconds <= 1.0
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_the_task_has_a_soft_time_limit_before_its_hard_one(settings):
+    assert order_import_run.soft_time_limit == settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS == 30 * 60
+    assert order_import_run.time_limit == 31 * 60
+
+
+def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(shop, settings):
+    settings.RESHIP_IMPORT_INLINE_ROWS = 0  # a worker's job: started here, run below
+    rows = [
+        f"TB{number},2026-11-20 14:03,张三,13800138000,上海市浦东新区,SKU-A,1,9.9,顺丰代发" for number in range(4000)
+    ]
+    data = ("\n".join([HEADER, *rows]) + "\n").encode()
+    job = jobs.order_import_upload(actor=shop.user, file=SimpleUploadedFile("orders.csv", data), platform="taobao")
+    jobs.order_import_configure(
+        actor=shop.user, job_id=job.pk, mapping=job.mapping, platform="taobao", partner_id=shop.partner.pk
+    )
+    jobs.order_import_start(actor=shop.user, job_id=job.pk)
+
+    # What Celery's pool does at the soft limit: a signal whose handler raises SoftTimeLimitExceeded
+    # wherever the run is.
+    def soft_limit(*_args):
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, soft_limit)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        assert order_import_run(job.pk) == ImportStatus.FAILED
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    job.refresh_from_db()
+    assert job.error == (
+        "The import took longer than 30 minutes and was stopped. The orders written so far are whole; split the "
+        "file into smaller ones and import them."
+    )
+    assert job.finished_at is not None
+    assert Order.objects.count() % 1000 == 0  # whole batches of BATCH_ORDERS, or none
+    assert Order.objects.count() < 4000
