@@ -1,11 +1,14 @@
 """What files people may upload: evidence photos and thread attachments.
 
 The browser's content type and the file name prove nothing, so the first bytes decide: a
-renamed executable is refused whatever it is called. Limits are settings.
+renamed executable is refused whatever it is called, and an accepted file is stored, shown and
+downloaded under the extension of what it really is (``upload_name``). Limits are settings.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +17,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from reship.core.errors import InvalidInput
+
+NAME_STEM_LENGTH = 80
+_UNSAFE_IN_NAME = re.compile(r"[^\w\s.()-]")
 
 
 @dataclass(frozen=True)
@@ -59,3 +65,15 @@ def upload_kind(file: UploadedFile[bytes], *, images_only: bool, field: str = "f
         _("%(name)s is not one of the accepted files: %(allowed)s.") % {"name": file.name, "allowed": allowed},
         field_errors={field: [_("Not an accepted file type.")]},
     )
+
+
+def upload_name(file: UploadedFile[bytes], kind: FileKind, *, default: str) -> str:
+    """The uploaded name made safe (no folders, no characters a file system or a download dialog
+    reads as something else) with the extension of what the file really is: "x.pdf.exe" holding a
+    PNG is "x.pdf.png", "photo.jpg" holding a PNG "photo.png", "label.jpeg" "label.jpg" (one
+    spelling per kind, the one ``reship.core.files`` serves by); ``default`` when nothing is left."""
+    stem = os.path.splitext(os.path.basename((file.name or "").replace("\\", "/")))[0]
+    # Letters and digits of any script, spaces, - _ . ( ); no control or direction marks, no
+    # leading dot (a hidden name) and nothing a path or a shell reads.
+    stem = " ".join(_UNSAFE_IN_NAME.sub("", stem).split())[:NAME_STEM_LENGTH].strip(". ")
+    return f"{stem or default}.{kind.extension}"

@@ -7,7 +7,6 @@ transaction (the submit page wraps ``reship_submit`` and this in one) leaves not
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from reship import permissions
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.uploads import FileKind, upload_kind
+from reship.core.uploads import FileKind, upload_kind, upload_name
 from reship.models import Evidence, ReshipRequest
 
 if TYPE_CHECKING:
@@ -99,7 +98,8 @@ def evidence_add(
                 assert file.size is not None  # upload_kind refused a file of no size
                 evidence = Evidence(
                     request=locked,
-                    original_name=os.path.basename(file.name or "")[:255] or f"photo.{kind.extension}",
+                    # Shown and downloaded under: the uploaded name, made safe, with the real extension.
+                    original_name=upload_name(file, kind, default="photo"),
                     content_type=kind.content_type,
                     size_bytes=file.size,
                     uploaded_by=actor,

@@ -8,15 +8,12 @@ request is ``RequestNotFound``, never a leak), validates, and writes one row.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from reship import permissions
@@ -25,7 +22,7 @@ from reship.choices import AuthorRole, Counterpart, Direction
 from reship.core import inputs
 from reship.core.bounds import moment_in_range
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.uploads import upload_kind
+from reship.core.uploads import upload_kind, upload_name
 from reship.models import CommunicationRecord, RequestMessage, ReshipRequest
 from suppliers.choices import Channel
 
@@ -35,7 +32,6 @@ if TYPE_CHECKING:
 AUTHOR_ROLE_OF_SIDE = {Role.SELLER: AuthorRole.SELLER, Role.PARTNER: AuthorRole.PARTNER}
 # A contact logged a little ahead of the server's clock is a clock difference, not the future.
 FUTURE_TOLERANCE = timedelta(minutes=5)
-ATTACHMENT_STEM_LENGTH = 80
 
 
 def _lock_visible(request_id: int, actor: User) -> ReshipRequest:
@@ -63,16 +59,6 @@ def _text(value: str | None, field: str, *, required: bool) -> str:
     return text
 
 
-def _attachment_name(file: UploadedFile, extension: str) -> str:
-    """The uploaded name, made safe, with the extension of what the file really is."""
-    stem = os.path.splitext(os.path.basename(file.name or ""))[0]
-    try:
-        stem = get_valid_filename(stem)[:ATTACHMENT_STEM_LENGTH]
-    except SuspiciousFileOperation:  # a name made only of unsafe characters
-        stem = ""
-    return f"{stem or 'attachment'}.{extension}"
-
-
 def message_post(
     *, request_id: int, actor: User, body: str, attachment: UploadedFile | None = None, now: datetime | None = None
 ) -> RequestMessage:
@@ -90,7 +76,7 @@ def message_post(
         message = RequestMessage(request=request, author=actor, author_role=role, body=body, created_at=now)
         if attachment is not None and kind is not None:
             # Stored before the row; should the transaction roll back, an orphan file is all it leaves.
-            message.attachment.save(_attachment_name(attachment, kind.extension), attachment, save=False)
+            message.attachment.save(upload_name(attachment, kind, default="attachment"), attachment, save=False)
         message.save()
         return message
 

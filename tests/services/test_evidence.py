@@ -6,6 +6,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from reship import workflow
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
@@ -69,8 +70,8 @@ def test_photos_are_stored_with_their_real_type_name_size_and_uploader(submitted
     rows = list(Evidence.objects.filter(request=request).order_by("id"))
     assert [evidence.pk for evidence in saved] == [row.pk for row in rows]
     assert [(row.original_name, row.content_type, row.size_bytes, row.uploaded_by) for row in rows] == [
-        ("box.jpg", "image/png", len(png), seller),
-        ("label.jpeg", "image/jpeg", len(JPEG), seller),
+        ("box.png", "image/png", len(png), seller),  # named for what it is, not what it was called
+        ("label.jpg", "image/jpeg", len(JPEG), seller),  # one spelling of the extension per kind
     ]
     # Stored under the request's folder with the extension of what the file really is.
     assert rows[0].file.name.startswith(f"evidence/{request.seller_id}/{request.number}/")
@@ -149,3 +150,31 @@ def test_no_files_is_nothing_to_do(submitted):
     seller, request = submitted
 
     assert evidence_add(request=request, actor=seller, files=[]) == []
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "shown_as"),
+    [
+        ("x.pdf.exe", "x.pdf.png"),
+        ("photo.jpg", "photo.png"),
+        ("..\\..\\Windows\\evil.html", "evil.png"),
+        ("\u202egnp.exe", "gnp.png"),  # a right-to-left override that would show "exe.png"
+        ("退货 照片.PNG", "退货 照片.png"),
+        ("a\tb\n<script>.jpg", "a b script.png"),
+        ("...", "photo.png"),
+    ],
+)
+def test_a_photo_is_shown_and_downloaded_under_the_extension_of_what_it_really_is(
+    client, submitted, uploaded_as, shown_as
+):
+    seller, request = submitted
+
+    [evidence] = evidence_add(request=request, actor=seller, files=[SimpleUploadedFile(uploaded_as, png_bytes())])
+
+    assert evidence.original_name == shown_as
+    assert evidence.file.name.endswith(".png")
+    client.force_login(seller)
+    response = client.get(reverse("requests:evidence", args=[request.pk, evidence.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].rstrip('"').endswith(".png")
