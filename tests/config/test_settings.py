@@ -50,6 +50,7 @@ print(json.dumps({
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
     "AXES_HANDLER": settings.AXES_HANDLER,
+    "RESHIP_TRUSTED_PROXY_COUNT": settings.RESHIP_TRUSTED_PROXY_COUNT,
 }))
 """
 
@@ -182,6 +183,13 @@ def test_production_cookies_carry_the_host_prefix():
     assert loaded["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
     assert loaded["SESSION_COOKIE_SECURE"] is True
     assert loaded["CSRF_COOKIE_SECURE"] is True
+
+
+def test_production_counts_the_client_behind_its_proxy_not_the_proxy():
+    # Behind the TLS proxy every request comes from the proxy's address: counted per that address,
+    # 20 wrong passwords from anyone would lock sign-in for everyone.
+    assert load_settings(PRODUCTION, **production_variables())["RESHIP_TRUSTED_PROXY_COUNT"] == 1
+    assert load_settings()["RESHIP_TRUSTED_PROXY_COUNT"] == 0
 
 
 @pytest.mark.parametrize(

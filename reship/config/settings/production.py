@@ -22,6 +22,9 @@ if not ALLOWED_HOSTS:
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# ...and appends the client's address to X-Forwarded-For: without this every sign-in failure and
+# throttled API call would be counted against the proxy's one address (reship.core.client_ip).
+RESHIP_TRUSTED_PROXY_COUNT = env_int("RESHIP_TRUSTED_PROXY_COUNT", 1)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
