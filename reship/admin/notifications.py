@@ -118,7 +118,7 @@ class NotificationAdmin(ViewOnlyAdmin):
     @admin.display(description=_("payload"))
     def payload_pretty(self, notification: Notification) -> str:
         text = json.dumps(notification.payload, indent=2, ensure_ascii=False, sort_keys=True)
-        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+        return format_html('<pre class="payload">{}</pre>', text)
 
 
 from reship.admin import api_keys as admin_api  # noqa: E402, F401 - registers the API keys' admin

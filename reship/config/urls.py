@@ -3,10 +3,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from reship.config.csp import api_docs_policy, api_redoc_policy
 from reship.dev import bench as bench_views
 from reship.web.views import account as account_views
+from reship.web.views import csp as csp_views
 from reship.web.views import home as views
 from reship.web.views import public as public_views
 
@@ -20,8 +22,8 @@ urlpatterns = [
     path("account/", include("reship.web.urls.account")),
     path("api/v1/", include("reship.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", api_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/redoc/", api_redoc_policy(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("dashboard/", include("reship.web.urls.dashboard")),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -29,6 +31,8 @@ urlpatterns = [
     path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
     path("survey/<str:token>/", public_views.survey, name="survey"),
     path("healthz", views.healthz, name="healthz"),
+    # Where browsers report what the Content-Security-Policy blocked (settings.CSP_REPORT_PATH).
+    path(settings.CSP_REPORT_PATH.lstrip("/"), csp_views.csp_report, name="csp-report"),
     # A 404 unless RESHIP_BENCH_FLOOR is on (the benchmark runner's own server).
     path("bench/floor/", bench_views.floor, name="bench-floor"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
