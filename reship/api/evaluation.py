@@ -17,7 +17,9 @@ the requests behind the figure (parameters documented in ``reship.evaluation.lin
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,10 +32,14 @@ from rest_framework.views import APIView
 
 from reship.api.auth import caller
 from reship.api.schema import error_responses
-from reship.api.serializers import ReservedNamesSerializer
+from reship.api.serializers import RFC3339_DATE, ReservedNamesSerializer
 from reship.choices import Reason
 from reship.core.bounds import DATE_VALIDATORS, MAX_ID
+from reship.core.errors import InvalidInput
 from reship.evaluation import PERIOD_DAYS, evaluation_figures_cached, evaluation_filter_for, requests_url
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CUSTOM = "custom"
 MAX_CUSTOM_DAYS = 3 * 366
@@ -42,30 +48,47 @@ MAX_CUSTOM_DAYS = 3 * 366
 # --- the query ------------------------------------------------------------------------------------
 
 
+class StrictDateField(serializers.DateField):
+    """A day as the schema's ``date`` format writes it (YYYY-MM-DD), not the shorter spellings
+    (2026-3-2) Django would also read."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(RFC3339_DATE, value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
 class EvaluationQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=[*(str(days) for days in PERIOD_DAYS), CUSTOM], required=False)
-    start = serializers.DateField(required=False, validators=DATE_VALIDATORS)
-    end = serializers.DateField(required=False, validators=DATE_VALIDATORS)
+    start = StrictDateField(required=False, validators=DATE_VALIDATORS)
+    end = StrictDateField(required=False, validators=DATE_VALIDATORS)
     partner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     supplier = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     reason = serializers.ChoiceField(choices=Reason.choices, required=False)
 
     def validate(self, attrs: dict) -> dict:
+        """The rules between the parameters, which no schema states: a well-formed query they refuse
+        is a 422 (``InvalidInput``), where a malformed parameter is a 400."""
         custom = attrs.get("period") == CUSTOM or "start" in attrs or "end" in attrs
         if not custom:
             return attrs
         if attrs.get("period", CUSTOM) != CUSTOM:
-            raise serializers.ValidationError({"period": _("Give either a preset period or start and end dates.")})
-        missing = {name: _("Required for a custom period.") for name in ("start", "end") if name not in attrs}
+            _refuse("period", _("Give either a preset period or start and end dates."))
+        missing = [name for name in ("start", "end") if name not in attrs]
         if missing:
-            raise serializers.ValidationError(missing)
+            message = str(_("Required for a custom period."))
+            raise InvalidInput(message, field_errors={name: [message] for name in missing})
         if attrs["end"] > timezone.localdate():
-            raise serializers.ValidationError({"end": _("The last day cannot be in the future.")})
+            _refuse("end", _("The last day cannot be in the future."))
         if attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": _("The end date cannot be before the start date.")})
+            _refuse("end", _("The end date cannot be before the start date."))
         if attrs["end"] - attrs["start"] > timedelta(days=MAX_CUSTOM_DAYS):
-            raise serializers.ValidationError({"end": _("A custom period is at most three years long.")})
+            _refuse("end", _("A custom period is at most three years long."))
         return {**attrs, "period": CUSTOM}
+
+
+def _refuse(field: str, message: StrOrPromise) -> NoReturn:
+    raise InvalidInput(str(message), field_errors={field: [str(message)]})
 
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -298,8 +321,15 @@ class EvaluationView(APIView):
 
     @extend_schema(
         summary="The evaluation figures of the caller's organisation",
+        description="A seller's staff get their shop's figures, a partner's staff their own. The period is "
+        "either a preset (`period` 7, 30 or 90: the last so many days including today; 30 if no parameter "
+        "is given) or custom: `start` and `end` together (`period=custom` or left out), both days included, "
+        "`end` not after today nor before `start`, at most three years apart. Anything else (a preset with "
+        "dates, one date alone) is a 422 naming the parameter. `partner`, `supplier` and `reason` narrow the "
+        "figures; another organisation's id gives empty figures. Money is a decimal string per currency, "
+        "rates are fractions, `null` where a figure is undefined.",
         parameters=[EvaluationQuerySerializer],
-        responses={200: FiguresSerializer, **error_responses(400, 401, 403, 404, 429, examples=False)},
+        responses={200: FiguresSerializer, **error_responses(400, 401, 403, 404, 422, 429, examples=False)},
     )
     def get(self, request: Request) -> Response:
         query = EvaluationQuerySerializer(data=request.query_params)

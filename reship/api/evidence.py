@@ -70,6 +70,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
     evidence = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),
         allow_empty=False,
+        min_length=1,
         help_text="One or more photos (JPEG, PNG, GIF, WebP), each its own `evidence` part.",
     )
 
@@ -114,7 +115,14 @@ class RequestEvidenceView(RequestRowsMixin, generics.GenericAPIView):
         description="`multipart/form-data`, one `evidence` part per photo; at most "
         "`RESHIP_EVIDENCE_MAX_FILES` per request. One unacceptable file refuses them all. " + IDEMPOTENCY_NOTE,
         request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={201: EvidenceSerializer(many=True), **error_responses(*WRITE_ERRORS)},
+        # The photos added, as a plain array (all of them fit in one answer): not a page of the list.
+        responses={
+            201: OpenApiResponse(
+                {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}, "minItems": 1},
+                description="The photos added, in the order they were sent.",
+            ),
+            **error_responses(*WRITE_ERRORS),
+        },
         examples=[
             OpenApiExample("Added", value=[EVIDENCE_EXAMPLE], response_only=True, status_codes=["201"]),
             OpenApiExample(

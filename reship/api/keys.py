@@ -4,8 +4,9 @@ The list never shows a secret, only its public prefix. Creating a key is for a p
 organisation (signed in to the browser's session); a key cannot create other keys
 (``api_key_create`` refuses it with a 403). Another organisation's key is a 404.
 
-A create replayed by its ``Idempotency-Key`` answers 201 with ``"key": null``: the secret is
-shown once, and the replay record (stored in the database) never holds it.
+A create replayed by its ``Idempotency-Key`` answers 201 with ``"key": null`` and a ``notice``
+saying why: the secret is shown once, and the replay record (stored in the database) never holds
+it (``reship.api.idempotency``, ``withhold``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from reship.api.schema import (
     error_responses,
     path_parameter,
 )
+from reship.api.serializers import JsonInputSerializer
 from reship.models import ApiKey
 from reship.services.api_keys import api_key_create, api_key_revoke, api_keys_for
 
@@ -77,12 +79,17 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
     key = serializers.CharField(
         allow_null=True, help_text="The secret, shown this once (null in a replayed answer). Store it now."
     )
+    notice = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="null in the first answer; in a replayed one, why key is null (it is shown once, never stored).",
+    )
 
     class Meta(ApiKeySerializer.Meta):
-        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        fields = [*ApiKeySerializer.Meta.fields, "key", "notice"]
 
 
-class ApiKeyCreateSerializer(serializers.Serializer):
+class ApiKeyCreateSerializer(JsonInputSerializer):
     name = serializers.CharField(max_length=100, help_text="What uses the key, e.g. ERP.")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Optional; in the future.")
 
@@ -90,7 +97,6 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 class ApiKeyListCreateView(generics.GenericAPIView):
     serializer_class = ApiKeySerializer
     pagination_class = ReshipCursorPagination
-    new_secret: str | None = None  # a new key's secret, set by _create (one view instance per request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
@@ -121,26 +127,20 @@ class ApiKeyListCreateView(generics.GenericAPIView):
             ),
             OpenApiExample(
                 "Created",
-                value={**KEY_EXAMPLE, "last_used_at": None, "key": "rsk_Xy3kQ9aB…"},
+                value={**KEY_EXAMPLE, "last_used_at": None, "key": "rsk_Xy3kQ9aB…", "notice": None},
                 response_only=True,
                 status_codes=["201"],
             ),
         ],
     )
+    @idempotent(withhold="key")
     def post(self, request: Request) -> Response:
-        response = self._create(request)
-        if response.status_code == status.HTTP_201_CREATED and self.new_secret is not None:
-            response.data["key"] = self.new_secret  # after the idempotency record was written without it
-        return response
-
-    @idempotent
-    def _create(self, request: Request) -> Response:
         data = ApiKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key, self.new_secret = api_key_create(
+        key, secret = api_key_create(
             actor=caller(request), name=data.validated_data["name"], expires_at=data.validated_data.get("expires_at")
         )
-        return Response({**ApiKeySerializer(key).data, "key": None}, status=status.HTTP_201_CREATED)
+        return Response({**ApiKeySerializer(key).data, "key": secret, "notice": None}, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyRevokeView(PathIdsMixin, APIView):

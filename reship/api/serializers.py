@@ -8,12 +8,18 @@ rule (who, which state, how much is left to claim) is the service's or the workf
 
 from __future__ import annotations
 
-from typing import TypedDict
+import math
+import re
+from typing import Any, TypedDict
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.settings import api_settings
 
 from orders.choices import Currency, OrderStatus, Platform
 from reship.choices import (
@@ -29,7 +35,7 @@ from reship.choices import (
     RestockStatus,
 )
 from reship.core.bounds import DATE_VALIDATORS, MAX_ID
-from reship.core.inputs import MAX_TEXT
+from reship.core.inputs import MAX_TEXT, MONEY_LIMIT
 from reship.lifecycle import OPEN_STATUSES
 from suppliers.choices import Channel
 
@@ -47,10 +53,160 @@ def action_slug(action: Action) -> str:
     return action.value.replace("_", "-")
 
 
+class InputListSerializer(serializers.ListSerializer):
+    """A list of an input: its own errors (empty, too long) name the list ("lines"), as the services'
+    do, rather than "lines.non_field_errors"."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict) and set(error.detail) == {api_settings.NON_FIELD_ERRORS_KEY}:
+                raise serializers.ValidationError(error.detail[api_settings.NON_FIELD_ERRORS_KEY]) from None
+            raise
+
+
 def _many(child: serializers.Serializer, *, max_length: int) -> serializers.ListSerializer:
-    """What ``child`` with ``many=True, max_length=…`` builds, the list serializer around it, built
-    directly: its arguments are typed, where ``many=True`` passes them on untyped."""
-    return serializers.ListSerializer(child=child, max_length=max_length)
+    """What ``child`` with ``many=True, min_length=1, max_length=…`` builds, the list serializer around
+    it, built directly: its arguments are typed, where ``many=True`` passes them on untyped. Every list
+    of an input needs an item (the services refuse an empty one); the schema says both bounds."""
+    return InputListSerializer(child=child, allow_empty=False, min_length=1, max_length=max_length)
+
+
+class InputListSchema(OpenApiSerializerFieldExtension):
+    """An ``InputListSerializer`` in the schema: its items, and ``minItems``/``maxItems`` as checked."""
+
+    target_class = InputListSerializer
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        items = auto_schema.resolve_serializer(self.target.child, direction).ref
+        return {"type": "array", "items": items, "minItems": self.target.min_length, "maxItems": self.target.max_length}
+
+
+# --- what an input's text and money look like, to the server and in the schema -----------------------
+
+# Money typed by a system: a number, or a decimal string of up to 10 digits (no leading zero) and 2
+# decimals, so below ``MONEY_LIMIT`` (reship.core.inputs.money), never negative. Other spellings ("1e3",
+# "+5", " 5", "5.", "007") are refused, so the schema's pattern says exactly what is accepted.
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
+POSITIVE_MONEY_PATTERN = r"^([1-9][0-9]{0,9}(\.[0-9]{1,2})?|0\.([0-9][1-9]|[1-9][0-9]?))$"
+MONEY_MAX = float(MONEY_LIMIT - 1) + 0.99
+
+
+def _money_schema(*, positive: bool) -> dict[str, Any]:
+    number: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": MONEY_MAX, "multipleOf": 0.01}
+    if positive:
+        number["exclusiveMinimum"] = True
+    return {
+        "oneOf": [
+            {"type": "string", "pattern": POSITIVE_MONEY_PATTERN if positive else MONEY_PATTERN, "example": "49.50"},
+            number,
+        ],
+        "description": "An amount with at most two decimals, as a string or a number, "
+        + ("more than 0." if positive else "0 or more."),
+    }
+
+
+@extend_schema_field(_money_schema(positive=False))
+class MoneyInputField(serializers.DecimalField):
+    """An amount as ``MONEY_PATTERN`` or a JSON number, ``0 ≤ amount < MONEY_LIMIT``, two decimals."""
+
+    positive = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            if data.startswith("-") and re.fullmatch(MONEY_PATTERN, data[1:]):
+                self.fail("min_value", min_value=0)
+            if not re.fullmatch(MONEY_PATTERN, data):
+                self.fail("invalid")
+        elif isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+            self.fail("invalid")
+        amount = super().to_internal_value(data)
+        if self.positive and amount <= 0:
+            raise serializers.ValidationError(_("The amount must be greater than zero."))
+        return amount
+
+
+@extend_schema_field(_money_schema(positive=True))
+class PositiveMoneyInputField(MoneyInputField):
+    positive = True
+
+
+# JSON bodies are read as the schema types them: DRF would also take 5 or 5.0 for "5", "true" or 1 for
+# true, 0 for "0", and dates and times in other spellings than RFC 3339's; a client sending those finds
+# them refused now rather than read one way today and another tomorrow.
+RFC3339_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+RFC3339_DATE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+
+
+def json_type_wrong(field: serializers.Field, value: Any) -> bool:
+    """Is ``value``, from a JSON body, not of the type the schema gives ``field``?"""
+    if value is None:
+        return False  # the field's own allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return not isinstance(value, bool)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, bool) or not isinstance(value, int)
+    if isinstance(field, serializers.DateTimeField):
+        return not (isinstance(value, str) and re.fullmatch(RFC3339_DATE_TIME, value))
+    if isinstance(field, serializers.DateField):
+        return not (isinstance(value, str) and re.fullmatch(RFC3339_DATE, value))
+    if isinstance(field, serializers.ListField):
+        return not isinstance(value, list) or any(json_type_wrong(field.child, item) for item in value)
+    if isinstance(field, serializers.CharField | serializers.ChoiceField):
+        return not isinstance(value, str)
+    return False
+
+
+WRONG_TYPE = _("Wrong type: see this field in the API schema.")
+
+
+class JsonInputSerializer(serializers.Serializer):
+    """The input of a JSON body: each value of the type its field has in the schema, else a 400 naming
+    the field (then DRF's own checks)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and not isinstance(data, QueryDict):
+            wrong: dict[str, Any] = {}
+            for name, field in self.fields.items():
+                if field.read_only or name not in data:
+                    continue
+                value = data[name]
+                if isinstance(field, serializers.ListField) and isinstance(value, list):
+                    items = {
+                        index: [WRONG_TYPE]
+                        for index, item in enumerate(value)
+                        if json_type_wrong(field.child, item)  # named as DRF names an item: "events.0"
+                    }
+                    if items:
+                        wrong[name] = items
+                elif json_type_wrong(field, value):
+                    wrong[name] = [WRONG_TYPE]
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+REQUIRED_TEXT_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"\S"}
+
+
+@extend_schema_field(REQUIRED_TEXT_SCHEMA)
+class ServiceCheckedTextField(serializers.CharField):
+    """Required text the service checks itself (something besides spaces, at most ``MAX_TEXT``, then
+    stripped), taken here as sent."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
+
+
+# Text a person must give: something besides spaces (the services strip it), at most MAX_TEXT.
+@extend_schema_field(REQUIRED_TEXT_SCHEMA)
+class RequiredTextField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=MAX_TEXT, **kwargs)
 
 
 # A field named like an attribute every serializer has (``data``, ``label``) is declared with a trailing
@@ -133,13 +289,13 @@ class OrderDetailSerializer(OrderSerializer):
     reship_requests = OrderRequestRefSerializer(many=True, source="visible_requests")
 
 
-class OrderLineInputSerializer(serializers.Serializer):
+class OrderLineInputSerializer(JsonInputSerializer):
     sku_code = serializers.CharField(max_length=64, help_text=_("One of the seller's own SKU codes."))
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
-    unit_price = serializers.DecimalField(**MONEY, min_value=0)
+    unit_price = MoneyInputField()
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(JsonInputSerializer):
     platform = serializers.ChoiceField(choices=Platform.choices)
     platform_order_number = serializers.CharField(max_length=64, help_text=_("Unique among the seller's orders."))
     customer_name = serializers.CharField(max_length=100)
@@ -150,7 +306,7 @@ class OrderCreateSerializer(serializers.Serializer):
     partner = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text=_("The id of the active dropship partner that ships it.")
     )
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = MoneyInputField()
     currency = serializers.ChoiceField(choices=Currency.choices, required=False, default=Currency.CNY)
     placed_at = serializers.DateTimeField()
     lines = _many(OrderLineInputSerializer(), max_length=1000)
@@ -299,15 +455,15 @@ def _id(**kwargs) -> serializers.IntegerField:
 
 def _text(*, required: bool = True, **kwargs) -> serializers.CharField:
     if required:
-        return serializers.CharField(max_length=MAX_TEXT, **kwargs)
+        return RequiredTextField(**kwargs)
     return serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="", **kwargs)
 
 
 def _money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, min_value=0, **kwargs)
+    return MoneyInputField(**kwargs)
 
 
-class LineRequestSerializer(serializers.Serializer):
+class LineRequestSerializer(JsonInputSerializer):
     order_line = _id(help_text=_("An order line's id (see GET /orders/{id}/)."))
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
     resolution = serializers.ChoiceField(choices=Resolution.choices)
@@ -316,22 +472,22 @@ class LineRequestSerializer(serializers.Serializer):
     )
 
 
-class RequestCreateSerializer(serializers.Serializer):
+class RequestCreateSerializer(JsonInputSerializer):
     order = _id(help_text=_("The order's id."))
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = _text(required=False)
     lines = _many(LineRequestSerializer(), max_length=1000)
 
 
-class RequestInfoInputSerializer(serializers.Serializer):
+class RequestInfoInputSerializer(JsonInputSerializer):
     question = _text()
 
 
-class AnswerInfoInputSerializer(serializers.Serializer):
+class AnswerInfoInputSerializer(JsonInputSerializer):
     answer = _text()
 
 
-class ApproveInputSerializer(serializers.Serializer):
+class ApproveInputSerializer(JsonInputSerializer):
     quote_goods = _money()
     quote_shipping = _money()
     cost_bearer = serializers.ChoiceField(choices=CostBearer.choices)
@@ -339,23 +495,23 @@ class ApproveInputSerializer(serializers.Serializer):
     note = _text(required=False)
 
 
-class RejectInputSerializer(serializers.Serializer):
+class RejectInputSerializer(JsonInputSerializer):
     reason = _text()
 
 
-class CancelInputSerializer(serializers.Serializer):
+class CancelInputSerializer(JsonInputSerializer):
     reason = _text(required=False)
 
 
-class EmptyInputSerializer(serializers.Serializer):
+class EmptyInputSerializer(JsonInputSerializer):
     """No fields: send ``{}``."""
 
 
-class DisputeQuoteInputSerializer(serializers.Serializer):
+class DisputeQuoteInputSerializer(JsonInputSerializer):
     message = _text()
 
 
-class ReviseQuoteInputSerializer(serializers.Serializer):
+class ReviseQuoteInputSerializer(JsonInputSerializer):
     quote_goods = _money()
     quote_shipping = _money()
     cost_bearer = serializers.ChoiceField(choices=CostBearer.choices)
@@ -364,46 +520,46 @@ class ReviseQuoteInputSerializer(serializers.Serializer):
 
 class LineIdsField(serializers.ListField):
     def __init__(self, **kwargs) -> None:
-        super().__init__(child=_id(), allow_empty=False, max_length=1000, **kwargs)
+        super().__init__(child=_id(), allow_empty=False, min_length=1, max_length=1000, **kwargs)
 
 
-class StartRestockInputSerializer(serializers.Serializer):
+class StartRestockInputSerializer(JsonInputSerializer):
     line_ids = LineIdsField(help_text=_("Lines (resolution restock_resend, pending) to restock from their source."))
     note = _text(required=False)
 
 
-class ConfirmRestockInputSerializer(serializers.Serializer):
+class ConfirmRestockInputSerializer(JsonInputSerializer):
     restock_order = _id(help_text=_("One of the request's restock orders (see restock_orders)."))
     ship_date = serializers.DateField(validators=DATE_VALIDATORS)
     note = _text(required=False)
 
 
-class ShipItemSerializer(serializers.Serializer):
+class ShipItemSerializer(JsonInputSerializer):
     line = _id(help_text=_("A line of the request, ready to ship."))
     substitute_product = _id(
         required=False, allow_null=True, default=None, help_text=_("A product of the seller shipped instead.")
     )
 
 
-class ShipInputSerializer(serializers.Serializer):
+class ShipInputSerializer(JsonInputSerializer):
     items = _many(ShipItemSerializer(), max_length=1000)
     carrier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=64)
     quality_check_note = _text(required=False)
 
 
-class CompensateInputSerializer(serializers.Serializer):
+class CompensateInputSerializer(JsonInputSerializer):
     line_ids = LineIdsField()
     method = serializers.ChoiceField(choices=CompensationMethod.choices)
-    amount = _money()
+    amount = PositiveMoneyInputField()
     note = _text(required=False)
 
 
-class ConfirmInfoUpdateInputSerializer(serializers.Serializer):
+class ConfirmInfoUpdateInputSerializer(JsonInputSerializer):
     note = _text(required=False)
 
 
-class ContactCustomerInputSerializer(serializers.Serializer):
+class ContactCustomerInputSerializer(JsonInputSerializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     message = _text(
         required=False,
@@ -411,7 +567,7 @@ class ContactCustomerInputSerializer(serializers.Serializer):
     )
 
 
-class CloseInputSerializer(serializers.Serializer):
+class CloseInputSerializer(JsonInputSerializer):
     rating_speed = serializers.IntegerField(min_value=1, max_value=5)
     rating_quality = serializers.IntegerField(min_value=1, max_value=5)
     rating_cooperation = serializers.IntegerField(min_value=1, max_value=5)
@@ -420,7 +576,7 @@ class CloseInputSerializer(serializers.Serializer):
     note = _text(required=False)
 
 
-class FollowUpInputSerializer(serializers.Serializer):
+class FollowUpInputSerializer(JsonInputSerializer):
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = _text(help_text=_("What went wrong with the replacement."))
     lines = _many(LineRequestSerializer(), max_length=1000)

@@ -34,6 +34,7 @@ from reship.api.schema import (
     error_responses,
     path_parameter,
 )
+from reship.api.serializers import JsonInputSerializer, ServiceCheckedTextField
 from reship.choices import AuthorRole, Counterpart, Direction
 from reship.core.files import ATTACHMENT_TYPES, file_response_by_name
 from reship.models import CommunicationRecord, RequestMessage
@@ -70,8 +71,15 @@ class ThreadMessageSerializer(serializers.ModelSerializer):
         return reverse("api:request-message-attachment", kwargs={"request_id": message.request_id, "pk": message.pk})
 
 
-class ThreadMessagePostSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="At most 5000 characters.")
+class ThreadMessageJsonSerializer(JsonInputSerializer):
+    """A message without an attachment, as JSON."""
+
+    body = ServiceCheckedTextField(help_text="Required: something besides spaces, at most 5000 characters.")
+
+
+class ThreadMessagePostSerializer(ThreadMessageJsonSerializer):
+    """A message, with an attachment when sent as ``multipart/form-data`` (a file cannot travel in JSON)."""
+
     attachment = serializers.FileField(
         required=False, allow_empty_file=True, help_text="Optional: a photo (JPEG, PNG, GIF, WebP) or a PDF."
     )
@@ -113,7 +121,7 @@ class RequestMessagesView(RequestRowsMixin, generics.GenericAPIView):
         description="JSON, or `multipart/form-data` with an `attachment`. " + IDEMPOTENCY_NOTE,
         request={
             "multipart/form-data": ThreadMessagePostSerializer,
-            "application/json": ThreadMessagePostSerializer,
+            "application/json": ThreadMessageJsonSerializer,
         },
         responses={201: ThreadMessageSerializer, **error_responses(*WRITE_ERRORS)},
         examples=[
@@ -185,11 +193,11 @@ class CommunicationRecordSerializer(serializers.ModelSerializer):
         return _name(record.recorded_by)
 
 
-class CommunicationRecordAddSerializer(serializers.Serializer):
+class CommunicationRecordAddSerializer(JsonInputSerializer):
     counterpart = serializers.ChoiceField(choices=Counterpart.choices, help_text="Never your own side.")
     channel = serializers.ChoiceField(choices=Channel.choices)
     direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.OUTBOUND)
-    summary = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="At most 5000 characters.")
+    summary = ServiceCheckedTextField(help_text="Required: something besides spaces, at most 5000 characters.")
     occurred_at = serializers.DateTimeField(required=False, help_text="When it happened; now if left out.")
 
 

@@ -17,21 +17,24 @@ receiver checks it with ``VERIFICATION_SNIPPET`` (also in the README).
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+import re
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reship.api.auth import caller
-from reship.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reship.api.idempotency import idempotent
 from reship.api.pagination import ReshipCursorPagination
 from reship.api.parsers import BoundedJSONParser
-from reship.api.schema import path_id
-from reship.core.bounds import MAX_ID
-from reship.core.errors import InvalidInput
+from reship.api.schema import IDEMPOTENCY_KEY, error_responses, path_id, path_parameter
+from reship.api.serializers import JsonInputSerializer
 from reship.models import WebhookEndpoint
 from reship.notifications import outbox
 from reship.services.webhooks import (
@@ -42,7 +45,6 @@ from reship.services.webhooks import (
     webhook_endpoint_send_test,
     webhook_endpoints_for,
     webhook_organisation,
-    webhook_url_clean,
 )
 
 VERIFICATION_SNIPPET = '''\
@@ -79,14 +81,6 @@ else is retried with backoff. Verify every request before trusting it:
 # --- serializers ------------------------------------------------------------------------------------
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    """The API's one error body (``reship.api.errors``)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    field_errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(child=serializers.CharField(), help_text="Event types; empty means all.")
 
@@ -97,15 +91,59 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
-    secret = serializers.CharField(help_text="The signing secret; shown this once only.")
+    secret = serializers.CharField(
+        allow_null=True, help_text="The signing secret; shown this once only (null in a replayed answer)."
+    )
+    notice = serializers.CharField(
+        allow_null=True,
+        help_text="null in the first answer; in a replayed one, why secret is null (shown once, never stored).",
+    )
 
     class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret", "notice"]
         read_only_fields = fields
 
 
-class WebhookEndpointCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=URL_MAX, help_text="https:// address on the public internet.")
+# An https:// address on a name with a top-level domain (1 to 3 labels of up to 60 characters before it,
+# so the host stays within the 253 a name may have), an optional port, path, query and fragment: what
+# Django's URLValidator takes, as a pattern the schema can state. The service's rule
+# (``webhook_url_clean``) then refuses names of local networks (localhost…): a 422. In development
+# (DEBUG: http:// too; RESHIP_WEBHOOK_ALLOW_PRIVATE: any address, local ones included) it is looser.
+HOST_PATTERN = r"([A-Za-z0-9]([A-Za-z0-9-]{0,58}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,63}(:[0-9]{1,5})?([/?#][^\s]*)?$"
+
+
+def webhook_url_pattern() -> str | None:
+    if settings.RESHIP_WEBHOOK_ALLOW_PRIVATE:
+        return None
+    return ("^https?://" if settings.DEBUG else "^https://") + HOST_PATTERN
+
+
+class WebhookUrlField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        url = super().to_internal_value(data)
+        pattern = webhook_url_pattern()
+        if pattern is not None and not re.fullmatch(pattern, url):
+            raise serializers.ValidationError(_("Enter a full web address, such as https://example.com/reship/hooks."))
+        return url
+
+
+class WebhookUrlSchema(OpenApiSerializerFieldExtension):
+    target_class = WebhookUrlField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "format": "uri", "maxLength": URL_MAX}
+        pattern = webhook_url_pattern()
+        if pattern is not None:
+            schema["pattern"] = pattern
+        return schema
+
+
+class WebhookEndpointCreateSerializer(JsonInputSerializer):
+    url = WebhookUrlField(
+        max_length=URL_MAX,
+        trim_whitespace=False,
+        help_text="https:// address on the public internet (not a local or private network's address).",
+    )
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(outbox.TEMPLATES)),
         required=False,
@@ -113,13 +151,6 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
         max_length=EVENTS_MAX,
         help_text="Event types to receive; empty or missing means every event.",
     )
-
-    def validate_url(self, value: str) -> str:
-        """The service's rule, reported beside the other fields' errors."""
-        try:
-            return webhook_url_clean(url=value)
-        except InvalidInput as error:
-            raise serializers.ValidationError(error.message) from None
 
 
 class WebhookTestQueuedSerializer(serializers.Serializer):
@@ -131,20 +162,14 @@ class WebhookTestQueuedSerializer(serializers.Serializer):
 # --- the schema -------------------------------------------------------------------------------------
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorBodySerializer, description="The error body.") for code in codes}
-
-
-ID_PARAMETER = OpenApiParameter(
-    "webhook_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH
-)
-IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retry-safe POST: the same key and body replay the first response (header Idempotent-Replayed).",
-)
+WEBHOOK_ID = path_parameter("webhook_id", "The webhook endpoint's id.")
+ENDPOINT_EXAMPLE = {
+    "id": 3,
+    "url": "https://erp.example.com/reship/hooks",
+    "events": ["request_approved", "request_shipped"],
+    "is_active": True,
+    "created_at": "2026-03-02T09:30:00+08:00",
+}
 
 
 # --- views ------------------------------------------------------------------------------------------
@@ -162,7 +187,8 @@ class WebhookEndpointListView(generics.ListAPIView):
     @extend_schema(
         summary="List webhook endpoints",
         description=DESCRIPTION,
-        responses={200: WebhookEndpointSerializer(many=True), **_errors(401, 403, 404, 429)},
+        responses={200: WebhookEndpointSerializer(many=True), **error_responses(401, 403, 404, 429)},
+        examples=[OpenApiExample("An endpoint", value=ENDPOINT_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -170,11 +196,24 @@ class WebhookEndpointListView(generics.ListAPIView):
     @extend_schema(
         summary="Create a webhook endpoint",
         description=DESCRIPTION,
-        parameters=[IDEMPOTENCY_PARAMETER],
+        parameters=[IDEMPOTENCY_KEY],
         request=WebhookEndpointCreateSerializer,
-        responses={201: WebhookEndpointCreatedSerializer, **_errors(400, 401, 403, 409, 415, 422, 429)},
+        responses={201: WebhookEndpointCreatedSerializer, **error_responses(400, 401, 403, 409, 415, 422, 429)},
+        examples=[
+            OpenApiExample(
+                "Create",
+                value={"url": ENDPOINT_EXAMPLE["url"], "events": ENDPOINT_EXAMPLE["events"]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Created",
+                value={**ENDPOINT_EXAMPLE, "secret": "whsec_3q2+7wAbC…", "notice": None},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
     )
-    @idempotent
+    @idempotent(withhold="secret")  # a replay, kept 24 h in the database, holds no secret
     def post(self, request: Request) -> Response:
         actor = caller(request)
         webhook_organisation(actor=actor)  # a 403 comes before the body is read
@@ -192,9 +231,9 @@ class WebhookEndpointDetailView(APIView):
     @extend_schema(
         summary="Delete a webhook endpoint",
         description="Deletes the endpoint; its deliveries not yet sent are given up (marked failed).",
-        parameters=[ID_PARAMETER],
+        parameters=[WEBHOOK_ID],
         request=None,
-        responses={204: OpenApiResponse(description="Deleted."), **_errors(401, 403, 404, 429)},
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 429)},
     )
     def delete(self, request: Request, webhook_id: str) -> Response:
         actor = caller(request)
@@ -212,9 +251,17 @@ class WebhookEndpointTestView(APIView):
             f"Queues a `{outbox.WEBHOOK_TEST}` event for this endpoint, delivered (signed, retried) "
             "through the outbox like every other event."
         ),
-        parameters=[ID_PARAMETER, IDEMPOTENCY_PARAMETER],
+        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY],
         request=None,
-        responses={202: WebhookTestQueuedSerializer, **_errors(401, 403, 404, 409, 422, 429)},
+        responses={202: WebhookTestQueuedSerializer, **error_responses(401, 403, 404, 409, 422, 429)},
+        examples=[
+            OpenApiExample(
+                "Queued",
+                value={"id": "5b0f4d8e-3c1a-4d2e-9a43-1f0e6c2b7a90", "type": "webhook_test", "status": "pending"},
+                response_only=True,
+                status_codes=["202"],
+            )
+        ],
     )
     @idempotent
     def post(self, request: Request, webhook_id: str) -> Response:

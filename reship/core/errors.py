@@ -2,7 +2,9 @@
 
 Views and the API map them to responses: ``RequestNotFound`` → 404 (also for another
 organisation's request: never a leak), ``ActionNotPermitted`` → 403, ``InvalidTransition`` → 409,
-``InvalidInput`` → 400 with field errors.
+``InvalidInput`` → 422 with field errors. (The API answers 400 when a request breaks its documented
+schema — a missing field, a wrong type, a value out of range — and 422 when a well-formed request
+is refused by a rule no schema can state: an unknown SKU, a line of another order, more than is left.)
 """
 
 from __future__ import annotations
@@ -42,4 +44,4 @@ class InvalidTransition(WorkflowError):
 
 class InvalidInput(WorkflowError):
     code = "invalid"
-    http_status = 400
+    http_status = 422

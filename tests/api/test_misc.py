@@ -120,7 +120,7 @@ def test_the_seller_uploads_a_png_and_downloads_the_same_bytes(parties, reship):
         {
             "id": evidence.pk,
             "request_id": reship.pk,
-            "original_name": "crushed box.jpg",
+            "original_name": "crushed box.png",  # named for what it is (a PNG)
             "content_type": "image/png",
             "size_bytes": len(png),
             "uploaded_by": "API " + parties.seller.seller_membership.seller.name,
@@ -161,7 +161,7 @@ def test_a_renamed_executable_is_refused_with_field_errors_and_nothing_is_stored
         format="multipart",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "invalid",
         "message": "setup.jpg is not one of the accepted files: JPEG, PNG, GIF or WebP photos.",

@@ -178,7 +178,7 @@ def test_a_partner_may_not_record_orders(parties):
     assert Order.objects.count() == 1
 
 
-def test_an_unknown_sku_is_a_400_naming_the_line_and_nothing_is_written(parties):
+def test_an_unknown_sku_is_a_422_naming_the_line_and_nothing_is_written(parties):
     ProductFactory(sku_code="SKU-FOREIGN")  # another seller's SKU is not the caller's
     body = new_order_body(
         parties,
@@ -190,7 +190,7 @@ def test_an_unknown_sku_is_a_400_naming_the_line_and_nothing_is_written(parties)
 
     response = client_for(parties.seller).post(LIST, body, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "invalid",
         "message": "Line 2: SKU “SKU-FOREIGN” is not one of your products.",
@@ -204,7 +204,7 @@ def test_an_inactive_partner_is_refused(parties):
 
     response = client_for(parties.seller).post(LIST, new_order_body(parties, partner=inactive.pk), format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field_errors"] == {"partner": ["Unknown or inactive partner."]}
 
 
@@ -257,7 +257,7 @@ def test_an_order_needs_a_line_and_a_placing_time_not_in_the_future(parties):
 
     assert no_lines.status_code == 400
     assert set(no_lines.json()["field_errors"]) == {"lines"}
-    assert in_future.status_code == 400
+    assert in_future.status_code == 422
     assert in_future.json()["field_errors"] == {"placed_at": ["Out of range."]}
 
 

@@ -286,12 +286,12 @@ def test_bad_action_input_is_a_400_naming_each_field(parties):
     assert ReshipRequest.objects.get(pk=request.pk).status == S.SUBMITTED
 
 
-def test_the_workflows_own_input_checks_answer_400(parties):
+def test_the_workflows_own_input_checks_answer_422(parties):
     workflow_states.submit(parties)  # claims 1 of SKU-A's 2
 
     response = client_for(parties.seller).post(LIST, submit_body(parties, quantity=2), format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "invalid",
         "message": "SKU SKU-A has 1 left to claim; you asked for 2.",
@@ -382,7 +382,7 @@ def test_a_restock_order_of_another_request_is_refused(parties):
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field_errors"] == {"restock_order": ["Not a restock order of this request."]}
     assert RestockOrder.objects.get(pk=foreign_restock.pk).status == "ordered"
 
@@ -394,7 +394,7 @@ def test_other_line_ids_are_refused_by_the_workflow(parties):
         action(request.pk, "compensate"), {"line_ids": [10**9], "method": "voucher", "amount": "5"}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field_errors"] == {"line_ids": ["Not a line of this request."]}
 
 

@@ -210,7 +210,7 @@ def test_a_renamed_executable_is_refused_with_field_errors(parties, reship):
         format="multipart",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "invalid",
         "message": "photo.jpg is not one of the accepted files: photos (JPEG, PNG, GIF, WebP) or PDF.",
@@ -220,19 +220,19 @@ def test_a_renamed_executable_is_refused_with_field_errors(parties, reship):
 
 
 @pytest.mark.parametrize(
-    ("payload", "field_errors"),
+    ("payload", "status", "field_errors"),
     [
-        ({"body": "   "}, {"body": ["Required."]}),
-        ({}, {"body": ["This field is required."]}),
-        ({"body": "x" * 5001}, {"body": ["The text is too long (at most 5000 characters)."]}),
+        ({"body": "   "}, 422, {"body": ["Required."]}),
+        ({}, 400, {"body": ["This field is required."]}),
+        ({"body": "x" * 5001}, 422, {"body": ["The text is too long (at most 5000 characters)."]}),
     ],
 )
-def test_an_empty_or_too_long_message_is_refused(parties, reship, payload, field_errors):
+def test_an_empty_or_too_long_message_is_refused(parties, reship, payload, status, field_errors):
     client, _key, _raw = api_client_for(parties.seller)
 
     response = client.post(_messages(reship.pk), payload, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.json()["code"] == "invalid"
     assert response.json()["field_errors"] == field_errors
     assert not RequestMessage.objects.exists()
@@ -277,7 +277,7 @@ def test_a_contact_with_ones_own_side_is_refused(parties, reship):
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field_errors"] == {"counterpart": ["That is your own side."]}
     assert not CommunicationRecord.objects.exists()
 
