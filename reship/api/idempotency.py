@@ -1,24 +1,42 @@
-"""``Idempotency-Key`` on POST: the same key and body replay the first response; another body with
-the same key is a 422; a retry while the first is still running is a 409. Keys are scoped to the
-organisation and kept at least ``RESHIP_IDEMPOTENCY_HOURS``; older ones are purged hourly
-(``reship.services.idempotency``).
+"""``Idempotency-Key`` on POST: the same key and body replay the first answer; another body with
+the same key is a 422. Keys are scoped to the organisation and kept at least
+``RESHIP_IDEMPOTENCY_HOURS``; older ones are purged hourly (``reship.services.idempotency``).
 
-The record is claimed in its own committed transaction before the work starts, so of fifty
-concurrent requests with one key exactly one does the work (the unique constraint decides).
+The key's record is written in the SAME transaction as the work, with the answer: both commit or
+neither does. So once an attempt has ended — answered, failed, lost its database connection, or its
+worker was killed — a retry with the key either replays the committed answer or runs anew; no
+record says "in progress" for a request that is no longer running (under connection kills the old
+design, a record committed before the work, left 34 keys stuck for 24 h, 19 of them committed).
+
+The record is inserted first, so a concurrent duplicate's insert waits on the unique constraint
+until the first attempt commits (then it replays) or rolls back (then it runs); after
+``RESHIP_IDEMPOTENCY_WAIT_SECONDS`` of waiting (PostgreSQL) it is a 409 with ``Retry-After``.
+
+A server error (5xx) is not kept: the attempt rolls back and a retry runs anew. An answer that
+carries a secret (a new API key, a webhook endpoint's signing secret) is kept without it: a replay
+shows ``null`` there and says why in ``notice`` — the secret is shown once, and no copy of it
+waits in the database for 24 hours.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from reship.accounts.roles import organisation_for
 from reship.api.errors import IdempotencyKeyReused, IdempotentRequestInProgress
@@ -26,6 +44,17 @@ from reship.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ran out
+
+View = TypeVar("View", bound=APIView)
+Handler = Callable[..., Response]
+
+
+def secret_withheld_notice() -> str:
+    return _(
+        "The secret is shown only in the first answer and is not kept for replays; if it was lost, "
+        "create a new one and delete this one."
+    )
 
 
 def _scope(user) -> str:
@@ -61,45 +90,107 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def idempotent(method):
-    """Wrap an APIView's ``post``."""
+@contextmanager
+def _bounded_wait() -> Iterator[None]:
+    """On PostgreSQL, wait at most RESHIP_IDEMPOTENCY_WAIT_SECONDS for a running duplicate's lock,
+    then put the transaction's own lock_timeout back for the work that follows."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [f"{settings.RESHIP_IDEMPOTENCY_WAIT_SECONDS}s"],
+        )
+        before = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        if not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
 
-    @wraps(method)
-    def wrapper(view, request, *args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
-        if not key:
-            return method(view, request, *args, **kwargs)
-        key = key[:MAX_KEY_LENGTH]
-        scope, fingerprint = _scope(request.user), _fingerprint(request)
-        cutoff = timezone.now() - timedelta(hours=settings.RESHIP_IDEMPOTENCY_HOURS)
-        try:
-            # One transaction (one commit to wait for): an expired record of the key makes way, and
-            # the new one is written; on a conflict neither happens.
-            with transaction.atomic():
-                IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=cutoff).delete()
-                record = IdempotencyRecord.objects.create(
-                    scope=scope, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint
-                )
-        except IntegrityError:
-            first = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-            if first is None:  # purged between the two statements: the caller may simply retry
-                raise IdempotentRequestInProgress() from None
-            if first.request_hash != fingerprint:
-                raise IdempotencyKeyReused() from None
-            if first.state != IdempotencyRecord.DONE:
-                raise IdempotentRequestInProgress() from None
-            return Response(first.response_body, status=first.response_status, headers={"Idempotent-Replayed": "true"})
-        try:
-            response = method(view, request, *args, **kwargs)
-        except Exception as error:  # noqa: BLE001 - an error answer is replayed like any other
-            response = view.handle_exception(error)
-        if response.status_code >= 500:
-            record.delete()
+
+def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> IdempotencyRecord | None:
+    """The key's record, inserted in the current transaction; None if a committed one holds the key.
+
+    A committed record past its hours, or one an older version of this code left unanswered, makes
+    way first: neither answers a retry."""
+    cutoff = timezone.now() - timedelta(hours=settings.RESHIP_IDEMPOTENCY_HOURS)
+    IdempotencyRecord.objects.filter(
+        Q(created_at__lt=cutoff) | ~Q(state=IdempotencyRecord.DONE), scope=scope, key=key
+    ).delete()
+    try:
+        with transaction.atomic(), _bounded_wait():  # a savepoint: a refused insert leaves the rest
+            return IdempotencyRecord.objects.create(
+                scope=scope, key=key, method=request.method or "POST", path=request.path[:500], request_hash=fingerprint
+            )
+    except IntegrityError:
+        return None
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:
+            raise IdempotentRequestInProgress() from None  # the first attempt is still running
+        raise
+
+
+def _replay(*, scope: str, key: str, fingerprint: str) -> Response:
+    first = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if first is None or first.state != IdempotencyRecord.DONE:
+        raise IdempotentRequestInProgress()  # purged or replaced this instant: retry
+    if first.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    return Response(first.response_body, status=first.response_status, headers={"Idempotent-Replayed": "true"})
+
+
+def _stored_body(data: Any, withhold: str | None) -> Any:
+    body = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    if withhold and isinstance(body, dict) and body.get(withhold) is not None:
+        body[withhold] = None
+        body["notice"] = secret_withheld_notice()
+    return body
+
+
+class _Discard(Exception):  # noqa: N818 - a signal to roll back, carrying the answer to give
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def idempotent(method: Handler | None = None, *, withhold: str | None = None) -> Any:
+    """Wrap an APIView's ``post``. ``withhold`` names a field of the answer holding a secret: the
+    caller gets it once, the stored replay has ``null`` there and a ``notice`` saying why."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
+            key = request.headers.get(HEADER, "").strip()
+            if not key:
+                return handler(view, request, *args, **kwargs)
+            key = key[:MAX_KEY_LENGTH]
+            scope, fingerprint = _scope(request.user), _fingerprint(request)
+            try:
+                with transaction.atomic():
+                    record = _claim(scope=scope, key=key, request=request, fingerprint=fingerprint)
+                    if record is None:
+                        return _replay(scope=scope, key=key, fingerprint=fingerprint)
+                    try:
+                        with transaction.atomic():  # a refused call's own writes go; the record stays
+                            response = handler(view, request, *args, **kwargs)
+                    except Exception as error:  # noqa: BLE001 - an error answer is replayed like any other
+                        response = view.handle_exception(error)  # re-raises what has no answer: a 500
+                    if response.status_code >= 500:
+                        raise _Discard(response)  # nothing kept: a retry runs anew
+                    record.state = IdempotencyRecord.DONE
+                    record.response_status = response.status_code
+                    record.response_body = _stored_body(response.data, withhold)
+                    record.save(update_fields=["state", "response_status", "response_body"])
+            except _Discard as discarded:
+                return discarded.response
+            if withhold and isinstance(response.data, dict) and withhold in response.data:
+                response.data.setdefault("notice", None)
             return response
-        record.state = IdempotencyRecord.DONE
-        record.response_status = response.status_code
-        record.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
-        record.save(update_fields=["state", "response_status", "response_body"])
-        return response
 
-    return wrapper
+        return wrapper
+
+    if method is not None:
+        return decorate(method)
+    return decorate

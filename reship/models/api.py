@@ -79,7 +79,10 @@ class ApiKey(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a POST with an ``Idempotency-Key``, replayed for the same key and body."""
+    """The first response to a POST with an ``Idempotency-Key``, replayed for the same key and body.
+
+    Written in the transaction that does the request's work (``reship.api.idempotency``): it is
+    ``in_progress`` only inside that transaction, and every committed record is ``done``."""
 
     IN_PROGRESS = "in_progress"
     DONE = "done"
