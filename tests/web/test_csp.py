@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import UserFactory
+from tests.workflow_states import make_parties, submit
 
 # The site's policy, directive by directive, as a browser reads it (the header's order is not kept).
 POLICY = {
@@ -104,6 +105,34 @@ def test_pages_hold_no_inline_style_or_event_handler(client, seller_user):
 
     assert 'id="language-switcher"' in html
     assert re.findall(r"\son[a-z]+=|\sstyle=|<style", html) == []
+
+
+def _htmx_config(html: str) -> dict:
+    [content] = re.findall(r'<meta name="htmx-config" content=\'([^\']*)\'>', html)
+    return json.loads(content)
+
+
+@pytest.mark.django_db
+def test_htmx_adds_no_inline_style_and_evaluates_no_code_on_any_page(client):
+    """htmx's indicator <style> and its eval are off on every page, the request page's own setting
+    (a refused message still swaps its errors in) kept beside them in the one config htmx reads."""
+    parties = make_parties()
+    client.force_login(parties.seller)
+
+    plain = _htmx_config(client.get("/requests/").content.decode())
+    request_page = _htmx_config(client.get(f"/requests/{submit(parties).pk}/").content.decode())
+
+    site = {"includeIndicatorStyles": False, "allowEval": False, "allowScriptTags": False}
+    assert plain == site
+    assert request_page == {
+        **site,
+        "responseHandling": [
+            {"code": "204", "swap": False},
+            {"code": "[23]..", "swap": True},
+            {"code": "400", "swap": True, "error": False},
+            {"code": "[45]..", "swap": False, "error": True},
+        ],
+    }
 
 
 # --- The report endpoint -------------------------------------------------------------------------
