@@ -132,14 +132,21 @@ class WebhookChannel:
             raise DeliveryError(f"The webhook answered HTTP {answer.status}: {answer.body_start}")
 
 
+# What the outbox keeps in a row's payload for its own rendering, not for the receiver.
+INTERNAL_PAYLOAD_FIELDS = frozenset({"audience"})
+
+
 def webhook_body(notification: Notification) -> str:
-    """The JSON a webhook carries: the same for every attempt at one row."""
+    """The JSON a webhook carries: the same for every attempt at one row. ``data`` is the event's
+    fields (the request's id, number, order, parties and status, and what the event adds) without
+    the outbox's own bookkeeping."""
+    data = {key: value for key, value in notification.payload.items() if key not in INTERNAL_PAYLOAD_FIELDS}
     return json.dumps(
         {
             "id": str(notification.delivery_key),
             "type": notification.template,
             "created": notification.created_at.isoformat(),
-            "data": notification.payload,
+            "data": data,
         },
         separators=(",", ":"),
     )

@@ -412,6 +412,9 @@ def test_the_webhook_is_signed_over_timestamp_and_body_with_the_partner_secret(w
     assert body["data"]["request_number"] == "RS-2030-000001"
     assert body["data"]["order_number"] == "TB2030"
     assert body["data"]["partner"] == "Fast Dropship"
+    # The outbox's own bookkeeping stays home: the row keeps it, the receiver never sees it.
+    assert webhook.payload["audience"] == "partner"
+    assert sorted(body["data"]) == ["order_number", "partner", "request_id", "request_number", "seller", "status"]
 
 
 def test_a_signature_made_with_another_secret_does_not_match(webhook_server):
