@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+import tracemalloc
 
 import pytest
 from django.core.cache import cache
@@ -223,3 +224,38 @@ def test_the_refusal_speaks_the_callers_language(seller_user):
 
     assert response.status_code == 400
     assert response.json()["field_errors"] == {"page_size": ["请填写 1 到 100 之间的整数。"]}
+
+
+CRAFTED = {
+    "bad cursor": ("get", "/api/v1/requests/", {"cursor": GARBAGE_CURSORS[0]}),
+    "huge id filter": ("get", "/api/v1/restock-orders/", {"request": HUGE_ID}),
+    "garbage page_size": ("get", "/api/v1/orders/", {"page_size": "lots"}),
+    "JSON nested 100,000 deep": ("post", "/api/v1/webhooks/", "[" * 100_000 + "]" * 100_000),
+}
+
+
+@pytest.mark.parametrize("name", list(CRAFTED))
+def test_crafted_input_is_refused_within_a_second_and_50_mb_writing_nothing(seller_user, name):
+    client = client_for(seller_user)
+    method, url, payload = CRAFTED[name]
+    call = (
+        (lambda: client.get(url, payload))
+        if method == "get"
+        else (lambda: client.post(url, payload, content_type="application/json"))
+    )
+    rows_before = WebhookEndpoint.objects.count()
+    client.get(url)  # the process's first request loads the URLconf and the translations: not counted
+
+    tracemalloc.start()
+    started = time.monotonic()
+    response = call()
+    seconds = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    print(f"\n{name}: {response.status_code} in {seconds * 1000:.0f} ms, peak +{peak / 1024 / 1024:.1f} MB")  # noqa: T201 - the figure, with -s
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "field_errors"}
+    assert seconds < 1.0
+    assert peak < 50 * 1024 * 1024
+    assert WebhookEndpoint.objects.count() == rows_before
