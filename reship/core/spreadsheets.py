@@ -466,7 +466,7 @@ class XlsxSheet(Sheet):
             raise
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise SheetError(_("%(name)s cannot be opened as an Excel workbook.") % {"name": self.filename}) from error
-        with_data = [sheet for sheet in self.workbook.worksheets if _has_data(sheet)]
+        with_data = [sheet for sheet in self.workbook.worksheets if self._has_data(sheet)]
         if not with_data:
             raise SheetError(_("%(name)s is empty.") % {"name": self.filename})
         if len(with_data) > 1:
@@ -496,21 +496,34 @@ class XlsxSheet(Sheet):
     def _all_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Values only (the fast path: formulas were ruled out when the sheet was opened); rows
         come consecutively from row 1, the missing ones filled in, so the position is the number."""
-        for number, row in enumerate(
-            _bounded_rows(self.worksheet, values_only=True, header_row=self.header_row_number), start=1
-        ):
+        for number, row in self._bounded_rows(self.worksheet, values_only=True):
             if number > settings.RESHIP_IMPORT_MAX_ROWS + self.header_row_number:
                 raise self._too_many_rows()
-            if len(row) > settings.RESHIP_IMPORT_MAX_COLUMNS and row[-1] is not None:
-                raise self._too_many_columns(number)
             if any(value is not None for value in row):
                 cells = [cell_text(value) for value in row]
                 while cells and not cells[-1]:
                     cells.pop()
                 yield number, cells
 
+    def _bounded_rows(self, worksheet: Any, *, values_only: bool) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """openpyxl's rows, numbered, never past one row more than the limit: it fills in the rows
+        and cells a sheet skips, up to the size the sheet claims (which can be a million by 16,384),
+        so it is asked for no more; a sheet that claims no size gets rows as wide as their last
+        cell, and one wider than the column limit is refused before its cells are read."""
+        max_columns = settings.RESHIP_IMPORT_MAX_COLUMNS
+        claimed = worksheet.max_column
+        rows = worksheet.iter_rows(
+            max_row=self.header_row_number + settings.RESHIP_IMPORT_MAX_ROWS + 1,
+            max_col=min(claimed, max_columns + 1) if claimed else None,
+            values_only=values_only,
+        )
+        for number, row in enumerate(rows, start=1):
+            if len(row) > max_columns:
+                raise self._too_many_columns(number)
+            yield number, row
+
     def _refuse_first_formula(self) -> None:
-        for row in _bounded_rows(self.worksheet, values_only=False):
+        for _number, row in self._bounded_rows(self.worksheet, values_only=False):
             for cell in row:
                 if cell.value is not None and cell.data_type == "f":
                     raise SheetError(
@@ -521,6 +534,12 @@ class XlsxSheet(Sheet):
                         % {"cell": cell.coordinate, "name": self.filename, "formula": str(cell.value)[:40]}
                     )
 
+    def _has_data(self, worksheet: Any) -> bool:
+        for _number, row in self._bounded_rows(worksheet, values_only=True):
+            if any(value not in (None, "") for value in row):
+                return True
+        return False
+
     def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
         for number, cells in self._all_rows():
             if number > self.header_row_number:
@@ -530,27 +549,6 @@ class XlsxSheet(Sheet):
         if self.workbook is not None:
             self.workbook.close()
         super().close()
-
-
-def _bounded_rows(worksheet: Any, *, values_only: bool, header_row: int = 1) -> Iterator[tuple[Any, ...]]:
-    """openpyxl's rows, never past one row and one column more than the limits: it fills in the
-    rows and cells a sheet skips, up to the size the sheet claims, which can be a million by 16,384.
-    The extra row and column let the reader see that a limit was passed."""
-    max_columns = settings.RESHIP_IMPORT_MAX_COLUMNS + 1
-    claimed = worksheet.max_column
-    rows: Iterator[tuple[Any, ...]] = worksheet.iter_rows(
-        max_row=header_row + settings.RESHIP_IMPORT_MAX_ROWS + 1,
-        max_col=min(claimed, max_columns) if claimed else max_columns,
-        values_only=values_only,
-    )
-    return rows
-
-
-def _has_data(worksheet: Any) -> bool:
-    for row in _bounded_rows(worksheet, values_only=True):
-        if any(value not in (None, "") for value in row):
-            return True
-    return False
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s")

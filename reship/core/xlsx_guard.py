@@ -50,12 +50,16 @@ NESTED_ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!")
 
 _ROOT = re.compile(rb"<(?:\w+:)?(worksheet|sst|chartsheet|dialogsheet)[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_DIMENSION = re.compile(
+    rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})?\$?(\d+)?(?::\$?([A-Z]{1,3})\$?(\d+))?"', re.IGNORECASE
+)
 _SST_COUNTS = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\buniqueCount="(\d+)"')
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,12})"')
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
+# A cell in a column of three letters (AAA = 703 onwards): past any sensible column limit.
+_FAR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Za-z]{3})\$?\d')
 _PREFIXED = re.compile(rb"<\w+:(?:row|c|si)[\s>/]")
 _AFTER_NAME = (b" ", b">", b"/", b"\n", b"\t", b"\r")
 
@@ -217,13 +221,18 @@ class _Checker:
             last = _ROW_NUMBER.match(window, max(window.rfind(b"row "), 0) - 1)
             if rows > self.limits.rows or (last and int(last.group(1)) > self.limits.rows):
                 raise self.too_many_rows()
-            if cells > (started + 1) * self.limits.columns:
+            if cells > (started + 1) * self.limits.columns or self.far_cell(window):
                 raise self.refuse(
                     _("%(name)s has a row of more than %(limit)s columns.")
                     % {"name": self.filename, "limit": self.limits.columns}
                 )
             tail = chunk[-TAIL_BYTES:]
             chunk = part.read(SCAN_BYTES)
+
+    def far_cell(self, window: bytes) -> bool:
+        """Whether a cell lies past the column limit in a column of three letters: one such cell
+        per row would otherwise have openpyxl fill in thousands of empty cells for each row."""
+        return any(_column_number(far.group(1)) > self.limits.columns for far in _FAR_CELL.finditer(window))
 
     def too_many_rows(self) -> InvalidInput:
         return self.refuse(
@@ -261,6 +270,6 @@ def _started(window: bytes, tail: bytes, name: bytes, pattern: re.Pattern[bytes]
 def _column_number(letters: bytes) -> int:
     """b"A" → 1, b"XFD" → 16384."""
     number = 0
-    for letter in letters:
+    for letter in letters.upper():
         number = number * 26 + letter - 64
     return number

@@ -96,6 +96,17 @@ BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
         ),
         "bomb.xlsx has a row of more than 256 columns.",
     ),
+    "a dimension in lower case": (
+        lambda: bomb.workbook([bomb.HEADER_ROW], dimension="a1:xfd1048576"),
+        "bomb.xlsx spans a1:xfd1048576: more than 200000 rows or 256 columns. Delete the rows and columns after "
+        "your data (or copy the data into a new workbook) and upload it again.",
+    ),
+    "no dimension, a cell in column XFD of 100,000 rows": (
+        lambda: bomb.workbook(
+            [bomb.HEADER_ROW, *(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(2, 100_002))]
+        ),
+        "bomb.xlsx has a row of more than 256 columns.",
+    ),
     "5,000,000 shared strings declared": (
         lambda: bomb.workbook([bomb.HEADER_ROW], shared=bomb.shared_strings(10, declared=5_000_000)),
         "bomb.xlsx has more than 1000000 different texts in its cells; split it into smaller files.",
@@ -203,12 +214,22 @@ def test_limits_are_settings(settings):
 
 
 def test_a_wide_row_without_a_dimension_is_refused_while_streaming(settings):
-    settings.RESHIP_IMPORT_MAX_COLUMNS = 3
+    settings.RESHIP_IMPORT_MAX_COLUMNS = 3  # past the guard's cheap checks: two-letter columns, few cells
     cells = "".join(f'<c r="{letter}2"><v>1</v></c>' for letter in "ABCD")
 
     assert refuse(bomb.workbook([bomb.HEADER_ROW, f'<row r="2">{cells}</row>'])) == (
         "Row 2 of bomb.xlsx has more than 3 columns."
     )
+
+
+def test_a_workbook_that_claims_no_size_is_read_as_wide_as_its_cells():
+    cells = '<c r="A2"><v>1</v></c><c r="C2" t="inlineStr"><is><t>x</t></is></c>'
+    data = bomb.workbook(
+        [bomb.HEADER_ROW.replace("</row>", '<c r="C1"><v>3</v></c></row>'), f'<row r="2">{cells}</row>']
+    )
+    with open_sheet(io.BytesIO(data), filename="ok.xlsx") as sheet:
+        assert sheet.headers == ["order", "(B)", "3"]
+        assert list(sheet.rows()) == [(2, ["1", "", "x"])]
 
 
 def test_an_honest_workbook_at_the_limits_is_read(settings):

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from orders.choices import ImportStatus
-from orders.imports import jobs
+from orders.imports import jobs, run
 from orders.imports.tasks import order_import_run
 from orders.models import ImportJob, Order
 from tests.core import xlsx_bombs as bomb
@@ -88,10 +88,10 @@ def test_the_task_has_a_soft_time_limit_before_its_hard_one(settings):
     assert order_import_run.time_limit == 31 * 60
 
 
-def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(shop, settings):
+def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(shop, settings, monkeypatch):
     settings.RESHIP_IMPORT_INLINE_ROWS = 0  # a worker's job: started here, run below
     rows = [
-        f"TB{number},2026-11-20 14:03,张三,13800138000,上海市浦东新区,SKU-A,1,9.9,顺丰代发" for number in range(4000)
+        f"TB{number},2026-11-20 14:03,张三,13800138000,上海市浦东新区,SKU-A,1,9.9,顺丰代发" for number in range(2500)
     ]
     data = ("\n".join([HEADER, *rows]) + "\n").encode()
     job = jobs.order_import_upload(actor=shop.user, file=SimpleUploadedFile("orders.csv", data), platform="taobao")
@@ -100,18 +100,26 @@ def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(shop, s
     )
     jobs.order_import_start(actor=shop.user, job_id=job.pk)
 
-    # What Celery's pool does at the soft limit: a signal whose handler raises SoftTimeLimitExceeded
-    # wherever the run is.
+    # What Celery's pool does at the soft limit: a signal to the child, whose handler raises
+    # SoftTimeLimitExceeded wherever the run is — here, as the second batch of orders is written.
     def soft_limit(*_args):
         raise SoftTimeLimitExceeded()
 
-    previous = signal.signal(signal.SIGALRM, soft_limit)
-    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    batches = []
+
+    def write_batch(*args, **kwargs):
+        batches.append(len(args[1]))
+        if len(batches) == 2:
+            signal.raise_signal(signal.SIGUSR1)
+        return real_write_batch(*args, **kwargs)
+
+    real_write_batch = run.write_batch
+    monkeypatch.setattr(run, "write_batch", write_batch)
+    previous = signal.signal(signal.SIGUSR1, soft_limit)
     try:
         assert order_import_run(job.pk) == ImportStatus.FAILED
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGUSR1, previous)
 
     job.refresh_from_db()
     assert job.error == (
@@ -119,5 +127,5 @@ def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(shop, s
         "file into smaller ones and import them."
     )
     assert job.finished_at is not None
-    assert Order.objects.count() % 1000 == 0  # whole batches of BATCH_ORDERS, or none
-    assert Order.objects.count() < 4000
+    assert batches == [1000, 1000]
+    assert Order.objects.count() == 1000  # the first batch, whole; nothing of the second

@@ -109,9 +109,9 @@ def test_a_bomb_is_refused_on_the_upload_page_within_a_second_with_nothing_writt
     data, message = BOMBS[name]
     client.force_login(partner_user)
 
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: the wall clock of a shared machine measures other work too
     response = client.post(reverse("partner:tracking-import"), {"file": SimpleUploadedFile("tracking.xlsx", data)})
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -155,24 +155,33 @@ def test_the_task_has_a_soft_time_limit_before_its_hard_one(settings):
     assert tasks.run_tracking_import.time_limit == 31 * 60
 
 
-def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(partner_user):
+def test_a_run_stopped_by_the_soft_time_limit_ends_failed_with_a_message(partner_user, monkeypatch):
     rows = [[f"RS-{number}", "SKU-A", "ZTO", f"ZTO{number}"] for number in range(3000)]
     job = create(partner_user, SimpleUploadedFile("slow.csv", csv_bytes(rows)))
 
-    # What Celery's pool does at the soft limit: a signal whose handler raises SoftTimeLimitExceeded
-    # wherever the run is.
+    # What Celery's pool does at the soft limit: a signal to the child, whose handler raises
+    # SoftTimeLimitExceeded wherever the run is — here, as the second batch of rows is resolved.
     def soft_limit(*_args):
         raise SoftTimeLimitExceeded()
 
-    previous = signal.signal(signal.SIGALRM, soft_limit)
-    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    batches = []
+
+    def resolve(rows, **kwargs):
+        batches.append(len(rows))
+        if len(batches) == 2:
+            signal.raise_signal(signal.SIGUSR1)
+        return real_resolve(rows, **kwargs)
+
+    real_resolve = tracking_import._resolve
+    monkeypatch.setattr(tracking_import, "_resolve", resolve)
+    previous = signal.signal(signal.SIGUSR1, soft_limit)
     try:
         tracking_import.tracking_import_run(job_id=job.pk)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGUSR1, previous)
 
     job.refresh_from_db()
+    assert batches == [500, 500]
     assert job.status == ImportStatus.FAILED
     assert job.error == (
         "The import took longer than 30 minutes and was stopped. The lines shipped so far stay shipped: see “To "
