@@ -208,3 +208,19 @@ def test_nested_field_errors_use_one_dotted_format_from_drf_and_from_the_workflo
 
     assert list(by_drf["field_errors"]) == ["lines.0.quantity"]
     assert by_workflow["field_errors"] == {"lines.0.quantity": ["At most 1."]}
+
+
+@pytest.mark.parametrize(("error", "status"), [(OperationalError("connection lost"), 503), (KeyError("a bug"), 500)])
+def test_a_failure_in_a_middleware_under_api_is_still_the_error_body(seller_user, monkeypatch, error, status):
+    """Raised before any DRF view runs (here while the signed-in user's time zone is activated):
+    Django's own handler answers, and under /api/ it answers the error body too."""
+    seller_user.time_zone = "Europe/Berlin"
+    seller_user.save(update_fields=["time_zone"])
+    client = APIClient(raise_request_exception=False)
+    client.force_login(seller_user)
+    monkeypatch.setattr("reship.config.middleware.time_zone_load", broken(error))
+
+    response = client.get("/api/v1/me/")
+
+    assert response.status_code == status
+    assert error_of(response)["code"] == {503: "service_unavailable", 500: "server_error"}[status]
