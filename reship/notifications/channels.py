@@ -137,10 +137,16 @@ INTERNAL_PAYLOAD_FIELDS = frozenset({"audience"})
 
 
 def webhook_body(notification: Notification) -> str:
-    """The JSON a webhook carries: the same for every attempt at one row. ``data`` is the event's
-    fields (the request's id, number, order, parties and status, and what the event adds) without
-    the outbox's own bookkeeping."""
-    data = {key: value for key, value in notification.payload.items() if key not in INTERNAL_PAYLOAD_FIELDS}
+    """The JSON a webhook carries: the same for every attempt at one row. ``data`` is what the
+    outbox kept for the receiver (``payload["data"]``: the request as the API shows it and the
+    event's own fields); a row without it (``webhook_test``) sends its payload, less the outbox's
+    own bookkeeping."""
+    payload = notification.payload
+    data = (
+        payload["data"]
+        if "data" in payload
+        else {key: value for key, value in payload.items() if key not in INTERNAL_PAYLOAD_FIELDS}
+    )
     return json.dumps(
         {
             "id": str(notification.delivery_key),

@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reship.accounts.roles import Role
 from reship.choices import NotificationChannel
 from reship.models import Notification
+from reship.representations import request_detail_load, request_representation
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -205,12 +208,33 @@ def announce(
         rows.extend(_rows_for(request, each, base, supplier, chosen))
     if chosen is not None:
         rows = [row for row in rows if row.channel in chosen]
+    _webhook_data_add(request, [row for row in rows if row.channel == NotificationChannel.WEBHOOK], context or {})
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created]
     webhook_ids = {row.pk for row in created if row.channel == NotificationChannel.WEBHOOK}
     if ids:
         transaction.on_commit(lambda: enqueue(ids, webhook_ids=webhook_ids))
     return created
+
+
+def _webhook_data_add(request: ReshipRequest, rows: list[Notification], context: dict[str, Any]) -> None:
+    """What a webhook row's receiver gets as ``data``, kept on the row (``payload["data"]``) as of the
+    change it announces: the request as ``GET /api/v1/requests/{id}/`` shows it to the receiving
+    side, and the event's own fields under ``event``. Read once per side, only when a webhook goes."""
+    if not rows:
+        return
+    loaded = request_detail_load(request.pk)
+    if loaded is None:
+        return
+    now = timezone.now()
+    event = _json_safe(context)
+    by_side: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        audience = row.payload["audience"]
+        if audience not in by_side:
+            side = Role.SELLER if audience == Audience.SELLER else Role.PARTNER
+            by_side[audience] = {**request_representation(loaded, side=side, now=now), "event": event}
+        row.payload = {**row.payload, "data": by_side[audience]}
 
 
 def webhook_test_queue(endpoint: WebhookEndpoint) -> Notification:

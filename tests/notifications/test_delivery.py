@@ -18,9 +18,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from reship import workflow
+from reship.api.requests import request_detail_body
 from reship.choices import NotificationChannel, NotificationStatus
 from reship.config.celery import app as celery_app
-from reship.models import Notification, ReshipRequest
+from reship.models import Notification, ReshipRequest, WebhookEndpoint
 from reship.notifications import outbox, tasks
 from reship.notifications.delivery import notification_deliver, retry_delay
 from reship.notifications.tasks import notification_retry, notifications_sweep
@@ -409,12 +410,50 @@ def test_the_webhook_is_signed_over_timestamp_and_body_with_the_partner_secret(w
     assert body["id"] == str(webhook.delivery_key)
     assert body["type"] == "request_submitted"
     assert body["created"] == webhook.created_at.isoformat()
-    assert body["data"]["request_number"] == "RS-2030-000001"
-    assert body["data"]["order_number"] == "TB2030"
-    assert body["data"]["partner"] == "Fast Dropship"
-    # The outbox's own bookkeeping stays home: the row keeps it, the receiver never sees it.
-    assert webhook.payload["audience"] == "partner"
-    assert sorted(body["data"]) == ["order_number", "partner", "request_id", "request_number", "seller", "status"]
+    # data: the request as the API's GET /api/v1/requests/{id}/ shows it to the partner, and the
+    # event's own fields (none for a submission); not the outbox's internal audience.
+    data = body["data"]
+    assert (data["id"], data["number"], data["status"]) == (request.pk, "RS-2030-000001", "submitted")
+    assert data["order"]["platform_order_number"] == "TB2030"
+    assert (data["seller"]["name"], data["partner"]["name"]) == ("Tom & Jerry Shop", "Fast Dropship")
+    assert [(line["sku_code"], line["quantity"]) for line in data["lines"]] == [("MUG-RED", 1)]
+    assert [event["kind"] for event in data["events"]] == ["submitted"]
+    assert data["event"] == {}
+    assert "audience" not in data
+    parties_partner = request.partner.memberships.get().user
+    assert {**data, "event": None} == {**request_detail_body(parties_partner, request.pk), "event": None}
+
+
+def test_an_events_own_fields_ride_under_event_beside_the_request_as_the_seller_reads_it(webhook_server):
+    parties = make_parties()
+    WebhookEndpoint.objects.create(
+        seller=parties.seller.seller_membership.seller, url=webhook_server.url, events=[], secret="whsec_seller"
+    )
+    request = submit(parties)
+    workflow.reship_approve(
+        request_id=request.pk,
+        actor=parties.partner,
+        quote_goods="20.00",
+        quote_shipping="8.00",
+        cost_bearer="partner",
+        now=NOW,
+    )
+    webhook = row(request, "request_approved", NotificationChannel.WEBHOOK)
+
+    assert notification_deliver(notification_id=webhook.pk, now=NOW) == "sent"
+
+    data = json.loads(webhook_server.received[-1].body)["data"]
+    assert data["event"] == {
+        "quote_goods": "20.00",
+        "quote_shipping": "8.00",
+        "cost_bearer": "partner",
+        "promised_date": None,
+        "automatic": False,
+        "note": "",
+    }
+    assert (data["status"], data["quote"]["goods"], data["quote"]["total"]) == ("approved", "20.00", "28.00")
+    assert data["allowed_actions"] == ["cancel", "accept-quote", "dispute-quote", "compensate"]
+    assert {**data, "event": None} == {**request_detail_body(parties.seller, request.pk), "event": None}
 
 
 def test_a_signature_made_with_another_secret_does_not_match(webhook_server):

@@ -1,0 +1,238 @@
+"""How a reship request reads outside Reship: ``GET /api/v1/requests/{id}/`` and every webhook's
+``data`` are the same representation, so it lives below both (the API and the notifications).
+
+Output serializers never query: the caller loads every related row once (``request_detail_load``
+here, or the API's selector) and passes what is computed per reader (the time, the reader's
+actions) in the context.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.choices import Currency, Platform
+from reship import lifecycle
+from reship.accounts.roles import Role
+from reship.choices import (
+    Action,
+    CompensationMethod,
+    CostBearer,
+    EventKind,
+    LineStatus,
+    QuoteStatus,
+    Reason,
+    RequestStatus,
+    Resolution,
+    RestockStatus,
+)
+from reship.lifecycle import OPEN_STATUSES
+
+if TYPE_CHECKING:
+    from reship.models import ReshipRequest
+
+
+class MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
+
+
+def action_slug(action: Action) -> str:
+    """The action's name in URLs and in ``allowed_actions``: ``request_info`` → ``request-info``."""
+    return action.value.replace("_", "-")
+
+
+# A field named like an attribute every serializer has (``data``, ``label``) is declared with a trailing
+# underscore (``label_ = …``) and keeps its own name in the body and the schema. (Declared as ``label`` it
+# works at run time, DRF takes declared fields off the class, but the type checker reads it as the
+# serializer's own ``label``.) No docstring: the schema would show it as its subclasses' description.
+class ReservedNamesSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name.removesuffix("_"): field for name, field in super().get_fields().items()}
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class OrderRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform_order_number = serializers.CharField()
+
+
+class RequestSerializer(serializers.Serializer):
+    """A request as listed."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    order = OrderRefSerializer()
+    seller = NamedRefSerializer()
+    partner = NamedRefSerializer()
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
+    stage_due_at = serializers.DateTimeField(allow_null=True, help_text=_("When the current stage is due."))
+    overdue = serializers.SerializerMethodField(help_text=_("Open and past its stage's due time."))
+    follow_up_of = serializers.IntegerField(source="follow_up_of_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_overdue(self, request) -> bool:
+        due = request.stage_due_at
+        return request.status in OPEN_STATUSES and due is not None and due < self.context["now"]
+
+
+class QuoteSerializer(serializers.Serializer):
+    """The price (价格): the partner's quote and whether the seller accepted it."""
+
+    status = serializers.ChoiceField(source="quote_status", choices=QuoteStatus.choices)
+    goods = serializers.DecimalField(source="quote_goods", **MONEY, allow_null=True)
+    shipping = serializers.DecimalField(source="quote_shipping", **MONEY, allow_null=True)
+    compensation = serializers.DecimalField(source="quote_compensation", **MONEY, allow_null=True)
+    # The sum of three amounts each below 1e10 has a digit more than each (at the limits it was a 500).
+    total = serializers.DecimalField(source="quote_total", max_digits=14, decimal_places=2, allow_null=True)
+    currency = serializers.ChoiceField(choices=Currency.choices)
+    cost_bearer = serializers.ChoiceField(
+        choices=CostBearer.choices, allow_blank=True, help_text=_("Who pays; empty before approval.")
+    )
+    promised_date = serializers.DateField(allow_null=True)
+
+
+class LineShipmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+
+
+class ReshipLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_line = serializers.IntegerField(source="order_line_id")
+    sku_code = serializers.CharField(source="order_line.product.sku_code")
+    product_name = serializers.CharField(source="order_line.product.name")
+    quantity = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    status = serializers.ChoiceField(choices=LineStatus.choices)
+    compensation_method = serializers.ChoiceField(
+        choices=CompensationMethod.choices, allow_blank=True, help_text=_("Empty unless compensated.")
+    )
+    compensation_amount = serializers.DecimalField(**MONEY, allow_null=True)
+    substitute_sku = serializers.CharField(source="substitute_product.sku_code", allow_null=True, default=None)
+    shipment = LineShipmentSerializer(allow_null=True)
+    quality_check_note = serializers.CharField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class RestockOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    line = serializers.IntegerField(source="line_id")
+    supplier = serializers.CharField(source="supplier.name")
+    quantity = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RestockStatus.choices)
+    ship_date = serializers.DateField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class EventSerializer(ReservedNamesSerializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    from_status = serializers.CharField(help_text=_("Empty for the first event."))
+    to_status = serializers.CharField()
+    actor = serializers.SerializerMethodField(help_text=_("Who acted; null when the system did."))
+    message = serializers.CharField()
+    data_ = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+    def get_actor(self, event) -> str | None:
+        if event.actor is None:
+            return None
+        return event.actor.get_full_name() or event.actor.username
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": [action_slug(a) for a in Action]}})
+class AllowedActionsField(serializers.Field):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, request) -> list[str]:
+        return [action_slug(action) for action in self.context["actions"]]
+
+
+class RequestDetailSerializer(RequestSerializer):
+    """A request with its lines, quote, restock orders and event log, and what the caller may do."""
+
+    description = serializers.CharField()
+    decision_note = serializers.CharField(help_text=_("The reason given on rejection."))
+    quote = QuoteSerializer(source="*")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    rating_speed = serializers.IntegerField(allow_null=True)
+    rating_quality = serializers.IntegerField(allow_null=True)
+    rating_cooperation = serializers.IntegerField(allow_null=True)
+    platform_dispute = serializers.BooleanField()
+    bad_review = serializers.BooleanField()
+    close_note = serializers.CharField()
+    follow_ups = serializers.SerializerMethodField(help_text=_("Ids of the follow-up requests filed for this one."))
+    lines = ReshipLineSerializer(many=True)
+    restock_orders = RestockOrderSerializer(many=True)
+    events = EventSerializer(many=True)
+    allowed_actions = AllowedActionsField(
+        help_text=_("What the caller may POST to /requests/{id}/{action}/ now (the status and their side allow it).")
+    )
+
+    def get_follow_ups(self, request) -> list[int]:
+        return [follow_up.pk for follow_up in request.follow_ups.all()]
+
+
+def request_detail_load(request_id: int) -> ReshipRequest | None:
+    """One request with every row its representation reads, in a fixed number of queries (no
+    tenancy filter: the caller has decided who reads it)."""
+    from reship.models import ReshipEvent, ReshipLine, ReshipRequest, RestockOrder
+
+    return (
+        ReshipRequest.objects.select_related("order", "seller", "partner")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ReshipLine.objects.select_related(
+                    "order_line__product", "substitute_product", "shipment"
+                ).order_by("pk"),
+            ),
+            Prefetch("events", queryset=ReshipEvent.objects.select_related("actor").order_by("created_at", "pk")),
+            Prefetch(
+                "restock_orders", queryset=RestockOrder.objects.select_related("supplier").order_by("created_at", "pk")
+            ),
+            Prefetch("follow_ups", queryset=ReshipRequest.objects.order_by("created_at", "pk")),
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def side_actions(request: ReshipRequest, side: Role) -> list[Action]:
+    """What a member of the request's seller or partner may do now (``allowed_actions`` for them):
+    the status's actions their side takes, as ``workflow.actions_for`` answers for one of them."""
+    return [action for action in lifecycle.allowed_actions(request.status) if lifecycle.side_may(action, side)]
+
+
+def request_representation(request: ReshipRequest, *, side: Role, now: datetime) -> dict[str, Any]:
+    """The request as ``GET /api/v1/requests/{id}/`` shows it to a member of ``side``, as plain JSON."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    data = RequestDetailSerializer(request, context={"now": now, "actions": side_actions(request, side)}).data
+    plain: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return plain
