@@ -284,6 +284,20 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
+DATE_RANGES = {
+    "date": "A day from 2000-01-01 to 2099-12-31.",
+    "date-time": "An RFC 3339 moment with its UTC offset (at most 14 hours), in the years 2000 to 2099.",
+}
+
+
+def _say_date_range(schema: dict[str, Any], described: dict[str, Any]) -> None:
+    """The range of days and moments the API takes (``reship.core.bounds``), which the ``date`` and
+    ``date-time`` formats cannot state, in the description."""
+    sentence = DATE_RANGES.get(schema.get("format", ""))
+    if sentence and sentence not in described.get("description", ""):
+        described["description"] = " ".join(filter(None, [str(described.get("description", "")), sentence]))
+
+
 def schema_postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """After drf-spectacular (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``): the ``LINKS``, and the
     errors any operation can answer (``EVERY_OPERATION_ERRORS``, and ``BODY_ERRORS`` where input is
@@ -302,6 +316,13 @@ def schema_postprocess(result: dict[str, Any], generator: Any, request: Any, pub
         for target, parameters in targets.items():
             if target in operations:
                 links[target] = {"operationId": target, "parameters": parameters}
+    for operation in operations.values():
+        for parameter in operation.get("parameters", []):
+            _say_date_range(parameter.get("schema", {}), parameter)
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):  # an input
+            for field in component.get("properties", {}).values():
+                _say_date_range(field, field)
     for operation_id in EMPTY_MEANS_ABSENT:
         for parameter in operations.get(operation_id, {}).get("parameters", []):
             if parameter.get("in") == "query":

@@ -189,3 +189,20 @@ def test_a_json_value_of_another_type_than_the_schema_s_is_a_400(summary):
     assert response.status_code == 400
     assert list(response.json()["field_errors"]) == ["summary"]
     assert not CommunicationRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_quote_of_the_largest_amounts_is_answered_with_its_total():
+    """Each amount is below 1e10, their sum is not: serialising the total was a 500 (found by Schemathesis)."""
+    parties = states.make_parties()
+    reship = states.submit(parties)
+    client, _key, _raw = api_client_for(parties.partner)
+
+    response = client.post(
+        f"/api/v1/requests/{reship.pk}/approve/",
+        {"quote_goods": "9999999999.99", "quote_shipping": 9999999999.98, "cost_bearer": "carrier"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["quote"]["total"] == "19999999999.97"
