@@ -60,11 +60,11 @@ def _endpoint_busy(notification: Notification, now: datetime) -> bool:
         channel=NotificationChannel.WEBHOOK, status=NotificationStatus.PENDING, leased_until__gt=now
     ).exclude(pk=notification.pk)
     if notification.webhook_endpoint_id is not None:
-        WebhookEndpoint.objects.select_for_update().filter(pk=notification.webhook_endpoint_id).exists()
+        list(WebhookEndpoint.objects.select_for_update().filter(pk=notification.webhook_endpoint_id).values("pk"))
         in_flight = in_flight.filter(webhook_endpoint_id=notification.webhook_endpoint_id)
     else:
         if notification.request is not None:
-            DropshipPartner.objects.select_for_update().filter(pk=notification.request.partner_id).exists()
+            list(DropshipPartner.objects.select_for_update().filter(pk=notification.request.partner_id).values("pk"))
         in_flight = in_flight.filter(webhook_endpoint__isnull=True, recipient_address=notification.recipient_address)
     limit: int = settings.RESHIP_WEBHOOK_MAX_IN_FLIGHT
     return in_flight.count() >= limit
