@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
-    # Swagger UI and ReDoc served by the app itself (no CDN).
+    # Swagger UI served by the app itself (no CDN).
     "drf_spectacular_sidecar",
     # django-csp's system checks (settings in the 4.x format) and its {% script %} nonce tag.
     "csp",
@@ -248,7 +248,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # ApiKeyAuth is defined once, by reship.api.schema's extension of the authentication class.
     # The hook adds the links between operations and the errors every operation can answer.
     "POSTPROCESSING_HOOKS": [
