@@ -47,14 +47,17 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input: field_errors names the fields.",
+    400: "The request breaks this schema (a missing field, a value of another type or out of its bounds): "
+    "field_errors names the fields.",
     401: "No or an unknown, revoked or expired API key.",
     403: "The caller's side may not do this (the other party's step).",
     404: "Not found, or another organisation's.",
     409: "The current state forbids it, a conflict, or the same Idempotency-Key is still being processed.",
     413: "The request body is larger than the server accepts.",
     415: "The request body is not in a media type this operation accepts (see its request body).",
-    422: "The Idempotency-Key was used with a different request body.",
+    422: "Well-formed, but refused by a rule the schema cannot state (an unknown SKU, a line of another order, "
+    "more than is left, a file that is not a photo), field_errors naming the fields; or the Idempotency-Key "
+    "was used with a different request body.",
     429: "Too many requests; retry after the Retry-After header's seconds.",
     500: "An unexpected error on the server; nothing was changed that the answer does not say.",
     503: "The service is briefly unavailable (e.g. its database); retry later.",

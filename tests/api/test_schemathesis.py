@@ -86,24 +86,33 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _drop_database(url: str) -> None:
+    if url.startswith(("postgres://", "postgresql://")):
+        _postgres(url.rpartition("/")[0], f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
+
+
+def _postgres(server: str, *statements: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(f"{server}/postgres")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
+
+
 def _database_url(tmp: Path) -> str:
     """A database of the run's own: on PostgreSQL (CI) a fresh database beside the tests' one,
     otherwise an SQLite file."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return f"sqlite:///{tmp / 'schemathesis.sqlite3'}"
-    import psycopg2
-
     base, _, name = url.rpartition("/")
     name = f"{name.split('?')[0]}_schemathesis"
-    connection = psycopg2.connect(f"{base}/postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
+    _postgres(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
 
 
@@ -193,6 +202,7 @@ def live_api(tmp_path_factory) -> Iterator[LiveApi]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        _drop_database(environment["DATABASE_URL"])
 
 
 def schemathesis_command(live_api: LiveApi, side: str, config: Path) -> list[str]:
