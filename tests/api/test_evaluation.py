@@ -204,6 +204,6 @@ def test_the_query_count_does_not_depend_on_the_data(client, world, django_asser
             client.get(reverse("api:evaluation"), {"start": "2026-01-05", "end": "2026-01-11"}).json()["requests"] == 0
         )
 
-    # The user with its membership and shop joined (the session comes from the cache); then the
-    # figures' 21 aggregates.
-    assert len(with_data.captured_queries) == len(without.captured_queries) == 22
+    # The session (read from the database: sessions no longer need Redis), the user with its
+    # membership and shop joined, then the figures' 21 aggregates.
+    assert len(with_data.captured_queries) == len(without.captured_queries) == 23
