@@ -8,7 +8,6 @@ is "not found", never a hint that it exists.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import uuid
 from functools import partial
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from orders.choices import ImportKind, ImportStatus, Platform
 from orders.imports.fields import FIELDS_BY_KEY, ORDER_FIELDS, PARTNER, field_label, guess_mapping, mapping_for_headers
-from orders.imports.lifecycle import import_job_fail
+from orders.imports.lifecycle import import_job_queue
 from orders.models import ImportJob, ImportPreset, Seller
 from orders.services import clean_choice
 from reship import permissions
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 
     from reship.accounts.models import User
 
-logger = logging.getLogger(__name__)
 
 RECENT_JOBS = 20
 
@@ -170,22 +168,9 @@ def order_import_start(*, actor: User, job_id: int) -> ImportJob:
 
 
 def _queue(job_id: int) -> None:
-    """Hand the job to a worker, after commit; a broker that does not answer fails the job with a
-    message (nothing was imported) rather than leaving it queued for ever or raising into the page."""
     from orders.imports.tasks import order_import_run
 
-    try:
-        order_import_run.apply_async((job_id,), retry=False)
-    except Exception:
-        logger.warning("Could not queue order import %s", job_id, exc_info=True)
-        import_job_fail(
-            job_id,
-            message=_(
-                "The import could not be handed to a worker (the task queue did not answer). Nothing was "
-                "imported; upload the file again in a moment."
-            ),
-            only_from=ImportStatus.QUEUED,
-        )
+    import_job_queue(order_import_run, job_id)
 
 
 def import_preset_delete(*, actor: User, preset_id: int) -> None:
