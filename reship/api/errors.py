@@ -1,10 +1,12 @@
 """One error body for every API error: ``{"code", "message", "field_errors"}``, in the caller's language.
 
-400 invalid input, 401/403 authentication and permission, 404 missing or another organisation's,
+400 a request the schema refuses (a missing field, a value of the wrong type or out of bounds, a bad
+cursor or page_size), 401/403 authentication and permission, 404 missing or another organisation's,
 405 a method the endpoint lacks, 406 an ``Accept`` it cannot answer, 409 a transition the current
 state forbids (or a concurrent change, or an idempotent request still running), 413 a body too large,
-415 a content type it does not read, 422 an idempotency key reused with another body, 429
-throttled, 503 the database out of reach (retry after ``Retry-After``), 500 anything else.
+415 a content type it does not read, 422 a well-formed request a rule refuses (an unknown SKU, more
+than is left to claim, a file that is not a photo) or an idempotency key reused with another body,
+429 throttled, 503 the database out of reach (retry after ``Retry-After``), 500 anything else.
 
 This handler answers what DRF's views raise; ``reship.config.handlers`` answers the same bodies
 for what happens outside them (an unknown path under /api/, a 500, a body too large for Django).

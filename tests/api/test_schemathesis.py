@@ -169,6 +169,9 @@ def live_api(tmp_path_factory) -> Iterator[LiveApi]:
         # Thousands of calls in minutes from one key and one address.
         "RESHIP_API_RATE": "1000000/min",
         "RESHIP_API_ANONYMOUS_RATE": "1000000/min",
+        # Schemathesis sends wrong keys on purpose (ignored_auth): at the real rate its address would
+        # be refused even with the right key after ten of them.
+        "RESHIP_API_BAD_KEY_RATE": "1000000/min",
         "LOG_LEVEL": "WARNING",
     }
     _manage(environment, "migrate", "--noinput")
