@@ -296,7 +296,7 @@ def webhook_post(
         except (OSError, http.client.HTTPException):
             start = b""  # the status came in time; the rest is only for the admin's error text
     except (OSError, http.client.HTTPException) as error:
-        if cut.is_set():
+        if cut.is_set() or isinstance(error, TimeoutError):  # the deadline, or a socket read as long
             raise WebhookUnanswered(f"no answer within {timeout:g} s") from error
         raise WebhookUnanswered(f"{type(error).__name__}: {error}") from error
     finally:
