@@ -7,6 +7,9 @@ PIP := $(PY) -m pip
 CONSTRAINTS := requirements/constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest processes for the suite (pytest-xdist); the fault tests (tests/faults/, timed figures under
+# killed processes) then run on their own, so the rest of the suite does not skew their clocks.
+TEST_WORKERS ?= 2
 
 .PHONY: run install serve test lint messages lock clean bench bench-small bench-tools bench-import
 
@@ -29,7 +32,8 @@ test: install
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --ignore=tests/faults
+	$(PY) -m pytest tests/faults
 
 lint: install
 	$(PY) -m ruff check .
