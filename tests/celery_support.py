@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.mail.backends.base import BaseEmailBackend
 from kombu import pools
@@ -126,16 +126,6 @@ def sent_per_notification(path: Path) -> Counter:
 # --- the worker process ---------------------------------------------------------------------
 
 
-def database_url_for(settings_dict: dict) -> str:
-    """A ``DATABASE_URL`` for the database this process uses (pytest-django's test database)."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{quote(str(settings_dict['NAME']), safe='')}"
-
-
 def redis_url_with_db(redis_url: str, db: int) -> str:
     """The same server as ``redis_url``, another database number."""
     parts = urlsplit(redis_url)
@@ -212,7 +202,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def worker_start(*, queue: str, env: dict, log_dir: Path, pool: str = "solo", name_suffix: str = "") -> CeleryWorker:
+def worker_start(
+    *,
+    queue: str,
+    env: dict,
+    log_dir: Path,
+    pool: str = "solo",
+    concurrency: int = 1,
+    name_suffix: str = "",
+    ready_seconds: float = WORKER_READY_SECONDS,
+) -> CeleryWorker:
     """Start ``celery -A reship worker`` on ``queue`` and return once it is consuming."""
     name = f"{queue}{name_suffix}"
     log_path = log_dir / f"{name}.log"
@@ -224,7 +223,7 @@ def worker_start(*, queue: str, env: dict, log_dir: Path, pool: str = "solo", na
         "reship",
         "worker",
         f"--pool={pool}",
-        "--concurrency=1",
+        f"--concurrency={concurrency}",
         "-Q",
         queue,
         "-n",
@@ -245,7 +244,7 @@ def worker_start(*, queue: str, env: dict, log_dir: Path, pool: str = "solo", na
             preexec_fn=_die_with_parent,
         )
     worker = CeleryWorker(process=process, name=name, log_path=log_path)
-    ready = wait_until(lambda: " ready." in worker.log() or process.poll() is not None, timeout=WORKER_READY_SECONDS)
+    ready = wait_until(lambda: " ready." in worker.log() or process.poll() is not None, timeout=ready_seconds)
     if not ready or process.poll() is not None:
         worker.stop()
         raise RuntimeError(f"The Celery worker did not start (exit code {process.poll()}):\n{worker.log()[-4000:]}")

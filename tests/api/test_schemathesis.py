@@ -18,17 +18,16 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.live_support import REPO_ROOT, clean_environment, free_port, gunicorn_serve
+
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 KEY_HOLDERS = {"seller": "seller1", "partner": "partner1"}
 HOOKS = Path(__file__).with_name("schemathesis_hooks.py")  # dates and times in the range the API takes
@@ -80,12 +79,6 @@ class LiveApi:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _drop_database(url: str) -> None:
     if url.startswith(("postgres://", "postgresql://")):
         _postgres(url.rpartition("/")[0], f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
@@ -111,7 +104,9 @@ def _database_url(tmp: Path) -> str:
     if not url.startswith(("postgres://", "postgresql://")):
         return f"sqlite:///{tmp / 'schemathesis.sqlite3'}"
     base, _, name = url.rpartition("/")
-    name = f"{name.split('?')[0]}_schemathesis"
+    # One per pytest-xdist process: each builds its own for the module, and they must not drop
+    # each other's.
+    name = f"{name.split('?')[0]}_schemathesis{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     _postgres(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
 
@@ -129,82 +124,39 @@ def _manage(environment: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def _wait_for(url: str, server: subprocess.Popen, log: Path) -> None:
-    import requests
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    pytest.fail(f"the API did not answer within 60 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory) -> Iterator[LiveApi]:
     """gunicorn serving the app with DEBUG off on a database of its own with the demo data; the
     environment has nothing of the test run's settings but what is set here."""
     tmp = tmp_path_factory.mktemp("schemathesis")
-    port = _free_port()
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV"}
-    }
-    environment |= {
-        "DJANGO_SETTINGS_MODULE": "reship.config.settings.base",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(45),
-        "DATABASE_URL": _database_url(tmp),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
+    port = free_port()
+    environment = clean_environment(
+        SECRET_KEY=secrets.token_urlsafe(45),
+        DATABASE_URL=_database_url(tmp),
+        MEDIA_ROOT=str(tmp / "media"),
+        SITE_URL=f"http://127.0.0.1:{port}",
         # Nothing leaves the machine: tasks queue in memory (no worker), e-mail stays in memory.
-        "CELERY_BROKER_URL": "memory://",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        CELERY_BROKER_URL="memory://",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         # Thousands of calls in minutes from one key and one address.
-        "RESHIP_API_RATE": "1000000/min",
-        "RESHIP_API_ANONYMOUS_RATE": "1000000/min",
+        RESHIP_API_RATE="1000000/min",
+        RESHIP_API_ANONYMOUS_RATE="1000000/min",
         # Schemathesis sends wrong keys on purpose (ignored_auth): at the real rate its address would
         # be refused even with the right key after ten of them.
-        "RESHIP_API_BAD_KEY_RATE": "1000000/min",
-        "LOG_LEVEL": "WARNING",
-    }
-    _manage(environment, "migrate", "--noinput")
-    _manage(environment, "load_demo_data")
-    output = _manage(environment, "shell", "-c", MAKE_KEYS % KEY_HOLDERS)
-    keys = json.loads(output.split("KEYS=", 1)[1].splitlines()[0])
-    log = tmp / "gunicorn.log"
-    with log.open("w") as stream:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "reship.config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "120",
-            ],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=stream,
-            stderr=subprocess.STDOUT,
-        )
+        RESHIP_API_BAD_KEY_RATE="1000000/min",
+        LOG_LEVEL="WARNING",
+    )
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(f"{url}/api/schema/", server, log)
-        yield LiveApi(url=url, keys=keys, environment=environment, log=log)
+        _manage(environment, "migrate", "--noinput")
+        _manage(environment, "load_demo_data")
+        output = _manage(environment, "shell", "-c", MAKE_KEYS % KEY_HOLDERS)
+        keys = json.loads(output.split("KEYS=", 1)[1].splitlines()[0])
+        log = tmp / "gunicorn.log"
+        with gunicorn_serve(
+            environment, port=port, log_path=log, workers=1, timeout=120, ready_path="/api/schema/"
+        ) as server:
+            yield LiveApi(url=server.url, keys=keys, environment=environment, log=log)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         _drop_database(environment["DATABASE_URL"])
 
 

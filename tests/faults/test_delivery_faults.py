@@ -17,7 +17,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -38,17 +37,17 @@ from reship.models import Notification, WebhookEndpoint
 from reship.notifications import outbox, tasks
 from reship.notifications.tasks import notifications_sweep
 from tests.celery_support import (
-    REPO_ROOT,
     CeleryWorker,
     _die_with_parent,
     broker_set,
     celery_publishing_to,
-    database_url_for,
     sink_read,
     wait_until,
     worker_environment,
+    worker_start,
 )
 from tests.conftest import skip_or_fail
+from tests.live_support import database_url, free_port
 from tests.workflow_states import make_parties, submit
 
 # The figures each test measured: shown with -o log_cli=true (see the report in issue 14).
@@ -59,12 +58,6 @@ pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- a Redis of our own ------------------------------------------------------------------------------
@@ -108,7 +101,7 @@ def _pings(client: redis.Redis) -> bool:
 def own_redis(tmp_path) -> Iterator[OwnRedis]:
     if shutil.which("redis-server") is None:
         skip_or_fail("needs redis-server on PATH: the fault tests start and stop their own")
-    server = OwnRedis(port=_free_port(), log=tmp_path / "redis.log")
+    server = OwnRedis(port=free_port(), log=tmp_path / "redis.log")
     server.start()
     try:
         yield server
@@ -131,42 +124,17 @@ class Workers:
 
     def start(self, queue: str, *, pool: str = "solo", concurrency: int = 1) -> CeleryWorker:
         self.started += 1
-        name = f"{queue}-{self.started}"
         env = worker_environment(database_url=self.database_url, broker_url=self.redis.url, sink=self.sink)
         env.update(self.env_extra)
-        log_path = self.log_dir / f"{name}.log"
-        argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "reship",
-            "worker",
-            f"--pool={pool}",
-            f"--concurrency={concurrency}",
-            "-Q",
-            queue,
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ]
-        with open(log_path, "ab") as output:
-            process = subprocess.Popen(
-                argv,
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-        worker = CeleryWorker(process=process, name=name, log_path=log_path)
-        if not wait_until(lambda: " ready." in worker.log() or process.poll() is not None, timeout=40):
-            worker.stop()
-            raise RuntimeError(f"worker {name} did not start:\n{worker.log()[-3000:]}")
+        worker = worker_start(
+            queue=queue,
+            env=env,
+            log_dir=self.log_dir,
+            pool=pool,
+            concurrency=concurrency,
+            name_suffix=f"-{self.started}",
+            ready_seconds=40,
+        )
         self.running.append(worker)
         return worker
 
@@ -186,7 +154,7 @@ def workers(own_redis, tmp_path, settings) -> Iterator[Workers]:
     settings.RESHIP_WEBHOOK_ALLOW_PRIVATE = True
     rig = Workers(
         redis=own_redis,
-        database_url=database_url_for(connection.settings_dict),
+        database_url=database_url(connection.settings_dict),
         sink=tmp_path / "sent.jsonl",
         log_dir=tmp_path,
         # DB_CONN_MAX_AGE: the production default (celery_support turns it off for its own tests).

@@ -17,12 +17,10 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import requests
@@ -40,21 +38,15 @@ from tests.factories import (
     SellerMembershipFactory,
     UserFactory,
 )
+from tests.live_support import clean_environment, database_url, free_port, gunicorn_serve
 
 logger = logging.getLogger(__name__)
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DOWN_SECONDS = float(os.environ.get("RESHIP_FAULT_REDIS_DOWN_SECONDS", "60"))
 BEFORE_SECONDS = 4.0
 AFTER_SECONDS = 8.0  # past the cache's 5 s fallback, so calls reach the restarted Redis too
 ORDERS = 80  # one per submitted request (about one every 2-3 s); submissions stop if they run out
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for_port(port: int, seconds: float, process: subprocess.Popen) -> None:
@@ -75,7 +67,7 @@ class OwnRedis:
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -199,59 +191,15 @@ def own_redis():
 @pytest.fixture
 def live_server_on(own_redis, tmp_path):
     """gunicorn serving the app on the test database and this test's Redis (broker and cache)."""
-    database = connection.settings_dict
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "RESHIP_", "DJANGO_"))},
-        "DJANGO_SETTINGS_MODULE": "reship.config.settings.base",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
-        f"{database['NAME']}",
-        "REDIS_URL": own_redis.url,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LANGUAGE_CODE": "en",
-    }
-    if database.get("PASSWORD"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].replace(
-            f"{database['USER']}@", f"{database['USER']}:{database['PASSWORD']}@"
-        )
-    # To a file: a pipe nobody reads fills up with the outage's warnings and blocks the server.
-    server_log = tmp_path / "gunicorn.log"
-    log_file = server_log.open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "reship.config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--timeout",
-            "60",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
+    environment = clean_environment(
+        DATABASE_URL=database_url(connection.settings_dict), REDIS_URL=own_redis.url, LANGUAGE_CODE="en"
     )
-    try:
-        _wait_for_port(port, 30, server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log_file.close()
-        errors = server_log.read_text(errors="replace")
-        # Django logs every 5xx it answers; queueing warnings (the broker is down) are expected.
-        assert "Internal Server Error" not in errors, errors[-4000:]
+    log_path = tmp_path / "gunicorn.log"
+    with gunicorn_serve(environment, log_path=log_path, workers=2, threads=4, timeout=60) as server:
+        yield server.url
+    errors = log_path.read_text(errors="replace")
+    # Django logs every 5xx it answers; queueing warnings (the broker is down) are expected.
+    assert "Internal Server Error" not in errors, errors[-4000:]
 
 
 def test_pages_and_api_answer_while_redis_is_stopped_and_notifications_wait(own_redis, live_server_on, settings):

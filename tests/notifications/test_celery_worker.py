@@ -35,13 +35,13 @@ from tests.celery_support import (
     broker_set,
     celery_eager,
     celery_publishing_to,
-    database_url_for,
     redis_url_with_db,
     sink_read,
     wait_until,
     worker_environment,
     worker_start,
 )
+from tests.live_support import database_url
 from tests.workflow_states import line, make_parties, request_in, submit
 
 pytestmark = [
@@ -102,7 +102,7 @@ def rig(transactional_db, tmp_path, settings):
     rig = Rig(
         broker_url=broker_url,
         queue=f"reship-test-{uuid.uuid4().hex[:10]}",
-        database_url=database_url_for(connection.settings_dict),
+        database_url=database_url(connection.settings_dict),
         sink=tmp_path / "sent.jsonl",
         log_dir=tmp_path,
         broker=broker,
