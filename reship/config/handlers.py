@@ -24,6 +24,7 @@ from reship.api.errors import (
     too_large_body,
     unavailable_body,
 )
+from reship.config.middleware import NullCharacterInInput
 from reship.core.errors import error_body
 
 API_PREFIX = "/api/"
@@ -38,9 +39,16 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         if _is_api(request):
             return json_error(too_large_body(), 413)
         return HttpResponse(_("The request body is too large."), status=413, content_type="text/plain; charset=utf-8")
+    if isinstance(exception, NullCharacterInInput):
+        message = _("Text may not contain the null character (\\x00).")
+        if _is_api(request):
+            return json_error(error_body("invalid", message, {exception.field: [message]}), 400)
+        return HttpResponse(render_to_string("400.html", {"message": message}, request), status=400)
     if _is_api(request):
         return json_error(error_body("bad_request", _("The request could not be read.")), 400)
-    return defaults.bad_request(request, exception)
+    return HttpResponse(
+        render_to_string("400.html", {"message": _("The request could not be read.")}, request), status=400
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

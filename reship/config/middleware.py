@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -40,3 +41,36 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NullCharacterInInput(BadRequest):
+    """A query parameter or form field holding the NUL character; ``field`` names it."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class NullCharacterRefusalMiddleware:
+    """Refuses, as a 400 naming the field, a request whose query string or form fields hold the NUL
+    character (``%00``). PostgreSQL can neither store nor compare text holding it, so a search or a
+    filter given one failed with a 500 wherever a view reads a parameter itself; the forms and
+    serializers refuse it in what they validate, this refuses it before any view reads anything.
+
+    The API's bodies are left to its parsers and serializers (which refuse it per field): reading
+    ``request.POST`` here would parse an upload before DRF's size-limited parsers do. The answer is
+    ``reship.config.handlers.bad_request``'s: the JSON error body under /api/, a page elsewhere.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        fields = [request.GET]
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            fields.append(request.POST)
+        for data in fields:
+            for name, values in data.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    raise NullCharacterInInput(name.replace("\x00", ""))
+        return self.get_response(request)

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "reship.config.middleware.UserTimeZoneMiddleware",
+    # A query or form field holding NUL (%00) is a 400, before any view hands it to PostgreSQL.
+    "reship.config.middleware.NullCharacterRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a sign-in that axes refused into the lockout page (reship.web.views.account.login_locked_out).
