@@ -1,10 +1,13 @@
 """Admin for sources (货源方) and dropship partners (代发方): the platform staff's address book."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reship.core.admin_actions import ACTIVATION_ACTIONS
+from reship.core.errors import InvalidInput
+from reship.core.webhook_targets import webhook_url_clean
 from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership, Supplier
 
 
@@ -41,8 +44,23 @@ class PartnerMembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user", "partner")
 
 
+class DropshipPartnerForm(forms.ModelForm):
+    """The webhook URL is held to the rule the partner's own settings page keeps (a public https://
+    address, reship.core.webhook_targets): staff typing 127.0.0.1 here saved it unchecked."""
+
+    def clean_webhook_url(self) -> str:
+        url = (self.cleaned_data.get("webhook_url") or "").strip()
+        if not url:
+            return ""
+        try:
+            return webhook_url_clean(url, field="webhook_url", max_length=200)
+        except InvalidInput as refused:
+            raise forms.ValidationError(refused.field_errors["webhook_url"]) from None
+
+
 @admin.register(DropshipPartner)
 class DropshipPartnerAdmin(admin.ModelAdmin):
+    form = DropshipPartnerForm
     list_display = [
         "name",
         "mode",

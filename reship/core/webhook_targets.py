@@ -136,6 +136,25 @@ def _name_refused(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
+def url_shape_refusal(url: str) -> str | None:
+    """Why a webhook URL is not one plain ``scheme://host[:port]/path`` every parser reads alike, or
+    None. No user name or password (``https://127.0.0.1:80@x.com`` connects to x.com, and to the
+    reader looks like 127.0.0.1), no backslash (a browser reads ``https://127.0.0.1\\@x.com`` as
+    127.0.0.1, Python as x.com) and a port from 1 to 65535 (port 0 fell back to the default port)."""
+    if "\\" in url:
+        return "a backslash"
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        return "a user name or password"
+    try:
+        port = parts.port
+    except ValueError:
+        return "a port that is no port"
+    if port is not None and not 1 <= port <= 65535:
+        return "a port that is no port"
+    return None
+
+
 def webhook_target_check_literal(url: str) -> None:
     """At save time: refuse localhost and non-public addresses written as numbers (no DNS lookup:
     a name is checked on its resolved address when sending)."""
@@ -166,6 +185,13 @@ def webhook_url_clean(url: str, *, field: str = "url", max_length: int = 500) ->
         raise refused(_("Enter a full web address, such as https://example.com/reship/hooks.")) from None
     if len(url) > max_length:
         raise refused(_("The address is too long (at most %(max)d characters).") % {"max": max_length})
+    if url_shape_refusal(url) is not None:
+        raise refused(
+            _(
+                "Enter the address as https://name/path, with no user name, password or backslash"
+                " and a port from 1 to 65535 if any."
+            )
+        )
     try:
         webhook_target_check_literal(url)
     except PrivateTarget:
@@ -196,10 +222,10 @@ def webhook_target_resolve(url: str) -> Target:
     host = parts.hostname or ""
     if scheme not in ("http", "https") or not host:
         raise PrivateTarget(f"{url!r} is not an http(s) address")
-    try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError:
-        raise PrivateTarget(f"{url!r} has no valid port") from None
+    shape = url_shape_refusal(url)
+    if shape is not None:  # saved before the rule, or past it (the admin)
+        raise PrivateTarget(f"{url!r} has {shape}")
+    port = parts.port or (443 if scheme == "https" else 80)
     allow_private = settings.RESHIP_WEBHOOK_ALLOW_PRIVATE
     if _name_refused(host) and not allow_private:
         raise PrivateTarget(host)

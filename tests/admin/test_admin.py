@@ -837,3 +837,26 @@ def test_the_request_page_query_count_does_not_grow_with_its_log(admin_client):
         admin_client.get(url)
 
     assert len(long_log) == len(short_log), [query["sql"] for query in long_log.captured_queries]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1/hooks", "https://169.254.169.254/", "https://user@hooks.example.com/"]
+)
+def test_a_partners_webhook_url_typed_in_the_admin_is_held_to_the_public_address_rule(admin_client, settings, url):
+    settings.RESHIP_WEBHOOK_ALLOW_PRIVATE = False
+    partner = _build(DropshipPartner)
+    change = _url(DropshipPartner, "change", partner.pk)
+    data = _form_data(admin_client.get(change), DropshipPartner)
+
+    response = admin_client.post(change, {**data, "webhook_url": [url]})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["webhook_url"]
+    partner.refresh_from_db()
+    assert partner.webhook_url != url
+    public = admin_client.post(
+        change, {**data, "webhook_url": ["https://hooks.example.com/reship"], "webhook_secret": ["s" * 32]}
+    )
+    assert public.status_code == 302, public.context["adminform"].form.errors
+    partner.refresh_from_db()
+    assert partner.webhook_url == "https://hooks.example.com/reship"

@@ -239,3 +239,30 @@ def test_at_most_the_start_of_a_huge_answer_is_read(receiver, monkeypatch):
     answer = webhook_post(f"http://127.0.0.1:{receiver}/in", body=b"{}", headers={}, timeout=2)
 
     assert (answer.status, answer.body_start) == (500, "x" * 200)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1\\@hooks.partner.example/",  # a browser reads the host as 127.0.0.1
+        "https://127.0.0.1:80@hooks.partner.example/",  # reads as 127.0.0.1:80, connects to the name
+        "https://127.0.0.1%2f@hooks.partner.example/",
+        "https://user:secret@hooks.partner.example/",
+        "https://hooks.partner.example:0/",  # port 0 was sent to 443
+        "https://hooks.partner.example:65536/",
+    ],
+)
+def test_a_url_that_parsers_read_differently_is_refused_when_saved_and_when_sent(url, no_private, monkeypatch):
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        webhook_url_clean(url, field="webhook_url")
+    assert refused.value.field_errors["webhook_url"] == [
+        "Enter the address as https://name/path, with no user name, password or backslash"
+        " and a port from 1 to 65535 if any."
+    ]
+    with pytest.raises(PrivateTarget):
+        webhook_target_resolve(url)
