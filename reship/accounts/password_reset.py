@@ -6,10 +6,15 @@ at most ``RESHIP_PASSWORD_RESET_PER_ADDRESS`` from one client address and
 ``RESHIP_PASSWORD_RESET_PER_ACCOUNT`` to one e-mail address. Counted in the database (no Redis);
 only requests that were let through count, so a flood stops costing the account holder once the
 window has passed. Whether an account exists plays no part: the answer must not tell.
+
+An e-mail address is counted as Django's reset form matches it to an account: compared after
+Unicode compatibility normalisation and case folding, so ``ſeller@x.com`` (a long s), ``SELLER@X.COM``
+and ``seller@x.com`` are one mailbox and share its limit.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,7 +26,7 @@ from reship.accounts.models import PasswordResetRequest
 def password_reset_allow(*, ip_address: str | None, email: str, now: datetime) -> bool:
     """True if a reset e-mail may go to ``email`` for a request from ``ip_address`` now; the request
     is then counted. False (and nothing counted) once either limit is reached."""
-    email = email.strip().lower()
+    email = unicodedata.normalize("NFKC", email.strip()).casefold()
     since = now - timedelta(minutes=settings.RESHIP_PASSWORD_RESET_WINDOW_MINUTES)
     with transaction.atomic():
         PasswordResetRequest.objects.filter(requested_at__lt=since).delete()

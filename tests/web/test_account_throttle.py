@@ -263,3 +263,33 @@ def test_reset_emails_flow_again_after_the_window(client):
     client.post(RESET, {"email": "mei@example.com"})
 
     assert len(mail.outbox) == 4
+
+
+# Spellings Django's reset form matches to the one account (Unicode compatibility forms and case
+# folding; on PostgreSQL the long s ſ upper-cases to S), each of which had a limit of its own.
+MEI_SPELLINGS = ["mei.sun@example.com", "MEI.SUN@EXAMPLE.COM", "mei.ſun@example.com", "ｍｅｉ.sun@example.com"]
+
+
+def test_every_spelling_of_one_e_mail_address_shares_its_reset_limit():
+    from reship.accounts.password_reset import password_reset_allow
+
+    now = timezone.now()
+    allowed = [
+        password_reset_allow(ip_address=f"198.51.100.{n}", email=spelling, now=now)
+        for n, spelling in enumerate(MEI_SPELLINGS * 2, start=1)
+    ]
+
+    assert allowed == [True, True, True, False, False, False, False, False]
+
+
+@pytest.mark.postgres
+def test_reset_requests_in_other_spellings_of_the_address_send_no_more_than_three_emails(client):
+    UserFactory(username="mei", email="mei.sun@example.com")
+
+    # The form's e-mail field refuses the full-width letters; the other spellings reach the limit.
+    for n, spelling in enumerate(MEI_SPELLINGS[:3] * 3, start=1):
+        response = client.post(RESET, {"email": spelling}, REMOTE_ADDR=f"198.51.100.{n}")
+        assert response["Location"] == RESET_SENT
+
+    assert len(mail.outbox) == 3
+    assert {message.to[0] for message in mail.outbox} == {"mei.sun@example.com"}
