@@ -24,19 +24,23 @@ from dataclasses import dataclass
 from typing import IO
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from orders.choices import ImportStatus
+from orders.choices import ImportKind, ImportStatus
 from orders.imports.fields import (
     ORDER_NUMBER,
     field_problem,
     problems_joined,
 )
-from orders.imports.lifecycle import import_job_fail, import_job_lost, import_job_progress
+from orders.imports.lifecycle import (
+    import_job_fail,
+    import_job_lost,
+    import_job_out_of_time_message,
+    import_job_progress,
+)
 from orders.imports.validation import Context, Problems, validate_group
 from orders.imports.writing import write_batch
 from orders.models import ImportJob
@@ -302,10 +306,7 @@ def _import_groups(
 
 def out_of_time_message() -> str:
     """A worker's soft time limit for an import (``RESHIP_IMPORT_TIME_LIMIT_SECONDS``) has passed."""
-    return _(
-        "The import took longer than %(minutes)s minutes and was stopped. The orders written so far are "
-        "whole; split the file into smaller ones and import them."
-    ) % {"minutes": settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS // 60}
+    return import_job_out_of_time_message(ImportKind.ORDERS)
 
 
 def _fail(job: ImportJob, message: str) -> None:

@@ -1,15 +1,33 @@
 """Celery entry points of the order import: thin, load by id, call a function, safe to run twice."""
 
-from celery import shared_task
-from django.conf import settings
+from typing import Any
 
+from billiard.einfo import ExceptionInfo
+from celery import Task, shared_task
+from celery.exceptions import TimeLimitExceeded
+from django.conf import settings
+from django.utils import timezone
+
+from orders.imports.lifecycle import import_job_killed, import_jobs_fail_lost
 from orders.imports.run import import_run
 
 
+class ImportJobTask(Task):
+    """A task whose first argument is an import job's id. Killed at the hard time limit, the run
+    could not end its job: Celery then calls ``on_failure`` in the worker's main process, which
+    ends it FAILED with the out-of-time message (the task is not delivered again)."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: ExceptionInfo) -> None:
+        if isinstance(exc, TimeLimitExceeded) and args:
+            import_job_killed(int(args[0]))
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
 # The soft limit ends the job failed with a message (``import_run``); the hard one kills a child
-# that ignored it, a minute later.
+# that ignored it, a minute later (``ImportJobTask.on_failure``).
 @shared_task(
     name="orders.import_run",
+    base=ImportJobTask,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS,
@@ -20,3 +38,9 @@ def order_import_run(job_id: int) -> str:
     running under a live worker too; one whose worker died is started over (``_claim`` says how)."""
     job = import_run(job_id=job_id)
     return job.status if job is not None else "skipped"
+
+
+@shared_task(name="orders.sweep_import_jobs")
+def sweep_import_jobs() -> int:
+    """Beat: end FAILED the order and tracking imports that lost their worker (``import_jobs_fail_lost``)."""
+    return import_jobs_fail_lost(now=timezone.now())

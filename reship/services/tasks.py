@@ -4,14 +4,16 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from orders.imports.tasks import ImportJobTask
 from reship.services.idempotency import idempotency_records_purge
 from reship.services.tracking_import import tracking_import_run
 
 
 # The soft limit ends the job failed with a message (``tracking_import_run``); the hard one kills a
-# child that ignored it, a minute later.
+# child that ignored it, a minute later (``ImportJobTask.on_failure``).
 @shared_task(
     name="reship.run_tracking_import",
+    base=ImportJobTask,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS,

@@ -40,7 +40,12 @@ from django.utils.translation import gettext_lazy
 
 from orders.choices import ImportKind, ImportStatus
 from orders.imports.fields import header_key
-from orders.imports.lifecycle import import_job_fail, import_job_lost, import_job_progress
+from orders.imports.lifecycle import (
+    import_job_fail,
+    import_job_out_of_time_message,
+    import_job_progress,
+    import_jobs_fail_lost,
+)
 from orders.imports.run import RefusedRows
 from orders.models import ImportJob
 from reship import lifecycle, permissions, workflow
@@ -244,7 +249,9 @@ def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJo
         status=ImportStatus.RUNNING, started_at=started, progress_at=started
     )
     if not claimed:
-        _fail_if_lost(job_id, now=started)
+        # Still RUNNING without progress: it lost its worker. Unlike an order import it is not
+        # started over (its shipped rows would come back refused as already shipped); it ends FAILED.
+        import_jobs_fail_lost(now=started, job_id=job_id)
         return None
     job = ImportJob.objects.select_related("created_by", "partner").get(pk=job_id)
     with translation.override(job.language or None):
@@ -256,10 +263,7 @@ def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJo
             job.refresh_from_db()
             return job
         except SoftTimeLimitExceeded:
-            message = _(
-                "The import took longer than %(minutes)s minutes and was stopped. The lines shipped so far stay "
-                "shipped: see “To ship” for the others and upload them again."
-            ) % {"minutes": settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS // 60}
+            message = import_job_out_of_time_message(ImportKind.TRACKING)
             import_job_fail(job.pk, message=message)
             job.refresh_from_db()
             return job
@@ -269,21 +273,6 @@ def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJo
             raise
         _finish(job, outcome=outcome)
     return job
-
-
-def _fail_if_lost(job_id: int, *, now: datetime) -> None:
-    """A job still RUNNING without progress (``lifecycle.import_job_lost``) lost its worker (Celery delivers the
-    task again). Unlike an order import it is not started over: its shipped rows would come back
-    refused as already shipped. It ends FAILED, saying the lines shipped so far stay shipped."""
-    job = ImportJob.objects.filter(pk=job_id, kind=ImportKind.TRACKING).first()
-    if job is None or not import_job_lost(job, now=now):
-        return
-    with translation.override(job.language or None):
-        message = _(
-            "The import stopped half-way. The lines shipped so far stay shipped: see “To ship” for the others "
-            "and upload them again."
-        )
-    import_job_fail(job.pk, message=message, only_from=ImportStatus.RUNNING)
 
 
 def _run(job: ImportJob) -> Outcome:

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from orders import selectors
 from orders.choices import ImportStatus, OrderStatus, Platform
@@ -731,7 +731,9 @@ def test_the_mapping_page_shows_a_missing_required_column(client, shop):
 def test_the_progress_block_polls_while_running_and_stops_when_done(client, shop):
     client.force_login(shop.user)
     job = upload(shop, csv_file(*GOOD))
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_total=3, rows_done=1, rows_refused=1)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, progress_at=timezone.now(), rows_total=3, rows_done=1, rows_refused=1
+    )
 
     running = client.get(reverse("orders:import-progress", args=[job.pk])).content.decode()
 

@@ -403,6 +403,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS),
         "options": {"expires": float(RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS)},
     },
+    # Imports whose worker was killed (hard time limit, OOM, lost connection) end FAILED, not RUNNING for ever.
+    "orders-sweep-import-jobs": {
+        "task": "orders.sweep_import_jobs",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     # Idempotency records past RESHIP_IDEMPOTENCY_HOURS, hourly: otherwise the table only grows.
     "reship-purge-idempotency-records": {
         "task": "reship.purge_idempotency_records",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.choices import ImportStatus
 from orders.imports import jobs
+from orders.imports.lifecycle import import_jobs_fail_lost
 from orders.imports.preview import Preview, import_preview
 from orders.models import ImportJob
 from reship.core import exports
@@ -29,6 +31,8 @@ def _job_or_404(request: SellerRequest, pk: int) -> ImportJob:
     job = jobs.import_job_get_for_seller(seller=request.seller, job_id=pk)
     if job is None:
         raise Http404
+    if import_jobs_fail_lost(now=timezone.now(), job_id=job.pk):  # its worker was killed: say so
+        job.refresh_from_db()
     return job
 
 

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from orders.imports.lifecycle import import_job_queue
+from orders.imports.lifecycle import import_job_queue, import_jobs_fail_lost
 from orders.models import ImportJob
 from reship.core import exports
 from reship.core.spreadsheets import SheetError, open_sheet
@@ -70,6 +71,8 @@ def _job_or_404(request: PartnerRequest, job_id: int) -> ImportJob:
     job = selectors.partner_tracking_import(partner=request.partner, job_id=job_id)
     if job is None:
         raise Http404
+    if import_jobs_fail_lost(now=timezone.now(), job_id=job.pk):  # its worker was killed: say so
+        job.refresh_from_db()
     return job
 
 
