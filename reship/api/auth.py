@@ -21,7 +21,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).decode(errors="replace")
+        # Read as the text the server gave, not through DRF's get_authorization_header: that encodes it
+        # as ISO-8859-1 first, and a character past U+00FF (a test client's or an ASGI server's) was a 500.
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if isinstance(header, bytes):
+            header = header.decode(errors="replace")
         raw = ""
         if header[: len(self.keyword) + 1].lower() == f"{self.keyword.lower()} ":
             raw = header[len(self.keyword) + 1 :].strip()
@@ -29,7 +33,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         throttle = BadApiKeyThrottle()
         throttle.check(request)
-        key = api_key_authenticate(raw=raw)
+        # Reship's keys are printable ASCII: any other text is a wrong key (a lone surrogate could not
+        # even be hashed), refused and counted like one.
+        key = api_key_authenticate(raw=raw) if raw.isascii() and raw.isprintable() else None
         if key is None:
             throttle.record_failure(request)
             raise exceptions.AuthenticationFailed(_("The API key is unknown, revoked or expired."))

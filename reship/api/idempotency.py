@@ -16,12 +16,18 @@ A server error (5xx) is not kept: the attempt rolls back and a retry runs anew. 
 carries a secret (a new API key, a webhook endpoint's signing secret) is kept without it: a replay
 shows ``null`` there and says why in ``notice`` — the secret is shown once, and no copy of it
 waits in the database for 24 hours.
+
+A key is 1 to 255 printable ASCII characters (what an HTTP header carries unchanged, as the
+IETF's Idempotency-Key draft has it); any other key is a 400 naming the header, before anything
+runs: a longer key was cut to 255 characters, so two keys sharing their first 255 answered as one,
+and a NUL or a lone surrogate in it failed the request with a 500.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -34,6 +40,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,6 +51,7 @@ from reship.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ran out
 
 View = TypeVar("View", bound=APIView)
@@ -55,6 +63,16 @@ def secret_withheld_notice() -> str:
         "The secret is shown only in the first answer and is not kept for replays; if it was lost, "
         "create a new one and delete this one."
     )
+
+
+def key_from(request: Request) -> str:
+    """The request's Idempotency-Key, spaces around it dropped; "" without one. A 400 naming the
+    header for a key that is not 1 to 255 printable ASCII characters."""
+    key = request.headers.get(HEADER, "").strip()
+    if key and not KEY_PATTERN.fullmatch(key):
+        message = _("An Idempotency-Key is 1 to %(limit)d printable ASCII characters.") % {"limit": MAX_KEY_LENGTH}
+        raise exceptions.ValidationError({HEADER: [message]})
+    return key
 
 
 def _scope(user) -> str:
@@ -162,10 +180,9 @@ def idempotent(method: Handler | None = None, *, withhold: str | None = None) ->
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
-            key = request.headers.get(HEADER, "").strip()
+            key = key_from(request)
             if not key:
                 return handler(view, request, *args, **kwargs)
-            key = key[:MAX_KEY_LENGTH]
             scope, fingerprint = _scope(request.user), _fingerprint(request)
             try:
                 with transaction.atomic():

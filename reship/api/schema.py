@@ -116,9 +116,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
     location=OpenApiParameter.HEADER,
     required=False,
-    type=str,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
     description="Retry-safe POST: the same key and body replay the first answer (header Idempotent-Replayed: "
-    "true); the same key with another body is a 422. Kept 24 hours, per organisation.",
+    "true); the same key with another body is a 422. Kept 24 hours, per organisation. 1 to 255 printable "
+    "ASCII characters; another key is a 400.",
 )
 IDEMPOTENCY_NOTE = (
     "Send an `Idempotency-Key` header: a retry with the same key and body replays the first answer "
