@@ -517,7 +517,16 @@ class XlsxSheet(Sheet):
             max_col=min(claimed, max_columns + 1) if claimed else None,
             values_only=values_only,
         )
-        for number, row in enumerate(rows, start=1):
+        numbered = enumerate(rows, start=1)
+        while True:
+            try:
+                number, row = next(numbered)
+            except StopIteration:
+                return
+            except _DAMAGED as error:  # XML or a value broken past what opening the sheet read
+                raise SheetError(
+                    _("%(name)s cannot be opened as an Excel workbook.") % {"name": self.filename}
+                ) from error
             if len(row) > max_columns:
                 raise self._too_many_columns(number)
             yield number, row
@@ -551,6 +560,9 @@ class XlsxSheet(Sheet):
         super().close()
 
 
+# What openpyxl raises reading a damaged sheet's rows (bad XML, a cell value or a shared-text index
+# that is no such thing); not a time limit or a memory cap, which end the import with their own words.
+_DAMAGED = (ValueError, LookupError, TypeError, ArithmeticError, SyntaxError, zipfile.BadZipFile, EOFError)
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 

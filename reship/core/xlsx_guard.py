@@ -46,7 +46,9 @@ METADATA_PART_BYTES = 16 * 1024 * 1024
 DIRECTORY_BYTES_PER_PART = 512
 END_RECORD = b"PK\x05\x06"
 END_RECORD_SIZE = 22
-NESTED_ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!")
+# Archives, and OLE2 compound documents: the VBA macros of an .xlsm (xl/vbaProject.bin), ActiveX
+# controls and embedded objects. Reship reads values only; a workbook carrying code is refused.
+NESTED_ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 _ROOT = re.compile(rb"<(?:\w+:)?(worksheet|sst|chartsheet|dialogsheet)[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)

@@ -54,6 +54,8 @@ SHEET_HEAD = (
 )
 SHEET_TAIL = "</sheetData></worksheet>"
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound document: what an .xlsm keeps its macros in
+
 HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>order</t></is></c></row>'
 
 

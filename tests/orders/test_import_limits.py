@@ -61,6 +61,18 @@ BOMBS = {
         "orders.xlsx unpacks to far more than its size (a “zip bomb”), or to more than 500.0\xa0MB. Copy the "
         "data into a new workbook, or save it as CSV UTF-8, and upload it again.",
     ),
+    # Damaged past the rows opening the sheet reads (a number cell holding text):
+    # openpyxl's ValueError was a 500 when the upload read every row.
+    "a cell value that is no number at row 30": (
+        lambda: bomb.workbook(
+            [bomb.HEADER_ROW, *bomb.rows_of_one_cell(28), '<row r="30"><c r="A30"><v>x</v></c></row>']
+        ),
+        "orders.xlsx cannot be opened as an Excel workbook.",
+    ),
+    "macros (an .xlsm's xl/vbaProject.bin)": (
+        lambda: bomb.workbook([bomb.HEADER_ROW], extra={"xl/vbaProject.bin": bomb.OLE2 + bytes(512)}),
+        "orders.xlsx holds a part Reship does not read in a workbook (xl/vbaProject.bin)",
+    ),
 }
 
 

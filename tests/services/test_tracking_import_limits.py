@@ -90,6 +90,12 @@ def test_the_sheet_is_kept_under_a_random_name_with_the_extension_of_what_it_is(
     assert job.original_filename == name  # still shown to the partner as they named it
 
 
+TRACKING_HEADER_ROW = '<row r="1">{}</row>'.format(
+    "".join(
+        f'<c r="{letter}1" t="inlineStr"><is><t>{title}</t></is></c>'
+        for letter, title in zip("ABCD", HEADER, strict=True)
+    )
+)
 BOMBS = {
     "dimension A1:XFD1048576": (
         bomb.workbook([bomb.HEADER_ROW, '<row r="9"><c r="A9"><v>1</v></c></row>'], dimension="A1:XFD1048576"),
@@ -98,6 +104,16 @@ BOMBS = {
     "100 MB of zeros": (
         bomb.zeros_member(bomb.workbook([bomb.HEADER_ROW]), "xl/media/image1.png", 100 * 1024 * 1024),
         "tracking.xlsx unpacks to far more than its size (a “zip bomb”)",
+    ),
+    # Damaged past the rows opening the sheet reads (a number cell holding text):
+    # openpyxl's ValueError was a 500 when the upload read every row.
+    "a cell value that is no number at row 30": (
+        bomb.workbook([TRACKING_HEADER_ROW, *bomb.rows_of_one_cell(28), '<row r="30"><c r="A30"><v>x</v></c></row>']),
+        "tracking.xlsx cannot be opened as an Excel workbook.",
+    ),
+    "macros (an .xlsm's xl/vbaProject.bin)": (
+        bomb.workbook([bomb.HEADER_ROW], extra={"xl/vbaProject.bin": bomb.OLE2 + bytes(512)}),
+        "tracking.xlsx holds a part Reship does not read in a workbook (xl/vbaProject.bin)",
     ),
 }  # fmt: skip
 
