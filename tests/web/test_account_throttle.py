@@ -154,6 +154,28 @@ def test_wrong_passwords_for_many_accounts_from_one_address_lock_the_address(cli
     assert _sign_in(client, "fresh", DEFAULT_PASSWORD, address="198.51.100.20").status_code == 302
 
 
+def test_wrong_passwords_from_fresh_ipv6_addresses_of_one_network_lock_that_network(client):
+    """An IPv6 client has a whole /64 to take a new address from for every try; it is one address."""
+    UserFactory(username="fresh")
+
+    answers = [_sign_in(client, f"guess{n}", address=f"2001:db8:7:1::{n + 1:x}") for n in range(8)]
+
+    assert [response.status_code for response in answers] == [200] * 7 + [429]
+    assert _sign_in(client, "fresh", DEFAULT_PASSWORD, address="2001:db8:7:1:abcd::9").status_code == 429
+    # The next /64 is someone else.
+    assert _sign_in(client, "fresh", DEFAULT_PASSWORD, address="2001:db8:7:2::1").status_code == 302
+
+
+def test_reset_requests_from_fresh_ipv6_addresses_of_one_network_send_at_most_five_emails(client):
+    for n in range(20):
+        UserFactory(username=f"user{n}", email=f"user{n}@example.com")
+
+    for n in range(20):
+        client.post(RESET, {"email": f"user{n}@example.com"}, REMOTE_ADDR=f"2001:db8:7:1::{n + 1:x}")
+
+    assert len(mail.outbox) == 5
+
+
 def test_the_address_is_the_client_behind_our_proxy(client, settings):
     settings.RESHIP_TRUSTED_PROXY_COUNT = 1
     UserFactory(username="fresh")
