@@ -7,11 +7,13 @@ row overwrites another's. Starting and finishing differ by kind (``orders.import
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -125,7 +127,9 @@ def import_job_fail(
 def import_job_queue(task: Any, job_id: int) -> None:
     """Hand a queued job to a worker (run after commit). A broker that does not answer fails the
     job with a message (nothing was imported) instead of raising into the page that committed it —
-    a 500 while Redis is down — or leaving the job queued for ever."""
+    a 500 while Redis is down — or leaving the job queued for ever. The time it was handed over is
+    kept (``progress_at``): ``import_jobs_requeue_lost`` hands it over again if no worker took it."""
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(progress_at=timezone.now())
     try:
         task.apply_async((job_id,), retry=False)
     except Exception:
@@ -138,3 +142,19 @@ def import_job_queue(task: Any, job_id: int) -> None:
             ),
             only_from=ImportStatus.QUEUED,
         )
+
+
+def import_jobs_requeue_lost(*, now: datetime, tasks: Mapping[str, Any]) -> int:
+    """Hand again to a worker (``tasks``: the task of each kind) every job still QUEUED
+    ``STALE_AFTER`` after it was handed over: its message was lost with the broker's data (a Redis
+    restarted without its queue) or dropped, and nothing else would ever start it. Safe if the
+    message was only slow: a job runs once, whichever message a worker takes first. How many."""
+    lost = ImportJob.objects.filter(status=ImportStatus.QUEUED).filter(
+        Q(progress_at__lte=now - STALE_AFTER) | Q(progress_at__isnull=True, created_at__lte=now - STALE_AFTER)
+    )
+    requeued = 0
+    for job_id, kind in lost.values_list("pk", "kind"):
+        logger.warning("Import job %s was queued %s ago and no worker took it: queueing it again", job_id, STALE_AFTER)
+        import_job_queue(tasks[kind], job_id)
+        requeued += 1
+    return requeued

@@ -3,12 +3,13 @@
 from typing import Any
 
 from billiard.einfo import ExceptionInfo
-from celery import Task, shared_task
+from celery import Task, shared_task, signature
 from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from orders.imports.lifecycle import import_job_killed, import_jobs_fail_lost
+from orders.choices import ImportKind
+from orders.imports.lifecycle import import_job_killed, import_jobs_fail_lost, import_jobs_requeue_lost
 from orders.imports.run import import_run
 
 
@@ -42,5 +43,12 @@ def order_import_run(job_id: int) -> str:
 
 @shared_task(name="orders.sweep_import_jobs")
 def sweep_import_jobs() -> int:
-    """Beat: end FAILED the order and tracking imports that lost their worker (``import_jobs_fail_lost``)."""
-    return import_jobs_fail_lost(now=timezone.now())
+    """Beat: end FAILED the order and tracking imports that lost their worker (``import_jobs_fail_lost``)
+    and queue again those whose message no worker took (``import_jobs_requeue_lost``)."""
+    now = timezone.now()
+    # The tracking import's task lives above this layer (reship.services.tasks): sent by its name.
+    tasks: dict[str, Any] = {
+        ImportKind.ORDERS: order_import_run,
+        ImportKind.TRACKING: signature("reship.run_tracking_import"),
+    }
+    return import_jobs_fail_lost(now=now) + import_jobs_requeue_lost(now=now, tasks=tasks)

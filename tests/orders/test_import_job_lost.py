@@ -195,3 +195,29 @@ def test_a_run_whose_database_connection_is_killed_ends_failed_not_running(
     )
     assert job.finished_at is not None
     assert Order.objects.count() == orders_whole  # whole batches only
+
+
+@pytest.mark.django_db
+def test_an_import_whose_queued_message_was_lost_is_queued_again_by_the_sweeper(shop, settings, monkeypatch):
+    """Redis restarted without its data (or the message was dropped): the job stays QUEUED and no
+    worker will ever take it. Ten minutes after it was handed over, the sweeper hands it over again."""
+    settings.RESHIP_IMPORT_INLINE_ROWS = 0
+    sent = []
+    monkeypatch.setattr(jobs, "import_job_queue", lambda task, job_id: None)  # the message that was lost
+    lost = queued_job(shop)
+    waiting = queued_job(shop)
+    monkeypatch.setattr(order_import_run, "apply_async", lambda args, **options: sent.append(args))
+    now = timezone.now()
+    ImportJob.objects.filter(pk=lost.pk).update(progress_at=now - timedelta(minutes=11))
+    ImportJob.objects.filter(pk=waiting.pk).update(progress_at=now - timedelta(minutes=2))
+
+    assert sweep_import_jobs() == 1
+
+    assert sent == [(lost.pk,)]
+    lost.refresh_from_db()
+    assert lost.status == ImportStatus.QUEUED
+    assert lost.progress_at > now  # handed over again just now: not again before ten more minutes
+    assert sweep_import_jobs() == 0
+    order_import_run(lost.pk)  # the worker that takes the message
+    lost.refresh_from_db()
+    assert (lost.status, lost.created_count) == (ImportStatus.DONE, 5)
