@@ -26,7 +26,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.views import APIView
 
-from reship.core.bounds import MAX_ID, id_in_range
+from reship.core.bounds import MAX_ID, id_from_text
 
 # --- the one error body -----------------------------------------------------------------------------
 
@@ -147,9 +147,10 @@ REQUEST_ID = path_parameter("request_id", "The reship request's id.")
 def path_id(value: str) -> int:
     """The id in a URL. Anything else (not a number, beyond what the database holds) is a 404 with
     the API's error body, like any missing object, never the site's HTML page or an overflow."""
-    if value.isascii() and value.isdigit() and id_in_range(int(value)):
-        return int(value)
-    raise NotFound()
+    number = id_from_text(value) if value == value.strip() and not value.startswith("-") else None
+    if number is None:
+        raise NotFound()
+    return number
 
 
 # --- the schema's name for API-key authentication -----------------------------------------------------

@@ -30,6 +30,28 @@ def id_in_range(value: int) -> bool:
     return 1 <= value <= MAX_ID
 
 
+# More digits than any number Reship reads can need; Python refuses to read past 4,300 at all.
+MAX_DIGITS = 30
+
+
+def int_from_text(text: str) -> int | None:
+    """A whole number written in ASCII digits (spaces around it and a leading minus allowed), or
+    ``None`` for any other text. Every number typed as text is read here: ``str.isdigit`` also
+    accepts digits ``int`` cannot read ("²", "①"), and ``int`` raises on 4,301 digits or more —
+    both were 500s wherever a check let them through to ``int``."""
+    written = text.strip()
+    digits = written[1:] if written.startswith("-") else written
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS):
+        return None
+    return int(written)
+
+
+def id_from_text(text: str) -> int | None:
+    """An id typed as text: ``int_from_text`` within 1..``MAX_ID``, else ``None``."""
+    number = int_from_text(text)
+    return number if number is not None and id_in_range(number) else None
+
+
 MAX_UTC_OFFSET = timedelta(hours=14)  # the widest real time zone; PostgreSQL refuses far wider ones
 
 

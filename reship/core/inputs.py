@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from reship.core.bounds import int_from_text
 from reship.core.errors import InvalidInput
 
 MAX_TEXT = 5000  # a message, note or answer: long enough for a letter, short enough to show
@@ -88,8 +89,8 @@ def quantity(value: Any, field: str) -> int:
 
 def whole_number(value: Any, field: str, *, low: int, high: int, message: str) -> int:
     """A whole number in ``low..high`` (digits in a string count: form posts and sheets send text)."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = int_from_text(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(message, field_errors={field: [message]})
     return value

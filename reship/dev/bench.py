@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from orders.models import Seller
+from reship.core.bounds import id_from_text
 
 
 @require_GET
@@ -17,7 +18,7 @@ def floor(request: HttpRequest) -> JsonResponse:
     if not settings.RESHIP_BENCH_FLOOR:
         raise Http404
     raw = request.GET.get("id", "1")
-    seller = Seller.objects.filter(pk=int(raw) if raw.isdigit() and len(raw) < 10 else 0).values("id", "name").first()
+    seller = Seller.objects.filter(pk=id_from_text(raw) or 0).values("id", "name").first()
     if seller is None:
         raise Http404
     return JsonResponse(seller)

@@ -50,6 +50,7 @@ from orders.imports.run import RefusedRows
 from orders.models import ImportJob
 from reship import lifecycle, permissions, workflow
 from reship.choices import Action
+from reship.core.bounds import int_from_text
 from reship.core.errors import ActionNotPermitted, RequestNotFound, WorkflowError
 from reship.core.exports import Table, chunked
 from reship.core.spreadsheets import SheetError, open_sheet, sheet_extension, sheet_memory_cap
@@ -403,7 +404,7 @@ def _line_of(row: Row, reship: ReshipRequest) -> ReshipLine:
         )
     if not row.line:
         raise RowRefused(_("Give the line's SKU code or its line number."))
-    position = int(row.line) if row.line.isdigit() else 0
+    position = int_from_text(row.line) or 0
     if not 1 <= position <= len(lines):
         raise RowRefused(
             _("Request %(request)s has no line %(line)s: its lines are numbered 1 to %(count)d.")

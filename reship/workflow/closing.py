@@ -18,6 +18,7 @@ from reship.choices import (
     RequestStatus,
 )
 from reship.core import inputs, signing
+from reship.core.bounds import int_from_text
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import (
     CommunicationRecord,
@@ -197,8 +198,8 @@ def survey_answer(*, request_id: int, rating: Any, comment: str = "", now: datet
             raise RequestNotFound(_("This survey does not exist."))
         if SurveyResponse.objects.filter(request=request).exists():
             raise InvalidTransition(_("This survey has been answered already. Thank you!"))
-        if isinstance(rating, str) and rating.strip().isdigit():
-            rating = int(rating)
+        if isinstance(rating, str):
+            rating = int_from_text(rating)
         rating = inputs.rating(rating, "rating")
         comment = inputs.optional_text(comment, "comment")
         response = SurveyResponse.objects.create(request=request, rating=rating, comment=comment, answered_at=now)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reship.choices import CostBearer, Reason, Resolution, RestockStatus
-from reship.core.bounds import id_in_range, validate_ids
+from reship.core.bounds import id_from_text, validate_ids
 from reship.selectors.partner import partner_sellers
 from reship.services.partner_settings import (
     PROMISED_DAYS_MAX,
@@ -180,10 +180,11 @@ class SellerChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
     def clean(self, value: Any) -> QuerySet[Any]:
-        # An id past the database's integer range is no seller (and would overflow SQLite). Checked
-        # before the parent looks the ids up; anything but a list is the parent's to refuse.
+        # Text that is no id (past the database's integer range, which would overflow SQLite, or
+        # digits int() cannot read) is no seller. Checked before the parent looks the ids up;
+        # anything but a list is the parent's to refuse.
         for each in value if isinstance(value, list | tuple) else ():
-            if str(each).isascii() and str(each).isdigit() and not id_in_range(int(each)):
+            if id_from_text(str(each)) is None:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": each}
                 )

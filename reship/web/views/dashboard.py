@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from reship.accounts.roles import Role, organisation_for
 from reship.core import exports
+from reship.core.bounds import id_from_text
 from reship.evaluation import (
     DEFAULT_PERIOD_DAYS,
     Link,
@@ -140,9 +141,10 @@ def _export(request: AuthenticatedRequest) -> tuple[QuerySet[ReshipRequest] | No
     queryset = ReshipRequest.objects.filter(scope.requests_filter()).filter(condition)
     seller = request.GET.get("seller", "")
     if seller and scope.role == Role.ADMIN:
-        if not seller.isdigit():
+        seller_id = id_from_text(seller)
+        if seller_id is None:
             return None, ""
-        queryset = queryset.filter(seller_id=int(seller))
+        queryset = queryset.filter(seller_id=seller_id)
     days = [
         _local_day(request.GET.get("submitted_from", "")),
         _local_day(request.GET.get("submitted_to", ""), end=True),
