@@ -33,12 +33,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         throttle = BadApiKeyThrottle()
         throttle.check(request)
-        # Reship's keys are printable ASCII: any other text is a wrong key (a lone surrogate could not
-        # even be hashed), refused and counted like one.
-        key = api_key_authenticate(raw=raw) if raw.isascii() and raw.isprintable() else None
-        if key is None:
-            throttle.record_failure(request)
-            raise exceptions.AuthenticationFailed(_("The API key is unknown, revoked or expired."))
+        try:
+            # Reship's keys are printable ASCII: any other text is a wrong key (a lone surrogate could
+            # not even be hashed), refused and counted like one.
+            key = api_key_authenticate(raw=raw) if raw.isascii() and raw.isprintable() else None
+            if key is None:
+                throttle.record_failure(request)
+                raise exceptions.AuthenticationFailed(_("The API key is unknown, revoked or expired."))
+        finally:
+            throttle.release()
         return key.service_user, key
 
     def authenticate_header(self, request) -> str:

@@ -73,42 +73,71 @@ class AnonymousThrottle(FailOpenRateThrottle):
 class BadApiKeyThrottle(FailOpenRateThrottle):
     """Wrong API keys per address. Only failures count; once the address is past the rate, every
     key from it is refused with 429 — a right one too, so guessing learns nothing — until the
-    oldest failure in the window is older than the window."""
+    oldest failure in the window is older than the window.
+
+    Counted only with the cache's atomic increments, never read, changed and written back: the
+    failures in each tenth of the window, and the lookups in flight (``check`` takes a place that
+    ``release`` gives back). A burst of guesses sent at once therefore cannot each find room before
+    any of them has failed (with a list of failure times, 100 concurrent wrong keys were all looked
+    up, and their failures overwrote one another)."""
 
     scope = "bad_api_key"
+    SLICES = 10
 
     def __init__(self) -> None:
         super().__init__()
         self.limit, self.window = self.parse_rate(self.rate)
+        self.slice = max(1, (self.window or 0) // self.SLICES)
+        self.key = ""
+        self.reserved = False
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-    def _history(self, request: Request) -> list[float]:
-        self.key = self.get_cache_key(request, None)
-        self.now = self.timer()
-        history = [moment for moment in self.cache.get(self.key, []) if moment > self.now - (self.window or 0)]
-        self.history = history
-        return history
+    def _slices(self) -> list[tuple[int, str]]:
+        """The slices of the window ending now, oldest first: (number, cache key)."""
+        first = int((self.now - (self.window or 0)) // self.slice) + 1
+        return [(number, f"{self.key}:{number}") for number in range(first, int(self.now // self.slice) + 1)]
 
     def check(self, request: Request) -> None:
-        """Raise Throttled if this address has used up its wrong keys."""
+        """Take a place for one key lookup from this address, or raise Throttled if its wrong keys
+        and the lookups in flight have used up the rate. Call ``release`` once the lookup is over."""
         if self.limit is None:
             return
         try:
-            history = self._history(request)
+            self.key = self.get_cache_key(request, None)
+            self.now = self.timer()
+            slices = self._slices()
+            counts = self.cache.get_many([key for _number, key in slices])
+            failures = sum(int(counts.get(key) or 0) for _number, key in slices)
+            self.cache.add(f"{self.key}:pending", 0, self.window)
+            in_flight = self.cache.incr(f"{self.key}:pending")
+            self.reserved = True
         except Exception:
             logger.warning("The wrong-API-key throttle could not read its counts; not checked", exc_info=True)
             return
-        if len(history) >= self.limit:
-            raise exceptions.Throttled(wait=self.wait())
+        if failures + in_flight > self.limit:
+            self.release()
+            oldest = next((number for number, key in slices if counts.get(key)), None)
+            ends = oldest * self.slice + (self.window or 0) if oldest is not None else self.now + self.slice
+            raise exceptions.Throttled(wait=max(1.0, ends - self.now))
 
     def record_failure(self, request: Request) -> None:
-        if self.limit is None:
+        if self.limit is None or not self.key:
             return
         try:
-            history = self._history(request)
-            history.insert(0, self.now)
-            self.cache.set(self.key, history, self.window)
+            key = f"{self.key}:{int(self.timer() // self.slice)}"
+            self.cache.add(key, 0, (self.window or 0) + self.slice)
+            self.cache.incr(key)
         except Exception:
             logger.warning("The wrong-API-key throttle could not count a failure", exc_info=True)
+
+    def release(self) -> None:
+        """Give back the place ``check`` took."""
+        if not self.reserved:
+            return
+        self.reserved = False
+        try:
+            self.cache.decr(f"{self.key}:pending")
+        except Exception:
+            logger.warning("The wrong-API-key throttle could not end a lookup", exc_info=True)

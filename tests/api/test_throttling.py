@@ -102,3 +102,31 @@ def test_a_throttle_whose_cache_fails_lets_calls_through_with_a_warning(monkeypa
     assert wrong.status_code == 401
     assert anonymous.status_code == 401
     assert "let through" in caplog.text
+
+
+def test_wrong_keys_sent_all_at_once_get_no_more_lookups_than_the_rate(monkeypatch, seller_user):
+    """Twelve guesses arriving together: each is checked before any has been looked up and failed,
+    as under concurrent requests. Only the rate's five are looked up; the rest are 429 at once."""
+    from django.test import RequestFactory
+    from rest_framework import exceptions
+
+    monkeypatch.setattr(BadApiKeyThrottle, "rate", "5/min", raising=False)
+    request = RequestFactory().get(ME, REMOTE_ADDR=GUESSER)
+    looked_up, refused = [], 0
+    for _guess in range(12):
+        throttle = BadApiKeyThrottle()
+        try:
+            throttle.check(request)
+        except exceptions.Throttled:
+            refused += 1
+        else:
+            looked_up.append(throttle)
+
+    assert (len(looked_up), refused) == (5, 7)
+    for throttle in looked_up:  # the lookups end, every key wrong
+        throttle.record_failure(request)
+        throttle.release()
+    _assert_throttled(_client("rsk_wrong13").get(ME))
+    # A right key's lookup gives its place back: its owner elsewhere is never held up.
+    _key, good = api_key_create(actor=seller_user, name="erp")
+    assert [_client(good, address=ELSEWHERE).get(ME).status_code for _ in range(8)] == [200] * 8
