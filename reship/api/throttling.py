@@ -78,8 +78,9 @@ class BadApiKeyThrottle(FailOpenRateThrottle):
     Counted only with the cache's atomic increments, never read, changed and written back: the
     failures in each tenth of the window, and the lookups in flight (``check`` takes a place that
     ``release`` gives back). A burst of guesses sent at once therefore cannot each find room before
-    any of them has failed (with a list of failure times, 100 concurrent wrong keys were all looked
-    up, and their failures overwrote one another)."""
+    any of them has failed (with a list of failure times read before the lookup and written back
+    after it, every guess checked before the first failure was looked up, and concurrent failures
+    overwrote one another)."""
 
     scope = "bad_api_key"
     SLICES = 10
