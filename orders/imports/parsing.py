@@ -55,22 +55,19 @@ def text(value: str, label: Any, max_length: int) -> str:
         raise CellProblem(error.message) from None
 
 
-_WHOLE = re.compile(r"[+-]?\d+")
-
-
 def quantity(value: str) -> int:
-    """A whole number from 1 to 100,000: "2" and "2.0" are 2; 0, -1, 1.5 and "abc" are refused."""
+    """A whole number from 1 to 100,000: "2" and "2.0" are 2; 0, -1, 1.5 and "abc" are refused.
+
+    Read as a Decimal and bounded before it becomes an int: int() of "1e9999999" builds a number
+    of ten million digits (a worker's CPU for minutes), and of 4,301 digits or more it raises."""
     value = value.replace(",", "")
-    if _WHOLE.fullmatch(value):
-        number = int(value)
-    else:
-        try:
-            exact = Decimal(value)
-        except InvalidOperation:
-            raise CellProblem(_("“%(value)s” is not a number.") % {"value": value[:40]}) from None
-        if not exact.is_finite() or exact != exact.to_integral_value():
-            raise CellProblem(_("The quantity must be a whole number, not %(value)s.") % {"value": value[:40]})
-        number = int(exact)
+    try:
+        exact = Decimal(value)
+    except InvalidOperation:
+        raise CellProblem(_("“%(value)s” is not a number.") % {"value": value[:40]}) from None
+    if not exact.is_finite() or exact != exact.to_integral_value():
+        raise CellProblem(_("The quantity must be a whole number, not %(value)s.") % {"value": value[:40]})
+    number = int(exact) if 1 <= exact <= MAX_QUANTITY else 0
     if not quantity_allowed(number):
         raise CellProblem(_("The quantity must be from 1 to %(max)d.") % {"max": MAX_QUANTITY})
     return number

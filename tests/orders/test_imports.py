@@ -387,6 +387,9 @@ ROW = "TB3001,2026-11-20 14:03,张三,13800138000,上海,{sku},{quantity},{price
         ("abc", "Quantity: “abc” is not a number."),
         ("", "Quantity: Required."),
         ("100001", "Quantity: The quantity must be from 1 to 100000."),
+        # int() of these raised past 4,300 digits (the import failed) or took minutes of CPU
+        ("9" * 4400, "Quantity: The quantity must be from 1 to 100000."),
+        ("1e9999999", "Quantity: The quantity must be from 1 to 100000."),
     ],
 )
 def test_a_bad_quantity_refuses_the_row(shop, quantity_text, reason):
