@@ -11,12 +11,16 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
+import socket
+import threading
 import time
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.utils.module_loading import import_string
 
 from reship.choices import NotificationChannel
@@ -54,7 +58,85 @@ class EmailChannel:
             },
         )
         message.attach_alternative(html, "text/html")
+        _send_within(message, settings.EMAIL_TIMEOUT)
+
+
+# --- One deadline for the whole SMTP exchange -------------------------------------------------------
+# EMAIL_TIMEOUT is, for Django and smtplib, the limit of each socket operation: a mail server that
+# trickles a byte now and then (the greeting, a reply) never reaches it and holds the worker until
+# the task's time limit. The sockets the send opens are shut down at the deadline instead, which
+# wakes any blocked read or write at once (as for webhooks, reship.core.webhook_targets).
+
+_open_sockets = threading.local()
+
+
+def _track(smtp: smtplib.SMTP, raw: socket.socket) -> socket.socket:
+    """Note a connection the current send opens: its SMTP object (whose ``sock`` STARTTLS replaces)
+    and the socket it starts with (``sock`` is set once the connection is made)."""
+    tracked: list[tuple[smtplib.SMTP, socket.socket]] | None = getattr(_open_sockets, "list", None)
+    if tracked is not None:
+        tracked.append((smtp, raw))
+    return raw
+
+
+class _TrackedSMTP(smtplib.SMTP):
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return _track(self, socket.create_connection((host, port), timeout, self.source_address))
+
+
+class _TrackedSMTPSSL(smtplib.SMTP_SSL):
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        raw = socket.create_connection((host, port), timeout, self.source_address)
+        return _track(self, self.context.wrap_socket(raw, server_hostname=host))
+
+
+class _DeadlineSmtpBackend(SmtpBackend):
+    """Django's SMTP backend whose connections ``_send_within`` can cut."""
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return _TrackedSMTPSSL if self.use_ssl else _TrackedSMTP
+
+
+def _send_within(message: EmailMultiAlternatives, seconds: float | None) -> None:
+    """Send ``message`` through the configured backend, all of it within ``seconds`` when that
+    backend is Django's SMTP one; ``DeliveryError`` when the server did not finish in time."""
+    if not seconds or import_string(settings.EMAIL_BACKEND) is not SmtpBackend:
         message.send(fail_silently=False)
+        return
+    connection = _DeadlineSmtpBackend(fail_silently=False)
+    message.connection = connection
+    tracked: list[tuple[smtplib.SMTP, socket.socket]] = []
+    cut = threading.Event()
+
+    def cut_at_deadline() -> None:
+        cut.set()
+        for smtp, raw in list(tracked):
+            current = getattr(smtp, "sock", None) or raw
+            try:
+                current.shutdown(socket.SHUT_RDWR)  # wakes any blocked read or write at once
+            except OSError:
+                pass
+
+    _open_sockets.list = tracked
+    timer = threading.Timer(seconds, cut_at_deadline)
+    timer.daemon = True
+    timer.start()
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:
+        # The deadline, or one socket operation as long (smtplib reports that as a disconnection):
+        # whichever fired first, the admin reads the same reason.
+        timed_out = isinstance(error, TimeoutError) or (
+            isinstance(error, smtplib.SMTPServerDisconnected) and str(error).endswith("timed out")
+        )
+        if cut.is_set() or timed_out:
+            raise DeliveryError(f"The mail server did not finish within {seconds:g} s") from error
+        raise
+    finally:
+        timer.cancel()
+        _open_sockets.list = None
+        connection.close()
 
 
 def message_id(notification: Notification) -> str:

@@ -242,7 +242,7 @@ def test_a_mail_server_that_hangs_is_given_up_after_email_timeout(settings):
 
     assert took < 3
     email.refresh_from_db()
-    assert email.last_error == "SMTPServerDisconnected: Connection unexpectedly closed: timed out"
+    assert email.last_error == "DeliveryError: The mail server did not finish within 1 s"
     assert email.leased_until is None
 
 
@@ -277,3 +277,56 @@ def test_every_webhook_attempt_carries_the_rows_id_in_the_body_and_both_headers(
         for each in webhook_server.received
     ]
     assert ids == [(str(webhook.delivery_key),) * 3] * 2
+
+
+class TricklingSmtpServer:
+    """Accepts connections and sends its greeting one byte every 0.3 s, for up to 8 s: each read
+    gets a byte well within EMAIL_TIMEOUT, so a limit per socket operation never fires."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        try:
+            client = self.socket.accept()[0]
+        except OSError:
+            return
+        with client:
+            for byte in (b"220 mail.example.com ESMTP " + b"." * 100)[:27]:
+                if self.stop.wait(0.3):
+                    return
+                try:
+                    client.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def close(self):
+        self.stop.set()
+        self.socket.close()
+
+
+def test_a_mail_server_that_trickles_is_given_up_at_email_timeout_in_all(settings):
+    server = TricklingSmtpServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        server.port,
+        False,
+        1,
+    )
+    request = submit(make_parties())
+    email = row(request, "request_submitted", NotificationChannel.EMAIL)
+    try:
+        started = time.monotonic()
+        assert notification_deliver(notification_id=email.pk, now=NOW) == "retry"
+        took = time.monotonic() - started
+    finally:
+        server.close()
+
+    assert took < 2.5  # the whole exchange within EMAIL_TIMEOUT, not 8 s of trickling
+    email.refresh_from_db()
+    assert email.last_error == "DeliveryError: The mail server did not finish within 1 s"
+    assert email.leased_until is None

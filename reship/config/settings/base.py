@@ -360,7 +360,8 @@ RESHIP_WEBHOOK_BUSY_RETRY_SECONDS = env_int("RESHIP_WEBHOOK_BUSY_RETRY_SECONDS",
 RESHIP_WEBHOOK_QUEUE = env_str("RESHIP_WEBHOOK_QUEUE", "webhooks")
 CELERY_TASK_ROUTES = {"reship.deliver_webhook": {"queue": RESHIP_WEBHOOK_QUEUE}}
 # SMTP gives up after this many seconds per operation (Django's backend reads it; its own default
-# waits forever).
+# waits forever), and a notification's whole SMTP exchange is cut at the same deadline, however
+# slowly the server trickles (reship.notifications.channels).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 # Every task has a soft time limit (raises in the task, which records a failure) and a hard one (the
 # pool process is killed and replaced); the deliveries' are shorter, inside their lease.
