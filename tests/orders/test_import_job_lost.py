@@ -221,3 +221,16 @@ def test_an_import_whose_queued_message_was_lost_is_queued_again_by_the_sweeper(
     order_import_run(lost.pk)  # the worker that takes the message
     lost.refresh_from_db()
     assert (lost.status, lost.created_count) == (ImportStatus.DONE, 5)
+
+
+@pytest.mark.django_db
+def test_the_result_page_of_a_tracking_import_whose_worker_died_says_it_stopped(client):
+    job = tracking_job(language="en")
+    client.force_login(job.created_by)
+
+    response = client.get(reverse("partner:tracking-import-result", args=[job.pk]))
+
+    assert response.status_code == 200
+    assert "The import stopped half-way. The lines shipped so far stay shipped" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
