@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from reship.api.docs import SchemaDocsView, SchemaView
 from reship.config.csp import api_docs_policy
 from reship.dev import bench as bench_views
 from reship.web.views import account as account_views
@@ -21,8 +21,8 @@ urlpatterns = [
     path("partner/", include("reship.web.urls.partner")),
     path("account/", include("reship.web.urls.account")),
     path("api/v1/", include("reship.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", api_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs_policy(SchemaDocsView.as_view(url_name="api-schema")), name="api-docs"),
     # ReDoc was dropped: its bundle always loads its maker's logo from a CDN. Old links land on Swagger UI.
     path("api/redoc/", RedirectView.as_view(pattern_name="api-docs", permanent=True), name="api-redoc"),
     path("dashboard/", include("reship.web.urls.dashboard")),
