@@ -21,7 +21,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core import validators
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -240,9 +241,22 @@ password_change = auth_views.PasswordChangeView.as_view(
 password_change_done = auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html")
 
 
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with its user name's length enforced: Django sets the field's
+    max_length after the field is made, so only the browser held to it, and a name of more than
+    255 characters reached django-axes, whose failure record could not store it (a 500 on
+    PostgreSQL). Now it is the form's error, like any wrong sign-in, before anyone is looked up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(validators.MaxLengthValidator(username.max_length or 150))
+
+
 class LoginView(auth_views.LoginView):
     """Signing in switches the pages to the language saved on the account (the one its emails use)."""
 
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
