@@ -249,8 +249,8 @@ class SignInForm(AuthenticationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        username = self.fields["username"]
-        username.validators.append(validators.MaxLengthValidator(username.max_length or 150))
+        limit = self.username_field.max_length or 254  # as Django's own form reads it
+        self.fields["username"].validators.append(validators.MaxLengthValidator(limit))
 
 
 class LoginView(auth_views.LoginView):
