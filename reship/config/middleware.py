@@ -13,7 +13,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reship.core.time_zones import time_zone_load
 
@@ -74,3 +76,23 @@ class NullCharacterRefusalMiddleware:
                 if "\x00" in name or any("\x00" in value for value in values):
                     raise NullCharacterInInput(name.replace("\x00", ""))
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page asked with a method it does not take (a POST to a list, a GET to an action) answers
+    a page saying so, in the reader's language, with the Allow header kept: Django's
+    ``require_GET``/``require_POST`` answer an empty 405 body, a blank page. Under /api/ the API's
+    JSON error body answers instead (DRF's own 405)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.path.startswith("/api/") or response.content:
+            return response
+        message = _("This page does not take a %(method)s request.") % {"method": request.method}
+        page = HttpResponse(render_to_string("400.html", {"message": message}, request), status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "reship.config.middleware.UserTimeZoneMiddleware",
     # A query or form field holding NUL (%00) is a 400, before any view hands it to PostgreSQL.
     "reship.config.middleware.NullCharacterRefusalMiddleware",
+    # A page asked with a method it does not take answers a page saying so (not an empty 405).
+    "reship.config.middleware.MethodNotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a sign-in that axes refused into the lockout page (reship.web.views.account.login_locked_out).
