@@ -69,7 +69,7 @@ def key_from(request: Request) -> str:
     """The request's Idempotency-Key, spaces around it dropped; "" without one. A 400 naming the
     header for a key that is not 1 to 255 printable ASCII characters."""
     key = request.headers.get(HEADER, "").strip()
-    if key and not KEY_PATTERN.fullmatch(key):
+    if (key or HEADER in request.headers) and not KEY_PATTERN.fullmatch(key):
         message = _("An Idempotency-Key is 1 to %(limit)d printable ASCII characters.") % {"limit": MAX_KEY_LENGTH}
         raise exceptions.ValidationError({HEADER: [message]})
     return key

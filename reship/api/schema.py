@@ -116,7 +116,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
     location=OpenApiParameter.HEADER,
     required=False,
-    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
+    # What reaches the server: 1 to 255 printable ASCII characters, spaces or tabs around them being
+    # dropped by HTTP itself (so the bound on the length is in the pattern, counted without them).
+    type={"type": "string", "pattern": "^[ \\t]*[\\x21-\\x7e](?:[\\x20-\\x7e]{0,253}[\\x21-\\x7e])?[ \\t]*$"},
     description="Retry-safe POST: the same key and body replay the first answer (header Idempotent-Replayed: "
     "true); the same key with another body is a 422. Kept 24 hours, per organisation. 1 to 255 printable "
     "ASCII characters; another key is a 400.",
@@ -337,7 +339,7 @@ def schema_postprocess(result: dict[str, Any], generator: Any, request: Any, pub
         statuses = list(EVERY_OPERATION_ERRORS)
         if "requestBody" in operation:
             statuses += BODY_ERRORS
-        elif any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+        elif any(parameter.get("in") in ("query", "header") for parameter in operation.get("parameters", [])):
             statuses.append(400)
         for error in statuses:
             responses.setdefault(str(error), _error_response(error))

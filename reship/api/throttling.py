@@ -77,8 +77,9 @@ class BadApiKeyThrottle(FailOpenRateThrottle):
 
     Counted only with the cache's atomic increments, never read, changed and written back: the
     failures in each tenth of the window, and the lookups in flight (``check`` takes a place that
-    ``release`` gives back). A burst of guesses sent at once therefore cannot each find room before
-    any of them has failed (with a list of failure times read before the lookup and written back
+    ``release`` gives back), which count once the address has a failure. A burst of guesses sent at
+    once after a failure therefore cannot each find room before any of them has failed (with a list
+    of failure times read before the lookup and written back
     after it, every guess checked before the first failure was looked up, and concurrent failures
     overwrote one another)."""
 
@@ -117,7 +118,11 @@ class BadApiKeyThrottle(FailOpenRateThrottle):
         except Exception:
             logger.warning("The wrong-API-key throttle could not read its counts; not checked", exc_info=True)
             return
-        if failures + in_flight > self.limit:
+        # Lookups in flight count only once the address has failed: an integration's own parallel
+        # calls with its right key are never held back (a clean address's first burst is bounded
+        # by the server's concurrency instead), while guesses after a failure get no more lookups
+        # than the rate, however many arrive at once.
+        if failures >= self.limit or (failures and failures + in_flight > self.limit):
             self.release()
             oldest = next((number for number, key in slices if counts.get(key)), None)
             ends = oldest * self.slice + (self.window or 0) if oldest is not None else self.now + self.slice

@@ -48,6 +48,8 @@ def ask_for_info(key: str, language: str = "en"):
         "a\x01b",
         "订单-7",
         "order\u20287",
+        "",  # sent but empty: the schema asks for a character, and it was taken as no key
+        "   ",
     ],
 )
 def test_an_idempotency_key_that_is_not_printable_ascii_is_a_400_naming_it_and_nothing_happens(settings, key):
