@@ -7,7 +7,6 @@ sweeper, or as soon as its uploader looks at it."""
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import psycopg2
 import pytest
@@ -22,7 +21,7 @@ from orders.imports import jobs, run
 from orders.imports.tasks import order_import_run, sweep_import_jobs
 from orders.models import ImportJob, Order
 from reship.services.tasks import run_tracking_import
-from tests.factories import PartnerFactory, PartnerMembershipFactory, ProductFactory, SellerMembershipFactory
+from tests.factories import PartnerMembershipFactory
 
 HEADER = "订单编号,下单时间,收货人,手机,收货地址,商品编码,数量,单价,代发方"
 
@@ -35,20 +34,6 @@ ORDER_OUT_OF_TIME = (
     "into smaller ones and import them."
 )
 TRACKING_LOST_ZH = "导入中途停止。已发货的明细保持已发货:其余明细请在“待发货”中查看并重新上传。"
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def shop():
-    user = SellerMembershipFactory(user__language="en", user__time_zone="Asia/Shanghai").user
-    seller = user.seller_membership.seller
-    partner = PartnerFactory(name="顺丰代发")
-    ProductFactory(seller=seller, sku_code="SKU-A", name="茶杯")
-    return SimpleNamespace(user=user, seller=seller, partner=partner)
 
 
 def queued_job(shop, *, orders: int = 5) -> ImportJob:

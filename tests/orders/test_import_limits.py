@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import time
-from types import SimpleNamespace
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -18,25 +17,10 @@ from orders.imports import jobs, run
 from orders.imports.tasks import order_import_run
 from orders.models import ImportJob, Order
 from tests.core import xlsx_bombs as bomb
-from tests.factories import PartnerFactory, ProductFactory, SellerMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "订单编号,下单时间,收货人,手机,收货地址,商品编码,数量,单价,代发方"
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def shop():
-    user = SellerMembershipFactory(user__language="en", user__time_zone="Asia/Shanghai").user
-    seller = user.seller_membership.seller
-    partner = PartnerFactory(name="顺丰代发")
-    ProductFactory(seller=seller, sku_code="SKU-A", name="茶杯")
-    return SimpleNamespace(user=user, seller=seller, partner=partner)
 
 
 def stored_files(settings) -> list[str]:

@@ -42,13 +42,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADER = "订单编号,下单时间,收货人,手机,收货地址,商品编码,数量,单价,代发方,快递公司,快递单号"
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def shop():
+    """This module's shop has three products and a second partner (tests/orders/conftest.py's has one)."""
     user = SellerMembershipFactory(user__language="en", user__time_zone="Asia/Shanghai").user
     seller = user.seller_membership.seller
     partner = PartnerFactory(name="顺丰代发")
