@@ -19,7 +19,8 @@ from reship.config.celery import app as celery_app
 from tests.celery_support import celery_publishing_to, wait_until, worker_environment, worker_start
 from tests.faults.test_delivery_faults import own_redis  # noqa: F401 - the fixture
 from tests.live_support import database_url
-from tests.orders.test_import_job_lost import ORDER_OUT_OF_TIME, queued_job, shop  # noqa: F401 - shop: fixture
+from tests.orders.conftest import shop  # noqa: F401 - the fixture, used by name
+from tests.orders.test_import_job_lost import ORDER_OUT_OF_TIME, queued_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
