@@ -14,9 +14,16 @@ from orders.imports.run import import_run
 
 
 class ImportJobTask(Task):
-    """A task whose first argument is an import job's id. Killed at the hard time limit, the run
-    could not end its job: Celery then calls ``on_failure`` in the worker's main process, which
-    ends it FAILED with the out-of-time message (the task is not delivered again)."""
+    """A task whose first argument is an import job's id, with the limits every import runs under:
+    the soft one ends the job failed with a message (the run's own handler), the hard one kills a
+    child that ignored it, a minute later. Killed so, the run could not end its job: Celery then
+    calls ``on_failure`` in the worker's main process, which ends it FAILED with the out-of-time
+    message (the task is not delivered again)."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    soft_time_limit = settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS
+    time_limit = settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS + 60
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: ExceptionInfo) -> None:
         if isinstance(exc, TimeLimitExceeded) and args:
@@ -24,16 +31,7 @@ class ImportJobTask(Task):
         super().on_failure(exc, task_id, args, kwargs, einfo)
 
 
-# The soft limit ends the job failed with a message (``import_run``); the hard one kills a child
-# that ignored it, a minute later (``ImportJobTask.on_failure``).
-@shared_task(
-    name="orders.import_run",
-    base=ImportJobTask,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS,
-    time_limit=settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS + 60,
-)
+@shared_task(name="orders.import_run", base=ImportJobTask)
 def order_import_run(job_id: int) -> str:
     """Run a confirmed order import. A job already done (or failed) is left alone; a job still
     running under a live worker too; one whose worker died is started over (``_claim`` says how)."""

@@ -1,7 +1,6 @@
 """Celery entry points of the domain services: thin, load by id, safe to run twice."""
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from orders.imports.tasks import ImportJobTask
@@ -9,16 +8,8 @@ from reship.services.idempotency import idempotency_records_purge
 from reship.services.tracking_import import tracking_import_run
 
 
-# The soft limit ends the job failed with a message (``tracking_import_run``); the hard one kills a
-# child that ignored it, a minute later (``ImportJobTask.on_failure``).
-@shared_task(
-    name="reship.run_tracking_import",
-    base=ImportJobTask,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS,
-    time_limit=settings.RESHIP_IMPORT_TIME_LIMIT_SECONDS + 60,
-)
+# Its time limits and their handling are ImportJobTask's, as for the order import.
+@shared_task(name="reship.run_tracking_import", base=ImportJobTask)
 def run_tracking_import(job_id: int) -> str:
     """A partner's sheet of tracking numbers too big to run inside the upload's request."""
     job = tracking_import_run(job_id=job_id)
