@@ -23,6 +23,16 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")  # cancelled on the platform before shipping
 
 
+class TrackingStatus(models.TextChoices):
+    """Where a parcel is, as the partner, the seller, the tracking import or a tracking provider last said."""
+
+    SHIPPED = "shipped", _("Shipped")  # handed to the carrier; nothing heard since
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")  # final: the customer has the goods
+    EXCEPTION = "exception", _("Delivery problem")  # returned, refused, lost: someone should look
+
+
 class Currency(models.TextChoices):
     CNY = "CNY", _("Chinese yuan")
     USD = "USD", _("US dollar")

@@ -1,12 +1,16 @@
 """Sellers (shops), their products, orders, order lines and shipments."""
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from orders.choices import Currency, ImportKind, ImportStatus, OrderStatus, Platform
+from orders.choices import Currency, ImportKind, ImportStatus, OrderStatus, Platform, TrackingStatus
+from orders.ship_to import ShipTo
 from reship.accounts.validation import validate_single_organisation
 from suppliers.choices import MemberRole
 
@@ -18,6 +22,17 @@ class Seller(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The customer's satisfaction survey waits for the goods (reship.workflow.delivery).
+    survey_delay_days = models.PositiveSmallIntegerField(
+        _("survey: days after delivery"),
+        default=2,
+        help_text=_("The survey goes out this many days after the replacement is delivered."),
+    )
+    survey_fallback_days = models.PositiveSmallIntegerField(
+        _("survey: days after shipping when no delivery is known"),
+        default=7,
+        help_text=_("Without a delivery date, the survey goes out this many days after shipping."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -82,7 +97,7 @@ class Product(models.Model):
         return f"{self.sku_code} · {self.name}"
 
 
-class Order(models.Model):
+class Order(ShipTo):
     """An order from a sales platform, shipped by one dropship partner (代发)."""
 
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="orders", verbose_name=_("seller"))
@@ -91,7 +106,6 @@ class Order(models.Model):
     customer_name = models.CharField(_("customer name"), max_length=100)
     customer_phone = models.CharField(_("customer phone"), max_length=40, blank=True)
     customer_email = models.EmailField(_("customer email"), blank=True)
-    shipping_address = models.TextField(_("shipping address"))
     customer_language = models.CharField(
         _("customer language"),
         max_length=10,
@@ -169,13 +183,75 @@ class OrderLine(models.Model):
         return f"{self.product.sku_code} × {self.quantity}"
 
 
+class Carrier(models.Model):
+    """A carrier (快递公司) parcels are sent with: managed in the admin, seeded by a migration with the
+    ones sellers here use. ``orders.carriers`` reads it: names in sheets, the tracking-number check
+    and the link to the carrier's tracking page."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("Short code, e.g. SF, ZTO, UPS."))
+    name_zh = models.CharField(_("Chinese name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60)
+    aliases = models.JSONField(
+        _("other names"), default=list, blank=True, help_text=_("Other names accepted in sheets and the API.")
+    )
+    tracking_pattern = models.CharField(
+        _("tracking-number pattern"),
+        max_length=200,
+        blank=True,
+        help_text=_("A regular expression the whole number must match (upper case); empty accepts any."),
+    )
+    pattern_help_zh = models.CharField(_("pattern, explained in Chinese"), max_length=200, blank=True)
+    pattern_help_en = models.CharField(_("pattern, explained in English"), max_length=200, blank=True)
+    tracking_url = models.CharField(
+        _("tracking page"),
+        max_length=300,
+        blank=True,
+        help_text=_("Address of the carrier's tracking page with {number} where the number goes."),
+    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive carriers cannot be chosen."))
+    position = models.PositiveSmallIntegerField(_("position"), default=100, help_text=_("Lower comes first."))
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} {self.name_en}"
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    @property
+    def pattern_help(self) -> str:
+        return self.pattern_help_zh if (get_language() or "").startswith("zh") else self.pattern_help_en
+
+    def tracking_link(self, number: str) -> str:
+        """The carrier's tracking page for ``number``, or "" when the carrier has none."""
+        if not self.tracking_url or not number:
+            return ""
+        return self.tracking_url.replace("{number}", quote(number, safe=""))
+
+
 class Shipment(models.Model):
     """A parcel for an order: the original one, or a reship sent for a reship request."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments", verbose_name=_("order"))
-    carrier = models.CharField(_("carrier"), max_length=60)
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("carrier"))
+    carrier_label = models.CharField(
+        _("carrier as written"),
+        max_length=60,
+        blank=True,
+        help_text=_('For a carrier not in the list ("other"): its name as it was given.'),
+    )
     tracking_number = models.CharField(_("tracking number"), max_length=64)
     shipped_at = models.DateTimeField(_("shipped at"))
+    tracking_status = models.CharField(
+        _("tracking status"), max_length=20, choices=TrackingStatus.choices, default=TrackingStatus.SHIPPED
+    )
+    tracking_checked_at = models.DateTimeField(_("tracking last checked at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     reship_request = models.ForeignKey(
         "reship.ReshipRequest",
@@ -202,10 +278,25 @@ class Shipment(models.Model):
         indexes = [
             # Order search by tracking number (the seller pastes it from the customer's complaint).
             models.Index(fields=["tracking_number"], name="shipment_tracking", opclasses=["varchar_pattern_ops"]),
+            # The tracking provider's round: reship parcels not delivered yet, the oldest check first.
+            models.Index(
+                fields=["tracking_checked_at"],
+                name="shipment_to_track",
+                condition=Q(delivered_at__isnull=True, reship_request__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.carrier} {self.tracking_number}"
+        return f"{self.carrier_name} {self.tracking_number}"
+
+    @property
+    def carrier_name(self) -> str:
+        """The carrier in the reader's language, or as written for "other"."""
+        return self.carrier_label or self.carrier.name
+
+    @property
+    def tracking_link(self) -> str:
+        return self.carrier.tracking_link(self.tracking_number)
 
     @property
     def is_reship(self) -> bool:

@@ -82,6 +82,11 @@ class EventKind(models.TextChoices):
     CUSTOMER_CONTACTED = "customer_contacted", _("Customer contacted")
     CLOSED = "closed", _("Closed")
     FOLLOWED_UP = "followed_up", _("Followed up")
+    SHIP_TO_CHANGED = "ship_to_changed", _("Ship-to changed")
+    SLIP_PRINTED = "slip_printed", _("Packing slip printed")
+    DELIVERED = "delivered", _("Delivered")
+    TRACKING_UPDATED = "tracking_updated", _("Tracking updated")
+    SURVEY_SENT = "survey_sent", _("Survey sent")
     OVERDUE = "overdue", _("Overdue")
     NOTE = "note", _("Note")
 
@@ -155,3 +160,17 @@ class Action(models.TextChoices):
     CONTACT_CUSTOMER = "contact_customer", _("Contact the customer")
     CLOSE = "close", _("Close")
     FOLLOW_UP = "follow_up", _("Follow up")
+    CHANGE_SHIP_TO = "change_ship_to", _("Change the ship-to")
+    PRINT_SLIPS = "print_slips", _("Print packing slips")
+    MARK_DELIVERED = "mark_delivered", _("Mark delivered")
+
+
+class RevealChannel(models.TextChoices):
+    """Where a partner's user saw a ship-to in full (the reveal log)."""
+
+    PAGE = "page", _("Request page")
+    LIST = "list", _("To-ship list")
+    SHEET = "sheet", _("To-ship sheet")
+    SLIP = "slip", _("Packing slip")
+    EXPORT = "export", _("Export")
+    API = "api", _("API")

@@ -48,6 +48,11 @@ TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
     Action.CONTACT_CUSTOMER: frozenset({S.CUSTOMER_CONTACT}),
     Action.CLOSE: frozenset({S.CONTACTED}),
     Action.FOLLOW_UP: frozenset({S.CLOSED}),
+    # The seller re-addresses the replacement (改地址) until a parcel has left (the workflow says 409).
+    Action.CHANGE_SHIP_TO: frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
+    Action.PRINT_SLIPS: frozenset({S.APPROVED, S.FULFILLING}),
+    # A parcel may arrive at any time after it left, even after the request closed.
+    Action.MARK_DELIVERED: frozenset({S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED, S.CLOSED}),
 }
 
 # --- which side takes each action -----------------------------------------------------------------
@@ -70,6 +75,9 @@ ACTORS: dict[Action, frozenset[Role]] = {
     Action.CONTACT_CUSTOMER: frozenset({Role.SELLER}),
     Action.CLOSE: frozenset({Role.SELLER}),
     Action.FOLLOW_UP: frozenset({Role.SELLER}),
+    Action.CHANGE_SHIP_TO: frozenset({Role.SELLER}),
+    Action.PRINT_SLIPS: frozenset({Role.PARTNER}),
+    Action.MARK_DELIVERED: frozenset({Role.SELLER, Role.PARTNER}),
 }
 
 

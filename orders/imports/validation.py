@@ -64,8 +64,8 @@ def _max_length(column: Field[Any, Any]) -> int:
 LIMITS = {
     ORDER_NUMBER: MAX_LENGTHS["platform_order_number"],
     CUSTOMER_NAME: MAX_LENGTHS["customer_name"],
-    SHIPPING_ADDRESS: MAX_LENGTHS["shipping_address"],
-    CARRIER: _max_length(Shipment._meta.get_field("carrier")),
+    SHIPPING_ADDRESS: MAX_LENGTHS["ship_street"],
+    CARRIER: _max_length(Shipment._meta.get_field("carrier_label")),
     TRACKING_NUMBER: _max_length(Shipment._meta.get_field("tracking_number")),
 }
 

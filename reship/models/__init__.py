@@ -13,6 +13,7 @@ from reship.models.requests import (
     ReshipLine,
     ReshipRequest,
     RestockOrder,
+    ShipToReveal,
     SurveyResponse,
     evidence_upload_to,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "ReshipLine",
     "ReshipRequest",
     "RestockOrder",
+    "ShipToReveal",
     "SurveyResponse",
     "evidence_upload_to",
 ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.choices import Currency
+from orders.ship_to import ShipTo
 from reship.choices import (
     AuthorRole,
     CompensationMethod,
@@ -26,6 +27,7 @@ from reship.choices import (
     RequestStatus,
     Resolution,
     RestockStatus,
+    RevealChannel,
 )
 from suppliers.choices import Channel
 
@@ -38,7 +40,7 @@ class MoneyDigits(TypedDict):
 MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
-class ReshipRequest(models.Model):
+class ReshipRequest(ShipTo):
     """A seller's request that a dropship partner restock, resend or compensate part of one order."""
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
@@ -110,6 +112,10 @@ class ReshipRequest(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The customer's satisfaction survey waits for the goods: due after delivery (or shipping, when
+    # no delivery is heard of) plus the seller's delay; sent once (reship.workflow.delivery).
+    survey_due_at = models.DateTimeField(_("survey scheduled for"), null=True, blank=True)
+    survey_sent_at = models.DateTimeField(_("survey sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reship request")
@@ -154,6 +160,10 @@ class ReshipRequest(models.Model):
                 fields=["stage_escalate_at"],
                 condition=Q(stage_escalated_at__isnull=True),
                 name="request_escalation_due",
+            ),
+            # The survey sender's question: whose survey is due and not sent yet.
+            models.Index(
+                fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="request_survey_due"
             ),
         ]
 
@@ -202,6 +212,7 @@ class ReshipLine(models.Model):
     )
     quality_check_note = models.TextField(_("quality-check note"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    slip_printed_at = models.DateTimeField(_("packing slip printed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reship line")
@@ -218,6 +229,32 @@ class ReshipLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request.number} · {self.order_line_id} × {self.quantity}"
+
+
+class ShipToReveal(models.Model):
+    """One time a partner's user saw a request's ship-to in full (PIPL: who, when, where); the seller
+    reads them on the request. Written by ``reship.privacy``; append-only."""
+
+    request = models.ForeignKey(
+        ReshipRequest, on_delete=models.CASCADE, related_name="ship_to_reveals", verbose_name=_("reship request")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ship_to_reveals",
+        verbose_name=_("seen by"),
+    )
+    via = models.CharField(_("seen on"), max_length=20, choices=RevealChannel.choices)
+    revealed_at = models.DateTimeField(_("seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ship-to reveal")
+        verbose_name_plural = _("ship-to reveals")
+        ordering = ["-revealed_at", "-id"]
+        indexes = [models.Index(fields=["request", "-revealed_at"], name="reveal_request_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} · {self.user_id} · {self.revealed_at:%Y-%m-%d %H:%M}"
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
