@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from orders.choices import OrderStatus
 from reship import lifecycle
 from reship.accounts.roles import Role, organisation_for
-from reship.choices import Action
+from reship.choices import Action, LineStatus, RequestStatus, Resolution
 from suppliers.choices import MemberRole
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from reship.accounts.models import User
     from reship.models import ReshipRequest
     from suppliers.models import DropshipPartner
+
 
 def side_of(user: User | None, request: ReshipRequest) -> Role:
     """Which side of this request the user is on: SELLER, PARTNER or NONE (not theirs)."""
@@ -62,7 +64,6 @@ def visible_orders(user: User | None, queryset: QuerySet[Order]) -> QuerySet[Ord
     return queryset.none()
 
 
-
 def can(action: Action, user: User | None, request: ReshipRequest) -> bool:
     """Whether the user's side may take this action on this request (status is the workflow's job)."""
     side = side_of(user, request)
@@ -101,3 +102,45 @@ def can_manage_partner_settings(user: User | None, partner: DropshipPartner) -> 
         return False
     membership = getattr(user, "partner_membership", None)
     return membership is not None and membership.partner_id == partner.pk and membership.role == MemberRole.MANAGER
+
+
+# --- the ship-to (收货信息), PIPL: a partner sees it in full only while it has goods to send ---------
+# A line is the partner's to ship from approval until it is shipped (or compensated, or cancelled).
+SHIP_TO_OPEN_STATUSES = frozenset({RequestStatus.APPROVED, RequestStatus.FULFILLING})
+LINE_TO_SHIP = Q(
+    resolution__in=[Resolution.RESEND, Resolution.RESTOCK_RESEND],
+    status__in=[LineStatus.PENDING, LineStatus.RESTOCKING, LineStatus.RESTOCKED],
+)
+
+
+def has_line_to_ship(request: ReshipRequest) -> bool:
+    """Whether a line of the request waits to be sent. Lists annotate ``has_line_to_ship`` (see
+    ``ship_to_window_annotation``) so this costs no query per row."""
+    annotated = getattr(request, "has_line_to_ship", None)
+    if annotated is not None:
+        return bool(annotated)
+    return request.lines.filter(LINE_TO_SHIP).exists()
+
+
+def can_see_ship_to(user: User | None, request: ReshipRequest) -> bool:
+    """The seller sees its customers in full; the partner only while a line of the request is its
+    to ship; anyone else (platform staff in the app included) sees it masked."""
+    side = side_of(user, request)
+    if side == Role.SELLER:
+        return True
+    if side == Role.PARTNER:
+        return request.status in SHIP_TO_OPEN_STATUSES and has_line_to_ship(request)
+    return False
+
+
+def can_see_order_ship_to(user: User | None, order: Order) -> bool:
+    """An order's ship-to: its seller always; its partner while the original parcel is still to be
+    sent (the order awaits shipment). A request's own ship-to follows ``can_see_ship_to``."""
+    if user is None or not user.is_authenticated:
+        return False
+    organisation = organisation_for(user)
+    if organisation.seller is not None:
+        return organisation.seller.pk == order.seller_id
+    if organisation.partner is not None:
+        return organisation.partner.pk == order.partner_id and order.status == OrderStatus.PENDING
+    return False

@@ -1,0 +1,79 @@
+"""The ship-to a person reads, and the log of every full reveal to a partner (PIPL, 收件人信息保护).
+
+Every page, sheet, export, slip and API answer that shows a ship-to asks here: ``permissions``
+decides full or masked (``can_see_ship_to``), ``orders.ship_to`` masks, and this module records each
+time a partner's user was shown one in full (who, when, on what), which the seller reads on the
+request. Sellers reading their own customers are not logged: the data is theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from orders import ship_to
+from orders.ship_to import ShipToView
+from reship import permissions
+from reship.accounts.roles import Role
+from reship.choices import RevealChannel
+from reship.models import ReshipLine, ReshipRequest, ShipToReveal
+
+if TYPE_CHECKING:
+    from orders.models import Order
+    from reship.accounts.models import User
+
+
+def with_ship_to_window(queryset: QuerySet[ReshipRequest]) -> QuerySet[ReshipRequest]:
+    """Annotate ``has_line_to_ship`` so ``can_see_ship_to`` needs no query per request of a list."""
+    open_lines = ReshipLine.objects.filter(permissions.LINE_TO_SHIP, request_id=OuterRef("pk"))
+    return queryset.annotate(has_line_to_ship=Exists(open_lines))
+
+
+def _log(user: User | None, requests: Iterable[ReshipRequest], via: RevealChannel) -> None:
+    if user is None or not user.is_authenticated:
+        return
+    now = timezone.now()
+    ShipToReveal.objects.bulk_create(
+        ShipToReveal(request_id=request.pk, user_id=user.pk, via=via, revealed_at=now) for request in requests
+    )
+
+
+def ship_to_for(user: User | None, request: ReshipRequest, *, via: RevealChannel) -> ShipToView:
+    """The request's ship-to as ``user`` may read it; a partner's full view is logged."""
+    full = permissions.can_see_ship_to(user, request)
+    if full and permissions.side_of(user, request) == Role.PARTNER:
+        _log(user, [request], via)
+    return ship_to.view(request, full=full)
+
+
+def ship_to_for_many(
+    user: User | None, requests: Iterable[ReshipRequest], *, via: RevealChannel
+) -> dict[int, ShipToView]:
+    """The ship-to of each request of a list (by pk), with one insert for all of a partner's reveals.
+    Pass requests from ``with_ship_to_window`` to avoid a query per request."""
+    views: dict[int, ShipToView] = {}
+    revealed: list[ReshipRequest] = []
+    for request in requests:
+        if request.pk in views:
+            continue
+        full = permissions.can_see_ship_to(user, request)
+        views[request.pk] = ship_to.view(request, full=full)
+        if full and permissions.side_of(user, request) == Role.PARTNER:
+            revealed.append(request)
+    if revealed:
+        _log(user, revealed, via)
+    return views
+
+
+def order_ship_to_for(user: User | None, order: Order) -> ShipToView:
+    """An order's own ship-to (the original parcel's): full for its seller, and for its partner while
+    the order awaits shipment; masked otherwise."""
+    return ship_to.view(order, full=permissions.can_see_order_ship_to(user, order))
+
+
+def reveals_of(request: ReshipRequest, *, limit: int = 50) -> list[ShipToReveal]:
+    """The latest full reveals of the request's ship-to, for its seller."""
+    return list(request.ship_to_reveals.select_related("user").order_by("-revealed_at", "-pk")[:limit])
