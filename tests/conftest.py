@@ -92,3 +92,21 @@ def _celery_eager_unless_a_real_worker(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
+def _carriers_seeded(request):
+    """The carrier table is seeded by a migration; a transactional test (live server, real workers)
+    ends by flushing every table, so a database test after one finds it empty and seeds it again."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        from orders.models import Carrier
+
+        if not Carrier.objects.exists():
+            import importlib
+
+            from django.apps import apps
+
+            importlib.import_module("orders.migrations.0005_ship_to_and_carriers").seed_carriers(apps, None)

@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 
 from orders.choices import Platform
-from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
+from orders.models import Carrier, Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship.accounts.models import User
 from reship.choices import EventKind, Reason, RequestStatus, Resolution
 from reship.models import CommunicationRecord, ReshipEvent, ReshipLine, ReshipRequest
@@ -110,7 +110,15 @@ class OrderFactory(factory.django.DjangoModelFactory):
     customer_name = "张三"
     customer_phone = "13800138000"
     customer_email = "customer@example.com"
-    shipping_address = "上海市浦东新区世纪大道 100 号"
+    ship_name = "张三"
+    ship_phone = "13800138000"
+    ship_phone_e164 = "+8613800138000"
+    ship_country = "CN"
+    ship_province = "上海市"
+    ship_city = "上海市"
+    ship_district = "浦东新区"
+    ship_street = "世纪大道 100 号"
+    ship_postcode = "200120"
     amount = Decimal("99.00")
     placed_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=5))
 
@@ -130,8 +138,8 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
         model = Shipment
 
     order = factory.SubFactory(OrderFactory)
-    carrier = "SF Express"
-    tracking_number = factory.Sequence(lambda n: f"SF{1000000000 + n}")
+    carrier = factory.LazyFunction(lambda: Carrier.objects.get(code="SF"))
+    tracking_number = factory.Sequence(lambda n: f"SF{100000000000 + n}")
     shipped_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=4))
 
 
@@ -145,6 +153,16 @@ class ReshipRequestFactory(factory.django.DjangoModelFactory):
     partner = factory.SelfAttribute("order.partner")
     reason = Reason.LOST_IN_TRANSIT
     status = RequestStatus.SUBMITTED
+    # The replacement goes where the order went unless the seller changes it.
+    ship_name = factory.SelfAttribute("order.ship_name")
+    ship_phone = factory.SelfAttribute("order.ship_phone")
+    ship_phone_e164 = factory.SelfAttribute("order.ship_phone_e164")
+    ship_country = factory.SelfAttribute("order.ship_country")
+    ship_province = factory.SelfAttribute("order.ship_province")
+    ship_city = factory.SelfAttribute("order.ship_city")
+    ship_district = factory.SelfAttribute("order.ship_district")
+    ship_street = factory.SelfAttribute("order.ship_street")
+    ship_postcode = factory.SelfAttribute("order.ship_postcode")
 
 
 class ReshipLineFactory(factory.django.DjangoModelFactory):
