@@ -68,6 +68,7 @@ TARGETS = {
     "review_queue": READ_TARGET,
     "request_list": READ_TARGET,
     "request_detail": READ_TARGET,
+    "to_ship": READ_TARGET,
     "search_tracking": READ_TARGET,
     "search_phone": READ_TARGET,
     "submit": WRITE_TARGET,
@@ -537,6 +538,22 @@ class Scenarios:
         return Scenario("request_detail", "GET /requests/<id>/ (HTML, a request with 20 events, biggest seller)",
                         [get_line(f"/requests/{pk}/", Cookie=self.seller_cookie) for pk, _ in rows])  # fmt: skip
 
+    def to_ship(self) -> Scenario:
+        """The biggest partner's to-ship list (its pages: ship-tos shown in full, each one logged as a
+        reveal), the first pages a packer reads."""
+        count = self._rows(
+            """SELECT count(*) FROM reship_reshipline l JOIN reship_reshiprequest r ON r.id = l.request_id
+               WHERE r.partner_id = %s AND r.status IN ('approved', 'fulfilling')
+               AND ((l.resolution = 'resend' AND l.status = 'pending')
+                    OR (l.resolution = 'restock_resend' AND l.status = 'restocked'))""",
+            [self.partner_id],
+        )[0][0]
+        pages = max(1, min(5, -(-count // 50)))
+        self.notes["to_ship"] = f"{count} lines to ship for the biggest partner; its first {pages} page(s)"
+        return Scenario("to_ship", "GET /partner/to-ship/?page=N (HTML, lines with ship-tos, biggest partner)",
+                        [get_line(f"/partner/to-ship/?page={page}", Cookie=self.partner_cookie)
+                         for page in range(1, pages + 1)])  # fmt: skip
+
     def search_tracking(self) -> Scenario:
         """Tracking numbers of the seller's parcels (original and reship), spread over its whole history."""
         rows = self._rows(
@@ -1005,6 +1022,7 @@ def main(argv: list[str] | None = None) -> int:
             scenarios.review_queue,
             scenarios.request_list,
             scenarios.request_detail,
+            scenarios.to_ship,
             scenarios.search_tracking,
             scenarios.search_phone,
             scenarios.dashboard,
