@@ -122,7 +122,7 @@ def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | Non
             Prefetch(
                 "lines",
                 queryset=ReshipLine.objects.select_related(
-                    "order_line__product", "substitute_product", "shipment"
+                    "order_line__product", "substitute_product", "shipment__carrier"
                 ).order_by("pk"),
             ),
             Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "pk")),
