@@ -58,6 +58,7 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "lines_compensated": (Audience.SELLER, Audience.CUSTOMER),
     "customer_message": (Audience.CUSTOMER,),
     "survey_invitation": (Audience.CUSTOMER,),
+    "parcel_delivered": (Audience.SELLER, Audience.PARTNER),  # webhook event "parcel_delivered"
     "stage_reminder": (),  # the stage's owner, given by the caller
     "stage_escalated": (Audience.SELLER, Audience.ADMIN),
 }

@@ -11,8 +11,9 @@ one event, the next step's due time, and the notification rows, which Celery del
 this package's own callers pass it, never a view acting for a person.
 
 One module per family of transitions: ``application``, ``review``, ``quote``, ``fulfilment``,
-``closing``; ``actions`` maps a parsed action to its function; ``bulk`` approves many at once;
-``timeliness`` keeps the SLA clock and sends reminders. This module is their public face.
+``closing``, ``delivery`` (parcels delivered, the survey's schedule); ``actions`` maps a parsed
+action to its function; ``bulk`` approves many at once; ``timeliness`` keeps the SLA clock and
+sends reminders. This module is their public face.
 """
 
 from reship.workflow.application import (
@@ -28,6 +29,13 @@ from reship.workflow.closing import (
     reship_contact_customer,
     survey_answer,
 )
+from reship.workflow.delivery import (
+    DeliveredBy,
+    reship_mark_delivered,
+    reship_record_tracking,
+    survey_schedule,
+    surveys_send_due,
+)
 from reship.workflow.fulfilment import (
     ShipItem,
     reship_compensate,
@@ -39,6 +47,7 @@ from reship.workflow.quote import reship_accept_quote, reship_dispute_quote, res
 from reship.workflow.review import reship_answer_info, reship_approve, reship_cancel, reship_reject, reship_request_info
 
 __all__ = [
+    "DeliveredBy",
     "LineRequest",
     "ShipItem",
     "action_check",
@@ -56,6 +65,8 @@ __all__ = [
     "reship_contact_customer",
     "reship_dispute_quote",
     "reship_follow_up",
+    "reship_mark_delivered",
+    "reship_record_tracking",
     "reship_reject",
     "reship_request_info",
     "reship_revise_quote",
@@ -63,4 +74,6 @@ __all__ = [
     "reship_start_restock",
     "reship_submit",
     "survey_answer",
+    "survey_schedule",
+    "surveys_send_due",
 ]

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
+from orders.models import Shipment
 from reship.choices import Action
+from reship.core.errors import InvalidInput
 from reship.models import ReshipRequest
-from reship.workflow import application, closing, fulfilment, quote, review
+from reship.workflow import application, closing, delivery, fulfilment, quote, review
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -48,6 +52,17 @@ def action_perform(*, action: Action, request_id: int, actor: User, data: dict[s
     if action == Action.CONFIRM_RESTOCK:  # the workflow finds the request through the restock order
         fulfilment.reship_confirm_restock(
             restock_order_id=data["restock_order"], actor=actor, ship_date=data["ship_date"], note=data["note"]
+        )
+        return None
+    if action == Action.MARK_DELIVERED:
+        if not Shipment.objects.filter(pk=data["shipment"], reship_request_id=request_id).exists():
+            # The address names the request: a parcel of another one (even a visible one) is not its.
+            raise InvalidInput(
+                _("That is not a parcel of this request."),
+                field_errors={"shipment": [_("Not a parcel of this request.")]},
+            )
+        delivery.reship_mark_delivered(
+            shipment_id=data["shipment"], actor=actor, delivered_at=data.get("delivered_at") or None
         )
         return None
     function, names = CALLS[action]

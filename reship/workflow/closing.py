@@ -17,7 +17,7 @@ from reship.choices import (
     QuoteStatus,
     RequestStatus,
 )
-from reship.core import inputs, signing
+from reship.core import inputs
 from reship.core.bounds import int_from_text
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import (
@@ -138,7 +138,8 @@ def reship_close(
     note: str = "",
     now: datetime | None = None,
 ) -> ReshipRequest:
-    """The seller closes with an evaluation of the partner; the customer is sent a survey link."""
+    """The seller closes with an evaluation of the partner. The customer's survey goes out on its
+    own schedule, after the goods arrived (``delivery.surveys_send_due``), not at close."""
     with transition(Action.CLOSE, request_id=request_id, actor=actor, now=now) as (request, now):
         if request.quote_status == QuoteStatus.DISPUTED:
             raise InvalidTransition(_("The quote is still disputed: settle the price in the thread before closing."))
@@ -180,21 +181,17 @@ def reship_close(
             },
             now=now,
         )
-
-        outbox.announce(
-            request=request,
-            template="survey_invitation",
-            context={"customer_name": request.order.customer_name, "survey_path": signing.survey_path(request)},
-        )
+        # The customer's survey is not sent here: it waits for the goods (workflow.delivery).
         return request
 
 
 def survey_answer(*, request_id: int, rating: Any, comment: str = "", now: datetime | None = None) -> SurveyResponse:
-    """The customer rates the outcome through the signed survey link, once."""
+    """The customer rates the outcome through the signed survey link, once. The survey exists once
+    it was sent (``survey_sent_at``), whatever the request's status since."""
     with transaction.atomic():
         request = ReshipRequest.objects.select_for_update(of=("self",)).filter(pk=request_id).first()
         now = now or timezone.now()  # read once the lock is held: events stay in time order
-        if request is None or request.status != S.CLOSED:
+        if request is None or request.survey_sent_at is None:
             raise RequestNotFound(_("This survey does not exist."))
         if SurveyResponse.objects.filter(request=request).exists():
             raise InvalidTransition(_("This survey has been answered already. Thank you!"))

@@ -35,6 +35,7 @@ from reship.models import (
     RestockOrder,
 )
 from reship.notifications import outbox
+from reship.workflow import delivery
 from reship.workflow.base import action_check, lock, move, transition
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def _finish_fulfilment_if_resolved(request: ReshipRequest, now: datetime) -> str
     if unresolved:
         return S.FULFILLING
     request.resolved_at = now
+    delivery.survey_schedule(request, now)  # the survey waits for the goods (reship.workflow.delivery)
     return S.INFO_UPDATE
 
 
