@@ -6,6 +6,7 @@ from django.utils import timezone
 from orders.imports.tasks import ImportJobTask
 from reship.services.idempotency import idempotency_records_purge
 from reship.services.tracking_import import tracking_import_run
+from reship.services.tracking_providers import tracking_poll
 
 
 # Its time limits and their handling are ImportJobTask's, as for the order import.
@@ -20,3 +21,10 @@ def run_tracking_import(job_id: int) -> str:
 def purge_idempotency_records() -> int:
     """Beat, hourly: delete the idempotency records past ``RESHIP_IDEMPOTENCY_HOURS``."""
     return idempotency_records_purge(now=timezone.now())
+
+
+@shared_task(name="reship.poll_tracking_provider")
+def poll_tracking_provider() -> dict[str, int]:
+    """Beat: ask the tracking provider (``RESHIP_TRACKING_PROVIDER``; off when empty) where the
+    reship parcels are; never raises, a failed round is retried by the next one."""
+    return tracking_poll(now=timezone.now())

@@ -382,6 +382,17 @@ CELERY_TASK_ANNOTATIONS = {
 }
 # Sends SMS and IM messages: a class with send(*, channel, to, text). The default only logs them.
 RESHIP_MESSAGING_BACKEND = env_str("RESHIP_MESSAGING_BACKEND", "reship.notifications.channels.LoggingMessagingBackend")
+# Where reship parcels are (reship.services.tracking_providers): a class with
+# statuses(parcels) -> reports, by dotted path; empty turns polling off. The shipped
+# reship.services.tracking_providers.FileTrackingProvider reads RESHIP_TRACKING_FILE (JSON or CSV).
+RESHIP_TRACKING_PROVIDER = env_str("RESHIP_TRACKING_PROVIDER", "")
+RESHIP_TRACKING_FILE = env_str("RESHIP_TRACKING_FILE", "")
+RESHIP_TRACKING_INTERVAL_SECONDS = env_int("RESHIP_TRACKING_INTERVAL_SECONDS", 900)
+RESHIP_TRACKING_BATCH = env_int("RESHIP_TRACKING_BATCH", 100)  # parcels per call to the provider
+RESHIP_TRACKING_MAX_BATCHES = env_int("RESHIP_TRACKING_MAX_BATCHES", 20)  # calls per round at most
+RESHIP_TRACKING_DAYS = env_int("RESHIP_TRACKING_DAYS", 60)  # parcels shipped longer ago are not asked about
+# How often due customer surveys are sent (after delivery + the seller's delay).
+RESHIP_SURVEY_CHECK_INTERVAL_SECONDS = env_int("RESHIP_SURVEY_CHECK_INTERVAL_SECONDS", 60)
 # A dead broker must not hang the web request that commits a change: queueing gives up after
 # about this many seconds (the rows stay pending; the sweeper queues them later). For Redis, kombu
 # uses CELERY_BROKER_CONNECTION_TIMEOUT only as the reconnect budget (it retries every 2 s until the
@@ -413,6 +424,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.sweep_import_jobs",
         "schedule": 300.0,
         "options": {"expires": 300.0},
+    },
+    # Customers' surveys due (after delivery + the seller's delay), each sent once.
+    "reship-send-due-surveys": {
+        "task": "reship.send_due_surveys",
+        "schedule": float(RESHIP_SURVEY_CHECK_INTERVAL_SECONDS),
+        "options": {"expires": float(RESHIP_SURVEY_CHECK_INTERVAL_SECONDS)},
+    },
+    # Where the reship parcels are, from the tracking provider (a no-op when none is set).
+    "reship-poll-tracking-provider": {
+        "task": "reship.poll_tracking_provider",
+        "schedule": float(RESHIP_TRACKING_INTERVAL_SECONDS),
+        "options": {"expires": float(RESHIP_TRACKING_INTERVAL_SECONDS)},
     },
     # Idempotency records past RESHIP_IDEMPOTENCY_HOURS, hourly: otherwise the table only grows.
     "reship-purge-idempotency-records": {
