@@ -4,12 +4,13 @@ so a page of 50 costs the same number of queries as a page of 1."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from orders.choices import ImportKind
 from orders.models import ImportJob, Order, Seller
+from reship import privacy
 from reship.choices import LineStatus, RequestStatus, Resolution, RestockStatus
 from reship.models import AutoApprovalRule, ReshipLine, ReshipRequest, RestockOrder
 from suppliers.models import DropshipPartner
@@ -67,35 +68,66 @@ def partner_restock_orders(*, partner: DropshipPartner, status: str = "") -> Que
     )
 
 
+# A line waiting for this partner's parcel: a resend still pending, or a restock the source delivered.
+LINE_READY_TO_SHIP = Q(resolution=Resolution.RESEND, status=LineStatus.PENDING) | Q(
+    resolution=Resolution.RESTOCK_RESEND, status=LineStatus.RESTOCKED
+)
+
+
 def partner_lines_to_ship(*, partner: DropshipPartner) -> QuerySet[ReshipLine]:
     """Lines ready to go to the customer: resends still pending and restocks the source delivered,
-    on requests approved or being fulfilled; by the request's due time, a request's lines together."""
-    ready = Q(resolution=Resolution.RESEND, status=LineStatus.PENDING) | Q(
-        resolution=Resolution.RESTOCK_RESEND, status=LineStatus.RESTOCKED
-    )
+    on requests approved or being fulfilled; by the request's due time, a request's lines together.
+    The to-ship page reads their requests again with ``partner_requests_to_ship`` (the ship-to
+    window annotated); the sheet reads the request and order joined here."""
     return (
-        ReshipLine.objects.filter(ready, request__partner=partner, request__status__in=SHIPPABLE_REQUEST_STATUSES)
-        .select_related("request__order", "order_line__product")
+        ReshipLine.objects.filter(
+            LINE_READY_TO_SHIP, request__partner=partner, request__status__in=SHIPPABLE_REQUEST_STATUSES
+        )
+        .select_related("request__order", "order_line__product", "substitute_product")
         .order_by(F("request__stage_due_at").asc(nulls_last=True), "request_id", "id")
     )
 
 
-# Mainland addresses name the city first (after an optional province): 上海市浦东新区…, 广东省 广州市 …
-_CN_CITY = re.compile(r"^\s*(?:\S{1,12}?(?:省|自治区))?\s*(\S{1,8}?市)")
+def partner_requests_to_ship(*, partner: DropshipPartner, request_ids: Iterable[int]) -> dict[int, ReshipRequest]:
+    """The given requests of this partner by id, with their order and shop and the ship-to window
+    annotated (``privacy.with_ship_to_window``), so showing their ship-tos costs no query per request."""
+    queryset = ReshipRequest.objects.filter(partner=partner, pk__in=list(request_ids)).select_related(
+        "order", "seller", "partner"
+    )
+    return {reship.pk: reship for reship in privacy.with_ship_to_window(queryset)}
 
 
-def customer_city(address: str) -> str:
-    """The city of a shipping address, for the packer's overview; orders keep the address as one
-    text, so this reads the two shapes orders arrive in: a mainland address (city before the
-    district) and a multi-line overseas one ("street / city, region / country")."""
-    match = _CN_CITY.match(address or "")
-    if match:
-        return match.group(1)
-    lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
-    if len(lines) >= 2:
-        city_line = lines[-2] if len(lines) >= 3 else lines[-1]
-        return city_line.split(",")[0].strip()
-    return ""
+def partner_ready_line_ids(*, partner: DropshipPartner, request_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The lines ready to ship of each of the given requests of this partner (a request ticked
+    whole on the to-ship list); requests not this partner's are absent."""
+    rows = (
+        ReshipLine.objects.filter(
+            LINE_READY_TO_SHIP,
+            request__partner=partner,
+            request__status__in=SHIPPABLE_REQUEST_STATUSES,
+            request_id__in=list(request_ids),
+        )
+        .order_by("request_id", "id")
+        .values_list("request_id", "pk")
+    )
+    found: dict[int, list[int]] = {}
+    for request_id, line_id in rows:
+        found.setdefault(request_id, []).append(line_id)
+    return found
+
+
+def partner_lines_to_print(*, partner: DropshipPartner, line_ids: Iterable[int]) -> list[ReshipLine]:
+    """The given lines of this partner with what a slip and a pick list print (product, substitute,
+    the request with its order, shop and ship-to window), a request's lines together."""
+    lines = list(
+        ReshipLine.objects.filter(request__partner=partner, pk__in=list(line_ids))
+        .select_related("order_line__product", "substitute_product")
+        .order_by("request_id", "id")
+    )
+    requests = partner_requests_to_ship(partner=partner, request_ids={line.request_id for line in lines})
+    for line in lines:
+        line.request = requests[line.request_id]
+    return lines
 
 
 def partner_request_numbers(*, partner: DropshipPartner, request_ids: list[int]) -> dict[int, str]:

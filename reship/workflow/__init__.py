@@ -43,6 +43,7 @@ from reship.workflow.fulfilment import (
     reship_ship,
     reship_start_restock,
 )
+from reship.workflow.printing import reship_print_slips
 from reship.workflow.quote import reship_accept_quote, reship_dispute_quote, reship_revise_quote
 from reship.workflow.review import reship_answer_info, reship_approve, reship_cancel, reship_reject, reship_request_info
 
@@ -66,6 +67,7 @@ __all__ = [
     "reship_dispute_quote",
     "reship_follow_up",
     "reship_mark_delivered",
+    "reship_print_slips",
     "reship_record_tracking",
     "reship_reject",
     "reship_request_info",

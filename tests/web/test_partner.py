@@ -16,7 +16,6 @@ from django.utils import timezone
 from reship import workflow
 from reship.choices import QuoteStatus, RequestStatus
 from reship.models import ReshipRequest, RestockOrder
-from reship.selectors.partner import customer_city
 from reship.web.views.partner import sla_countdown
 from tests.factories import OrderFactory, OrderLineFactory, SellerMembershipFactory
 from tests.workflow_states import approve, line, make_parties, request_in
@@ -26,8 +25,8 @@ pytestmark = pytest.mark.django_db
 TERMS = {"quote_goods": "80.00", "quote_shipping": "12.50", "cost_bearer": "supplier", "promised_date": ""}
 
 
-def _order(seller_user, partner, *, skus=("X",), quantity=2, address="上海市浦东新区世纪大道 100 号"):
-    order = OrderFactory(seller=seller_user.seller_membership.seller, partner=partner, shipping_address=address)
+def _order(seller_user, partner, *, skus=("X",), quantity=2, **ship_to):
+    order = OrderFactory(seller=seller_user.seller_membership.seller, partner=partner, **ship_to)
     for sku in skus:
         OrderLineFactory(order=order, product__sku_code=f"SKU-{order.pk}-{sku}", quantity=quantity)
     return order
@@ -406,7 +405,15 @@ def test_to_ship_lists_pending_resends_and_restocked_lines_of_approved_and_fulfi
     restock = RestockOrder.objects.get(line=line(fulfilling, "B1"))
     workflow.reship_confirm_restock(restock_order_id=restock.pk, actor=parties.partner, ship_date=timezone.localdate())
     second_parties_order = _order(
-        parties.seller, parties.partner.partner_membership.partner, address="广东省 广州市 天河区 天河路 1 号"
+        parties.seller,
+        parties.partner.partner_membership.partner,
+        ship_name="李四",
+        ship_phone="139 1234 5678",
+        ship_province="广东省",
+        ship_city="广州市",
+        ship_district="天河区",
+        ship_street="天河路 1 号",
+        ship_postcode="510000",
     )
     approved_earlier = _submit(parties.seller, second_parties_order, hours_ago=10)
     workflow.reship_approve(
@@ -422,14 +429,25 @@ def test_to_ship_lists_pending_resends_and_restocked_lines_of_approved_and_fulfi
     response = partner_client.get(reverse("partner:to-ship"))
 
     groups = [
-        (group.reship.number, group.city, [(each.order_line.product.sku_code, each.quantity) for each in group.lines])
+        (
+            group.reship.number,
+            group.ship_to.name,
+            group.ship_to.one_line,
+            [(each.order_line.product.sku_code, each.quantity) for each in group.lines],
+        )
         for group in response.context["groups"]
     ]
     assert groups == [
-        (approved_earlier.number, "广州市", [(f"SKU-{second_parties_order.pk}-X", 1)]),
-        (fulfilling.number, "上海市", [("SKU-A", 1), ("SKU-B1", 1)]),
+        (
+            approved_earlier.number,
+            "李四",
+            "广东省 广州市 天河区 天河路 1 号 510000",
+            [(f"SKU-{second_parties_order.pk}-X", 1)],
+        ),
+        (fulfilling.number, "张三", "上海市 上海市 浦东新区 世纪大道 100 号 200120", [("SKU-A", 1), ("SKU-B1", 1)]),
     ]
     body = response.content.decode()
+    assert "139 1234 5678" in body  # the full ship-to while the lines are this partner's to ship
     assert f'href="/requests/{fulfilling.pk}/"' in body
     assert "SKU-B2" not in body
     assert "SKU-C" not in body
@@ -443,20 +461,6 @@ def test_to_ship_leaves_out_other_partners_and_finished_requests(partner_client,
 
     assert response.context["groups"] == []
     assert "Nothing to ship right now." in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    ("address", "city"),
-    [
-        ("上海市浦东新区世纪大道 100 号", "上海市"),
-        ("广东省 广州市 天河区 天河路 1 号", "广州市"),
-        ("浙江省杭州市西湖区文三路 8 号", "杭州市"),
-        ("1200 Pine St, Apt 3B\nSeattle, WA 98101\nUnited States", "Seattle"),
-        ("", ""),
-    ],
-)
-def test_the_customer_city_is_read_from_the_address(address, city):
-    assert customer_city(address) == city
 
 
 def test_field_errors_come_in_the_readers_language(partner_client, parties):

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from reship.web.views import partner as views
-from reship.web.views import tracking_import
+from reship.web.views import printing, tracking_import
 
 app_name = "partner"
 CSV, XLSX = {"file_format": "csv"}, {"file_format": "xlsx"}
@@ -12,6 +12,8 @@ urlpatterns = [
     path("queue/approve/", views.bulk_approve, name="bulk-approve"),
     path("fulfilment/", views.fulfilment, name="fulfilment"),
     path("to-ship/", views.to_ship, name="to-ship"),
+    path("to-ship/print/slips/", printing.print_slips, name="print-slips"),
+    path("to-ship/print/pick-list/", printing.print_pick_list, name="print-pick-list"),
     path("tracking-import/", tracking_import.upload, name="tracking-import"),
     path(
         "tracking-import/to-ship.csv",

@@ -29,8 +29,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reship import permissions
-from reship.choices import Reason
+from orders.ship_to import ShipToView
+from reship import permissions, privacy
+from reship.choices import Reason, RevealChannel
 from reship.core.errors import ActionNotPermitted, InvalidInput
 from reship.models import AutoApprovalRule, ReshipLine, ReshipRequest
 from reship.selectors import partner as selectors
@@ -205,27 +206,35 @@ class ShipGroup:
 
     reship: ReshipRequest
     countdown: Countdown | None
-    city: str
+    ship_to: ShipToView
     lines: list[ReshipLine]
 
 
 @require_GET
 @partner_required
 def to_ship(request: PartnerRequest) -> HttpResponse:
+    """The lines to ship by request, each with its ship-to (in full while there is something to send:
+    each page's reveals are logged at once), ticked for printing slips and pick lists."""
     page = _page(selectors.partner_lines_to_ship(partner=request.partner), request.GET.get("page"))
+    lines = list(page)
+    requests = selectors.partner_requests_to_ship(
+        partner=request.partner, request_ids=[line.request_id for line in lines]
+    )
+    ship_tos = privacy.ship_to_for_many(request.user, requests.values(), via=RevealChannel.LIST)
     now = timezone.now()
     groups: list[ShipGroup] = []
-    for line in page:
+    for line in lines:
         if not groups or groups[-1].reship.pk != line.request_id:
-            reship = line.request
+            reship = requests[line.request_id]
             groups.append(
                 ShipGroup(
                     reship=reship,
                     countdown=sla_countdown(reship.stage_due_at, now),
-                    city=selectors.customer_city(reship.order.shipping_address),
+                    ship_to=ship_tos[reship.pk],
                     lines=[],
                 )
             )
+        line.request = groups[-1].reship
         groups[-1].lines.append(line)
     return render(request, "partner/to_ship.html", {"page": page, "groups": groups})
 
