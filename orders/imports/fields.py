@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from orders import ship_to
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
@@ -32,7 +34,26 @@ PLACED_AT = "placed_at"
 CUSTOMER_NAME = "customer_name"
 CUSTOMER_PHONE = "customer_phone"
 CUSTOMER_EMAIL = "customer_email"
-SHIPPING_ADDRESS = "shipping_address"
+SHIPPING_ADDRESS = "shipping_address"  # the whole address in one column, split on import
+SHIP_NAME = "ship_name"
+SHIP_PHONE = "ship_phone"
+SHIP_COUNTRY = "ship_country"
+SHIP_PROVINCE = "ship_province"
+SHIP_CITY = "ship_city"
+SHIP_DISTRICT = "ship_district"
+SHIP_STREET = "ship_street"
+SHIP_POSTCODE = "ship_postcode"
+# The import's field of each ship-to part (``orders.ship_to``'s short names).
+SHIP_TO_KEYS = {
+    "name": SHIP_NAME,
+    "phone": SHIP_PHONE,
+    "country": SHIP_COUNTRY,
+    "province": SHIP_PROVINCE,
+    "city": SHIP_CITY,
+    "district": SHIP_DISTRICT,
+    "street": SHIP_STREET,
+    "postcode": SHIP_POSTCODE,
+}
 SKU_CODE = "sku_code"
 QUANTITY = "quantity"
 UNIT_PRICE = "unit_price"
@@ -70,40 +91,87 @@ ORDER_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         CUSTOMER_NAME,
         _("Customer name"),
+        False,  # the recipient's when the sheet has only that (see ``missing_columns``)
         True,
-        True,
-        ("收货人", "收件人", "收货人姓名", "收件人姓名", "买家姓名", "customername", "customer", "recipient", "name"),
+        ("买家姓名", "买家", "客户姓名", "客户", "顾客", "customername", "customer", "buyer", "buyername", "name"),
     ),
     ImportField(
         CUSTOMER_PHONE,
-        _("Phone"),
+        _("Customer phone"),
+        False,
+        True,
+        ("买家电话", "买家手机", "客户电话", "客户手机", "customerphone", "buyerphone", "customermobile"),
+    ),
+    ImportField(
+        CUSTOMER_EMAIL, _("Email"), False, True, ("邮箱", "电子邮件", "email", "emailaddress", "customeremail")
+    ),
+    # The ship-to (收货信息): separate columns, or one address column split by ``orders.imports.addresses``.
+    ImportField(
+        SHIP_NAME,
+        ship_to.FIELDS["name"][2],
+        False,  # the customer's when the sheet has no recipient column
+        True,
+        ("收货人", "收件人", "收货人姓名", "收件人姓名", "recipient", "recipientname", "shiptoname", "consignee"),
+    ),
+    ImportField(
+        SHIP_PHONE,
+        ship_to.FIELDS["phone"][2],
         False,
         True,
         (
             "手机",
             "手机号",
+            "手机号码",
             "电话",
             "联系电话",
             "联系手机",
             "收货人手机",
             "收货人电话",
             "收件人电话",
+            "收件人手机",
             "phone",
             "mobile",
             "phonenumber",
             "tel",
             "telephone",
+            "recipientphone",
+            "shiptophone",
         ),
     ),
     ImportField(
-        CUSTOMER_EMAIL, _("Email"), False, True, ("邮箱", "电子邮件", "email", "emailaddress", "customeremail")
+        SHIP_COUNTRY, ship_to.FIELDS["country"][2], False, True, ("国家", "国家地区", "country", "shiptocountry")
+    ),
+    ImportField(
+        SHIP_PROVINCE,
+        ship_to.FIELDS["province"][2],
+        False,
+        True,
+        ("省", "省份", "收货省份", "province", "state", "provincestate", "stateprovince", "region"),
+    ),
+    ImportField(SHIP_CITY, ship_to.FIELDS["city"][2], False, True, ("市", "城市", "收货城市", "city", "town")),
+    ImportField(
+        SHIP_DISTRICT, ship_to.FIELDS["district"][2], False, True, ("区", "区县", "县区", "district", "county")
+    ),
+    ImportField(
+        SHIP_STREET,
+        ship_to.FIELDS["street"][2],
+        False,
+        True,
+        ("详细地址", "街道地址", "街道", "street", "streetaddress", "addressline", "addressline1", "address1"),
+    ),
+    ImportField(
+        SHIP_POSTCODE,
+        ship_to.FIELDS["postcode"][2],
+        False,
+        True,
+        ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode"),
     ),
     ImportField(
         SHIPPING_ADDRESS,
         _("Shipping address"),
+        False,  # or the street and city columns (see ``missing_columns``)
         True,
-        True,
-        ("收货地址", "收件地址", "详细地址", "地址", "shippingaddress", "address", "deliveryaddress"),
+        ("收货地址", "收件地址", "地址", "shippingaddress", "address", "deliveryaddress"),
     ),
     ImportField(
         SKU_CODE,
@@ -216,6 +284,17 @@ def _own_labels(field: ImportField) -> list[str]:
 def _may_be_contained(guess: str) -> bool:
     """Chinese headers grow prefixes ("收货人手机号码"); short English words are too common to find inside."""
     return len(guess) >= 8 or (len(guess) >= 2 and not guess.isascii())
+
+
+def missing_columns(mapping: dict[str, str]) -> dict[str, StrPromise]:
+    """Columns a mapping needs besides the required fields: someone to ship to (the customer or the
+    recipient) and an address (one address column, or at least the street)."""
+    missing: dict[str, StrPromise] = {}
+    if CUSTOMER_NAME not in mapping and SHIP_NAME not in mapping:
+        missing[CUSTOMER_NAME] = _("Choose the customer's column or the recipient's.")
+    if SHIPPING_ADDRESS not in mapping and SHIP_STREET not in mapping:
+        missing[SHIPPING_ADDRESS] = _("Choose the shipping address column, or the street address column.")
+    return missing
 
 
 def mapping_for_headers(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:

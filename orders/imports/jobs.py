@@ -21,7 +21,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from orders.choices import ImportKind, ImportStatus, Platform
-from orders.imports.fields import FIELDS_BY_KEY, ORDER_FIELDS, PARTNER, field_label, guess_mapping, mapping_for_headers
+from orders.imports.fields import (
+    FIELDS_BY_KEY,
+    ORDER_FIELDS,
+    PARTNER,
+    field_label,
+    guess_mapping,
+    mapping_for_headers,
+    missing_columns,
+)
 from orders.imports.lifecycle import import_job_queue
 from orders.models import ImportJob, ImportPreset, Seller
 from orders.services import clean_choice
@@ -128,6 +136,8 @@ def order_import_configure(
     for field in ORDER_FIELDS:
         if field.required and field.key not in mapping:
             errors.setdefault(f"columns.{field.key}", []).append(_("Choose the column."))
+    for key, message in missing_columns(mapping).items():
+        errors.setdefault(f"columns.{key}", []).append(str(message))
     platform = clean_choice(platform, Platform.choices, "platform")
     if partner_id is not None and not DropshipPartner.objects.filter(pk=partner_id, is_active=True).exists():
         errors.setdefault("default_partner", []).append(_("Not an active dropship partner."))

@@ -26,8 +26,11 @@ from django.db.models import Field
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from orders import ship_to
+from orders.carriers import OTHER, carrier_find, carrier_index
 from orders.choices import Platform
 from orders.imports import parsing
+from orders.imports.addresses import address_split
 from orders.imports.fields import (
     AMOUNT,
     CARRIER,
@@ -40,17 +43,32 @@ from orders.imports.fields import (
     PLACED_AT,
     PLATFORM,
     QUANTITY,
+    SHIP_NAME,
+    SHIP_STREET,
+    SHIP_TO_KEYS,
     SHIPPING_ADDRESS,
     SKU_CODE,
     TRACKING_NUMBER,
     UNIT_PRICE,
 )
-from orders.models import Product, Seller, Shipment
+from orders.models import Carrier, Product, Seller, Shipment
 from orders.services import MAX_LENGTHS
+from reship.core.errors import InvalidInput
 from reship.core.spreadsheets import unneutralised
 from suppliers.models import DropshipPartner
 
-ORDER_LEVEL = (PLACED_AT, CUSTOMER_NAME, CUSTOMER_PHONE, CUSTOMER_EMAIL, SHIPPING_ADDRESS, AMOUNT, PARTNER, PLATFORM)
+ORDER_LEVEL = (
+    PLACED_AT,
+    CUSTOMER_NAME,
+    CUSTOMER_PHONE,
+    CUSTOMER_EMAIL,
+    *SHIP_TO_KEYS.values(),
+    SHIPPING_ADDRESS,
+    AMOUNT,
+    PARTNER,
+    PLATFORM,
+)
+SHIP_TO_PARTS = set(SHIP_TO_KEYS.values())
 LABELS = {key: field.label for key, field in FIELDS_BY_KEY.items()}  # lazy: translated only for a message
 
 
@@ -64,7 +82,7 @@ def _max_length(column: Field[Any, Any]) -> int:
 LIMITS = {
     ORDER_NUMBER: MAX_LENGTHS["platform_order_number"],
     CUSTOMER_NAME: MAX_LENGTHS["customer_name"],
-    SHIPPING_ADDRESS: MAX_LENGTHS["ship_street"],
+    SHIPPING_ADDRESS: 1000,  # split into the ship-to's parts, each checked by ``orders.ship_to.clean``
     CARRIER: _max_length(Shipment._meta.get_field("carrier_label")),
     TRACKING_NUMBER: _max_length(Shipment._meta.get_field("tracking_number")),
 }
@@ -86,6 +104,7 @@ class Context:
     partners: dict[str, int] = field(default_factory=dict)  # name without case → id
     platforms: dict[str, str] = field(default_factory=dict)  # key or label without case → key
     products: dict[str, int | None] = field(default_factory=dict)  # SKU → product id, None: not the seller's
+    carriers: dict[str, Carrier] = field(default_factory=dict)  # ``orders.carriers.carrier_index``
 
     @classmethod
     def build(
@@ -101,6 +120,8 @@ class Context:
             zone=_zone(time_zone),
             now=timezone.now(),
         )
+        if CARRIER in columns:
+            context.carriers = carrier_index()
         for pk, name in DropshipPartner.objects.filter(is_active=True).values_list("pk", "name"):
             context.partners[name.casefold().strip()] = pk
         if context.partner_id is not None and context.partner_id not in context.partners.values():
@@ -160,12 +181,13 @@ class OrderDraft:
     customer_name: str
     customer_phone: str
     customer_email: str
-    shipping_address: str
+    ship_to: dict[str, str]  # the order's ship-to model fields (``orders.ship_to.clean``)
     partner_id: int
     amount: Decimal
     placed_at: datetime
     lines: list[LineDraft]
-    parcels: dict[tuple[str, str], int]  # (carrier, tracking number) → row
+    parcels: dict[tuple[int, str], int]  # (carrier id, tracking number) → row
+    parcel_labels: dict[tuple[int, str], str] = field(default_factory=dict)  # the name of an "other" carrier
 
 
 # row number → [(field key or None, message)]
@@ -198,9 +220,16 @@ def validate_group(context: Context, rows: list[tuple[int, list[str]]]) -> tuple
                 order[key], given_on[key], first_text[key] = value, row, raw
             elif order[key] != value:
                 problems[row].append((key, _("Differs from row %(row)s of the same order.") % {"row": given_on[key]}))
-    for key in (PLACED_AT, CUSTOMER_NAME, SHIPPING_ADDRESS):
-        if key not in given:
-            problems[first_row].append((key, _("Required.")))
+    order_ship_to: dict[str, str] = {}
+    if PLACED_AT not in given:
+        problems[first_row].append((PLACED_AT, _("Required.")))
+    if CUSTOMER_NAME not in given and SHIP_NAME not in given:
+        problems[first_row].append((CUSTOMER_NAME if CUSTOMER_NAME in context.columns else SHIP_NAME, _("Required.")))
+    if SHIPPING_ADDRESS not in given and SHIP_STREET not in given:
+        key = SHIPPING_ADDRESS if SHIPPING_ADDRESS in context.columns else SHIP_STREET
+        problems[first_row].append((key, _("Required.")))
+    else:
+        order_ship_to = _ship_to(context, problems, first_row, order, given_on)
     if PARTNER not in order:
         if PARTNER not in given and context.partner_id is None:
             problems[first_row].append((PARTNER, _("Required: name the partner, or choose one for the whole file.")))
@@ -209,14 +238,17 @@ def validate_group(context: Context, rows: list[tuple[int, list[str]]]) -> tuple
 
     lines: list[LineDraft] = []
     seen_skus: dict[str, int] = {}
-    parcels: dict[tuple[str, str], int] = {}
+    parcels: dict[tuple[int, str], int] = {}
+    parcel_labels: dict[tuple[int, str], str] = {}
     for row, cells in rows:
         line = _line(context, problems, row, cells, seen_skus)
         if line is not None:
             lines.append(line)
-        parcel = _parcel(problems, row, context.cell(cells, CARRIER), context.cell(cells, TRACKING_NUMBER))
+        parcel = _parcel(context, problems, row, context.cell(cells, CARRIER), context.cell(cells, TRACKING_NUMBER))
         if parcel is not None:
-            parcels.setdefault(parcel, row)
+            carrier_id, tracking, label = parcel
+            parcels.setdefault((carrier_id, tracking), row)
+            parcel_labels.setdefault((carrier_id, tracking), label)
     if any(problems.values()):
         return None, {row: found for row, found in problems.items() if found}
     amount = order.get(AMOUNT)
@@ -227,21 +259,69 @@ def validate_group(context: Context, rows: list[tuple[int, list[str]]]) -> tuple
             number=number,
             rows=rows,
             platform=order[PLATFORM],
-            customer_name=order[CUSTOMER_NAME],
-            customer_phone=order.get(CUSTOMER_PHONE, ""),
+            customer_name=order.get(CUSTOMER_NAME) or order_ship_to["ship_name"],
+            customer_phone=order.get(CUSTOMER_PHONE) or _customer_phone(order_ship_to["ship_phone"]),
             customer_email=order.get(CUSTOMER_EMAIL, ""),
-            shipping_address=order[SHIPPING_ADDRESS],
+            ship_to=order_ship_to,
             partner_id=order[PARTNER],
             amount=amount,
             placed_at=order[PLACED_AT],
             lines=lines,
             parcels=parcels,
+            parcel_labels=parcel_labels,
         ),
         {},
     )
 
 
 _INVALID = object()
+
+
+def _ship_to(
+    context: Context, problems: Problems, first_row: int, order: dict[str, Any], given_on: dict[str, int]
+) -> dict[str, str]:
+    """The order's checked ship-to: the one address column split into parts, the parts' own columns
+    over it, and the customer as the recipient when the sheet names none. Each problem is put on the
+    column (and row) it came from; an empty dict when there are problems."""
+    values = address_split(order.get(SHIPPING_ADDRESS, ""))
+    source = dict.fromkeys(values, SHIPPING_ADDRESS)
+    for short, key in SHIP_TO_KEYS.items():
+        if key in order:
+            values[short], source[short] = order[key], key
+    for short, key in (("name", CUSTOMER_NAME), ("phone", CUSTOMER_PHONE)):
+        if short not in values and key in order:
+            values[short], source[short] = order[key], key
+    try:
+        return ship_to.clean(values)
+    except InvalidInput as error:
+        for short, messages in error.field_errors.items():
+            key = source.get(short) or _column_for(context, short)
+            for message in messages:
+                problems[given_on.get(key, first_row)].append((key, message))
+        return {}
+
+
+def _column_for(context: Context, short: str) -> str:
+    """The field to report a missing ship-to part on: its own column if the file has one, else the
+    address column it should have come from (or the customer's, for the recipient)."""
+    key = SHIP_TO_KEYS[short]
+    if key in context.columns:
+        return key
+    if short == "name" and CUSTOMER_NAME in context.columns:
+        return CUSTOMER_NAME
+    if short == "phone" and CUSTOMER_PHONE in context.columns:
+        return CUSTOMER_PHONE
+    if short not in ("name", "phone") and SHIPPING_ADDRESS in context.columns:
+        return SHIPPING_ADDRESS
+    return key
+
+
+def _customer_phone(phone: str) -> str:
+    """The recipient's phone as the customer's, in the form the order search reads (digits)."""
+    try:
+        return parsing.phone(phone)
+    except parsing.CellProblem:
+        return phone[: MAX_LENGTHS["customer_phone"]]
 
 
 def _check(problems: Problems, row: int, key: str, parse: Any, *args: Any) -> Any:
@@ -262,6 +342,8 @@ def _order_value(context: Context, key: str, raw: str) -> Any:
         return parsing.email(raw)
     if key == AMOUNT:
         return parsing.money(raw)
+    if key in SHIP_TO_PARTS:
+        return " ".join(raw.split())  # checked whole by ``orders.ship_to.clean`` (see ``_ship_to``)
     if key == PARTNER:
         partner_id = context.partners.get(raw.casefold())
         if partner_id is None:
@@ -314,8 +396,11 @@ def _required(problems: Problems, row: int, key: str, raw: str, parse: Any) -> A
     return _check(problems, row, key, parse, raw)
 
 
-def _parcel(problems: Problems, row: int, carrier: str, tracking: str) -> tuple[str, str] | None:
-    tracking = "".join(tracking.split())  # pasted as "SF 1234 5678"
+def _parcel(context: Context, problems: Problems, row: int, carrier: str, tracking: str) -> tuple[int, str, str] | None:
+    """(carrier id, tracking number, name as written for "other") of the row's original parcel. A
+    carrier not in Reship's list is kept as "other" with its name: the platform shipped it, not us,
+    so neither the carrier nor the number's pattern is ours to refuse."""
+    tracking = "".join(tracking.split()).upper()  # pasted as "SF 1234 5678"
     if not carrier and not tracking:
         return None
     if not tracking:
@@ -324,10 +409,19 @@ def _parcel(problems: Problems, row: int, carrier: str, tracking: str) -> tuple[
     if not carrier:
         problems[row].append((CARRIER, _("Give the carrier with the tracking number, or neither.")))
         return None
-    carrier = _check(problems, row, CARRIER, parsing.text, carrier, LABELS[CARRIER], LIMITS[CARRIER])
     tracking = _check(
         problems, row, TRACKING_NUMBER, parsing.text, tracking, LABELS[TRACKING_NUMBER], LIMITS[TRACKING_NUMBER]
     )
-    if carrier is _INVALID or tracking is _INVALID:
+    found = carrier_find(carrier, context.carriers)
+    label = ""
+    if found is None or found.code == OTHER:
+        label = _check(
+            problems, row, CARRIER, parsing.text, " ".join(carrier.split()), LABELS[CARRIER], LIMITS[CARRIER]
+        )
+        found = found or context.carriers.get(OTHER)
+    if found is None:  # no "other" carrier (removed in the admin): the name must be one of the list
+        problems[row].append((CARRIER, _("“%(value)s” is not a carrier Reship knows.") % {"value": carrier[:60]}))
         return None
-    return carrier, tracking
+    if tracking is _INVALID or label is _INVALID:
+        return None
+    return found.pk, tracking, label

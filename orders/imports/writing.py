@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -26,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import ship_to
 from orders.choices import OrderStatus
 from orders.imports.fields import (
     QUANTITY,
@@ -33,7 +33,7 @@ from orders.imports.fields import (
     TRACKING_NUMBER,
 )
 from orders.imports.validation import Context, LineDraft, OrderDraft, Problems
-from orders.models import Order, OrderLine, Shipment
+from orders.models import Carrier, Order, OrderLine, Shipment
 from reship.models import ReshipLine
 from reship.selectors.quantities import claimed_quantities
 
@@ -45,7 +45,7 @@ COMPARED_FIELDS = (
     "customer_name",
     "customer_phone",
     "customer_email",
-    "shipping_address",
+    *ship_to.MODEL_FIELDS,
     "partner_id",
     "amount",
     "placed_at",
@@ -114,11 +114,11 @@ def _write(context: Context, drafts: list[OrderDraft]) -> BatchOutcome:
         else set()
     )
     wanted = {parcel for draft in drafts for parcel in draft.parcels}
-    parcel_owner: dict[tuple[str, str], Any] = {}
+    parcel_owner: dict[tuple[int, str], Any] = {}
     if wanted:
         for order_id, carrier, tracking in Shipment.objects.filter(
             tracking_number__in={tracking for _carrier, tracking in wanted}
-        ).values_list("order_id", "carrier", "tracking_number"):
+        ).values_list("order_id", "carrier_id", "tracking_number"):
             if (carrier, tracking) in wanted:
                 parcel_owner[(carrier, tracking)] = order_id
 
@@ -140,7 +140,10 @@ def _write(context: Context, drafts: list[OrderDraft]) -> BatchOutcome:
                     (
                         TRACKING_NUMBER,
                         _("%(carrier)s %(tracking)s is already the parcel of another order.")
-                        % {"carrier": parcel[0], "tracking": parcel[1]},
+                        % {
+                            "carrier": draft.parcel_labels.get(parcel) or _carrier_name(parcel[0]),
+                            "tracking": parcel[1],
+                        },
                     )
                 )
         plan = (
@@ -174,13 +177,13 @@ def _write(context: Context, drafts: list[OrderDraft]) -> BatchOutcome:
         new_lines += [_order_line(current["pk"], line) for line in added]
         changed_lines += changed
         removed_lines += removed
-        new_parcels += [_shipment(current["pk"], parcel, draft.placed_at) for parcel in fresh_parcels]
+        new_parcels += [_shipment(current["pk"], draft, parcel) for parcel in fresh_parcels]
 
     if new_orders:
         Order.objects.bulk_create([order for order, _draft in new_orders])
         for order, draft in new_orders:
             new_lines += [_order_line(order.pk, line) for line in draft.lines]
-            new_parcels += [_shipment(order.pk, parcel, draft.placed_at) for parcel in draft.parcels]
+            new_parcels += [_shipment(order.pk, draft, parcel) for parcel in draft.parcels]
     if removed_lines:
         OrderLine.objects.filter(pk__in=removed_lines).delete()
     if changed_orders:
@@ -209,7 +212,7 @@ def _values(draft: OrderDraft) -> dict[str, Any]:
         "customer_name": draft.customer_name,
         "customer_phone": draft.customer_phone,
         "customer_email": draft.customer_email,
-        "shipping_address": draft.shipping_address,
+        **draft.ship_to,
         "partner_id": draft.partner_id,
         "amount": draft.amount,
         "placed_at": draft.placed_at,
@@ -271,5 +274,17 @@ def _order_line(order_id: int, line: LineDraft) -> OrderLine:
     return OrderLine(order_id=order_id, product_id=line.product_id, quantity=line.quantity, unit_price=line.unit_price)
 
 
-def _shipment(order_id: int, parcel: tuple[str, str], shipped_at: datetime) -> Shipment:
-    return Shipment(order_id=order_id, carrier=parcel[0], tracking_number=parcel[1], shipped_at=shipped_at)
+def _shipment(order_id: int, draft: OrderDraft, parcel: tuple[int, str]) -> Shipment:
+    return Shipment(
+        order_id=order_id,
+        carrier_id=parcel[0],
+        carrier_label=draft.parcel_labels.get(parcel, ""),
+        tracking_number=parcel[1],
+        shipped_at=draft.placed_at,
+    )
+
+
+def _carrier_name(carrier_id: int) -> str:
+    """A carrier's name for a refusal's message (rare: a query is fine)."""
+    carrier = Carrier.objects.filter(pk=carrier_id).first()
+    return carrier.name if carrier else ""

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from orders import selectors
+from orders import selectors, ship_to
 from orders.choices import ImportStatus, OrderStatus, Platform
 from orders.imports import jobs, run
 from orders.imports.fields import guess_mapping
@@ -118,7 +118,17 @@ def test_rows_of_one_order_number_become_one_order_with_several_lines(shop):
     assert first.platform == Platform.TAOBAO
     assert first.customer_name == "张三"
     assert first.customer_phone == "13800138000"
-    assert first.shipping_address == "上海市浦东新区世纪大道100号"
+    assert ship_to.values_of(first) == {
+        "name": "张三",
+        "phone": "+86 138 0013 8000",  # as typed
+        "country": "CN",
+        "province": "上海市",
+        "city": "上海市",
+        "district": "浦东新区",
+        "street": "世纪大道100号",
+        "postcode": "",
+    }
+    assert first.ship_phone_e164 == "+8613800138000"
     assert first.partner == shop.partner
     assert first.placed_at == datetime(2026, 11, 20, 14, 3, tzinfo=SHANGHAI)
     assert first.amount == Decimal("127.80")  # 2 × 19.90 + 1 × 88
@@ -127,8 +137,8 @@ def test_rows_of_one_order_number_become_one_order_with_several_lines(shop):
         ("SKU-A", 2, Decimal("19.90")),
         ("SKU-B", 1, Decimal("88.00")),
     ]
-    assert list(first.shipments.values_list("carrier", "tracking_number", "shipped_at")) == [
-        ("顺丰速运", "SF1001", datetime(2026, 11, 20, 14, 3, tzinfo=SHANGHAI))
+    assert list(first.shipments.values_list("carrier__code", "carrier_label", "tracking_number", "shipped_at")) == [
+        ("SF", "", "SF1001", datetime(2026, 11, 20, 14, 3, tzinfo=SHANGHAI))
     ]
     second = Order.objects.get(seller=shop.seller, platform_order_number="TB1002")
     assert second.placed_at == datetime(2026, 11, 21, 9, 15, 30, tzinfo=SHANGHAI)
@@ -169,10 +179,11 @@ def test_later_rows_of_an_order_may_leave_the_order_fields_blank(shop):
 
 
 def test_a_partner_for_the_whole_file_and_an_amount_column(shop):
-    header = "Order No.,Order date,Recipient,Address,SKU,Qty,Price,Order amount"
+    header = "Order No.,Order date,Recipient,Phone,Address,SKU,Qty,Price,Order amount"
+    row = 'A-1,2026-11-20T14:03:00+08:00,Ann Lee,(206) 555-0184,"1 Main St, Seattle, WA 98101, USA",SKU-A,1,10,9.50'
     job = import_file(
         shop,
-        csv_file("A-1,2026-11-20T14:03:00+08:00,Ann Lee,1 Main St,SKU-A,1,10,9.50", header=header),
+        csv_file(row, header=header),
         partner_id=shop.other_partner.pk,
         platform=Platform.SHOPIFY,
     )
@@ -182,7 +193,19 @@ def test_a_partner_for_the_whole_file_and_an_amount_column(shop):
     assert order.partner == shop.other_partner
     assert order.platform == Platform.SHOPIFY
     assert order.amount == Decimal("9.50")
-    assert order.customer_phone == ""
+    # One name and phone in the sheet: the recipient's, and the customer's too (searched by digits).
+    assert (order.customer_name, order.customer_phone) == ("Ann Lee", "2065550184")
+    assert ship_to.values_of(order) == {
+        "name": "Ann Lee",
+        "phone": "(206) 555-0184",
+        "country": "US",
+        "province": "WA",
+        "city": "Seattle",
+        "district": "",
+        "street": "1 Main St",
+        "postcode": "98101",
+    }
+    assert order.ship_phone_e164 == "+12065550184"
 
 
 # --- Encodings and XLSX ---------------------------------------------------------------------------
@@ -203,7 +226,9 @@ def test_an_xlsx_export_with_numbers_and_dates_as_excel_stores_them(shop):
     sheet = book.active
     sheet.append(HEADER.split(","))
     excel_time = datetime(2026, 11, 20, 14, 3)  # noqa: DTZ001 - Excel stores times without a zone
-    sheet.append(["TB2001", excel_time, "张三", 13800138000, "上海", "SKU-A", 2, 19.9, "顺丰代发"])
+    sheet.append(
+        ["TB2001", excel_time, "张三", 13800138000, "上海市浦东新区世纪大道100号", "SKU-A", 2, 19.9, "顺丰代发"]
+    )
     sheet.append(["TB2001", None, None, None, None, "SKU-B", 1.0, 88, None])
     data = io.BytesIO()
     book.save(data)
@@ -262,7 +287,7 @@ def test_a_corrected_file_updates_what_changed(shop):
     import_file(shop, csv_file(*GOOD))
     # TB1001: SKU-A quantity 2 → 4 and SKU-B left out; TB1002 as before; TB1003 new
     tb1001 = GOOD[0].replace("SKU-A,2,", "SKU-A,4,")
-    tb1003 = "TB1003,2026-11-22 10:00,王五,13700137000,广州,SKU-A,1,19.9,顺丰代发,,"
+    tb1003 = "TB1003,2026-11-22 10:00,王五,13700137000,广东省广州市天河区体育西路1号,SKU-A,1,19.9,顺丰代发,,"
     job = import_file(shop, csv_file(tb1001, GOOD[2], tb1003))
 
     assert counts(job) == {
@@ -350,11 +375,14 @@ def test_a_tracking_number_on_another_order_refuses_the_row(shop):
     import_file(shop, csv_file(*GOOD))
 
     job = import_file(
-        shop, csv_file("TB1009,2026-11-20 14:03,赵六,13600136000,杭州,SKU-A,1,19.9,顺丰代发,顺丰速运,SF1001")
+        shop,
+        csv_file(
+            "TB1009,2026-11-20 14:03,赵六,13600136000,浙江省杭州市西湖区文三路90号,SKU-A,1,19.9,顺丰代发,顺丰速运,SF1001"
+        ),
     )
 
     assert counts(job)["refused"] == 1
-    assert refused_rows(job)[1][-1] == "Tracking number: 顺丰速运 SF1001 is already the parcel of another order."
+    assert refused_rows(job)[1][-1] == "Tracking number: SF Express SF1001 is already the parcel of another order."
     assert not Order.objects.filter(platform_order_number="TB1009").exists()
 
 
@@ -371,7 +399,7 @@ def _refused_reason(shop, *rows: str, header: str = HEADER) -> str:
     return reasons[0] if len(reasons) == 1 else reasons
 
 
-ROW = "TB3001,2026-11-20 14:03,张三,13800138000,上海,{sku},{quantity},{price},{partner},,"
+ROW = "TB3001,2026-11-20 14:03,张三,13800138000,上海市浦东新区世纪大道100号,{sku},{quantity},{price},{partner},,"
 
 
 @pytest.mark.parametrize(
@@ -420,7 +448,7 @@ def test_duplicate_rows_refuse_the_order(shop):
 def test_rows_of_one_order_that_disagree_refuse_it(shop):
     first = ROW.format(sku="SKU-A", quantity=1, price=9, partner="顺丰代发")
     second = first.replace("张三", "李四").replace("SKU-A", "SKU-B")
-    assert _refused_reason(shop, first, second)[1] == "Customer name: Differs from row 2 of the same order."
+    assert _refused_reason(shop, first, second)[1] == "Recipient: Differs from row 2 of the same order."
 
 
 @pytest.mark.parametrize(
@@ -514,7 +542,9 @@ def test_a_neutralised_refused_file_can_be_corrected_and_imported(shop):
 
 
 def test_a_row_without_an_order_number_is_refused_alone(shop):
-    job = import_file(shop, csv_file(GOOD[2], ",2026-11-20 14:03,张三,138,上海,SKU-A,1,9,顺丰代发,,"))
+    job = import_file(
+        shop, csv_file(GOOD[2], ",2026-11-20 14:03,张三,138,上海市浦东新区世纪大道100号,SKU-A,1,9,顺丰代发,,")
+    )
 
     assert counts(job)["created"] == 1
     assert counts(job)["rows_refused"] == 1
@@ -540,8 +570,8 @@ def test_columns_are_guessed_from_chinese_and_english_headers():
     assert guess_mapping(HEADER.split(",")) == {
         "order_number": "订单编号",
         "placed_at": "下单时间",
-        "customer_name": "收货人",
-        "customer_phone": "手机",
+        "ship_name": "收货人",
+        "ship_phone": "手机",
         "shipping_address": "收货地址",
         "sku_code": "商品编码",
         "quantity": "数量",
@@ -566,7 +596,7 @@ def test_columns_are_guessed_from_chinese_and_english_headers():
         "order_number": "Order number",
         "placed_at": "Placed at",
         "customer_name": "Customer name",
-        "customer_phone": "Phone",
+        "ship_phone": "Phone",
         "shipping_address": "Shipping address",
         "sku_code": "SKU",
         "quantity": "Quantity",
@@ -575,8 +605,8 @@ def test_columns_are_guessed_from_chinese_and_english_headers():
     }
     assert guess_mapping(["主订单编号", "收货人手机号码", "收货人姓名"]) == {
         "order_number": "主订单编号",
-        "customer_name": "收货人姓名",
-        "customer_phone": "收货人手机号码",
+        "ship_name": "收货人姓名",
+        "ship_phone": "收货人手机号码",
     }
 
 
@@ -591,7 +621,7 @@ def test_a_mapping_saved_as_a_preset_is_used_for_the_next_file(shop):
         "quantity": "件数",
         "unit_price": "价格",
     }
-    job = upload(shop, csv_file("X1,2026-11-20 10:00,张三,上海,SKU-A,1,9", header=header))
+    job = upload(shop, csv_file("X1,2026-11-20 10:00,张三,上海市浦东新区世纪大道100号,SKU-A,1,9", header=header))
     jobs.order_import_configure(
         actor=shop.user,
         job_id=job.pk,
@@ -605,7 +635,7 @@ def test_a_mapping_saved_as_a_preset_is_used_for_the_next_file(shop):
 
     next_job = jobs.order_import_upload(
         actor=shop.user,
-        file=csv_file("X2,2026-11-21 10:00,李四,北京,SKU-B,2,8", header="备注," + header),
+        file=csv_file("X2,2026-11-21 10:00,李四,北京市朝阳区建国路1号,SKU-B,2,8", header="备注," + header),
         platform="taobao",
         preset_id=preset.pk,
     )
@@ -647,7 +677,7 @@ def test_the_preview_marks_each_problem_in_its_cell(shop):
     bad = dict(zip(keys, preview.rows[1].cells, strict=True))
     assert bad["sku_code"] == ("NOPE", "SKU “NOPE” is not one of your products.")
     assert bad["quantity"] == ("1.5", "The quantity must be a whole number, not 1.5.")
-    assert bad["customer_name"] == ("张三", "")
+    assert bad["ship_name"] == ("张三", "")
     assert preview.problem_count == 2
     assert Order.objects.count() == 0
 
@@ -867,13 +897,15 @@ def _with_two_sheets(book):
         ),
         (
             "orders.csv",
-            (HEADER + "\nTB1,2026-11-20,张三,138,上海," + "x" * 10_000 + ",1,9,顺丰代发,,\n").encode(),
+            (
+                HEADER + "\nTB1,2026-11-20,张三,138,上海市浦东新区世纪大道100号," + "x" * 10_000 + ",1,9,顺丰代发,,\n"
+            ).encode(),
             "Row 2 of orders.csv is longer than 5000 characters. Check that every quotation mark is closed, then "
             "upload it again.",
         ),
         (
             "orders.csv",
-            (HEADER + '\nTB1,2026-11-20,"张三,138,上海,SKU-A,1,9,顺丰代发,,\n').encode(),
+            (HEADER + '\nTB1,2026-11-20,"张三,138,上海市浦东新区世纪大道100号,SKU-A,1,9,顺丰代发,,\n').encode(),
             "Row 2 of orders.csv cannot be read: unexpected end of data. Check that every quotation mark is closed.",
         ),
     ],
@@ -1079,7 +1111,7 @@ def test_a_batch_hitting_a_conflict_is_written_order_by_order(shop, monkeypatch)
 def _file_of(orders: int, *, start: int = 0) -> SimpleUploadedFile:
     rows = []
     for index in range(start, start + orders):
-        order = f"Q{index:05d},2026-11-20 14:03,张三,13800138000,上海"
+        order = f"Q{index:05d},2026-11-20 14:03,张三,13800138000,上海市浦东新区世纪大道100号"
         rows.append(f"{order},SKU-A,1,9.9,顺丰代发,顺丰速运,SFQ{index:05d}")
         rows.append(f"{order},SKU-B,2,9.9,顺丰代发,顺丰速运,SFQ{index:05d}")
     return csv_file(*rows)
@@ -1102,15 +1134,16 @@ def test_the_queries_of_an_import_grow_per_batch_not_per_row(shop, monkeypatch):
     hundred = _queries_to_import(shop, _file_of(100, start=10))
     again = _queries_to_import(shop, _file_of(100, start=10))  # every order there already: all unchanged
 
-    # Once per import (14): read the job, mark it queued, take it (savepoint, read, update, release),
-    # the seller, the active partners, rows_total, the SKUs, the last progress, done, two re-reads.
+    # Once per import (15): read the job, mark it queued, take it (savepoint, read, update, release),
+    # the seller, the carriers, the active partners, rows_total, the SKUs, the last progress, done,
+    # two re-reads.
     # Per batch of new orders (8): savepoint, the batch's existing orders, the parcels' tracking
     # numbers, INSERT orders, INSERT lines, INSERT shipments, release, the progress UPDATE.
-    assert ten == 14 + 1 * 8
-    assert hundred == 14 + 10 * 8
+    assert ten == 15 + 1 * 8
+    assert hundred == 15 + 10 * 8
     # Per batch of orders already there and unchanged (8): savepoint, the orders, their lines, the
     # quantities requests claim, the lines in requests, the parcels, release, the progress — no write.
-    assert again == 14 + 10 * 8
+    assert again == 15 + 10 * 8
     assert Order.objects.count() == 110
 
 
