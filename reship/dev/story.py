@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from orders.choices import Platform
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership
+from orders.ship_to import clean as ship_to_clean
 from reship import workflow
 from reship.accounts.models import User
 from reship.choices import NotificationChannel, NotificationStatus, RequestStatus, Resolution
@@ -114,8 +115,11 @@ def cast_ensure(*, tag: str, fresh: bool) -> Cast:
     suffix = f" {tag}" if fresh else ""
     handle = f"-{tag}" if fresh else ""
     with transaction.atomic():
-        seller, _ = Seller.objects.get_or_create(
-            name=f"Story Shop 故事小店{suffix}", defaults={"contact_email": f"shop{handle}@story.example"}
+        # The story's shop sends its survey as soon as the goods arrive (survey delay 0 days).
+        seller, _ = Seller.objects.update_or_create(
+            name=f"Story Shop 故事小店{suffix}",
+            defaults={"survey_delay_days": 0},
+            create_defaults={"contact_email": f"shop{handle}@story.example", "survey_delay_days": 0},
         )
         partner, _ = DropshipPartner.objects.get_or_create(
             name=f"Story Dropship 故事代发{suffix}",
@@ -139,7 +143,16 @@ def cast_ensure(*, tag: str, fresh: bool) -> Cast:
             customer_name="李雷",
             customer_email="li.lei@story.example",
             customer_phone="+86 138 0013 8000",
-            shipping_address="上海市浦东新区世纪大道 100 号",
+            **ship_to_clean(
+                {
+                    "name": "李雷",
+                    "phone": "+86 138 0013 8000",
+                    "province": "上海市",
+                    "city": "上海市",
+                    "district": "浦东新区",
+                    "street": "世纪大道 100 号",
+                }
+            ),
             amount=sum((price * 2 for _name, price, _cost in CATALOGUE.values()), Decimal("0.00")),
             placed_at=timezone.now() - timedelta(days=6),
         )
@@ -231,7 +244,7 @@ def story_drive(cast: Cast, story: str, wanted: list[tuple[str, str]]) -> StoryR
             actor=partner,
             items=[workflow.ShipItem(lines[sku].pk) for sku, _resolution in goods],
             carrier="SF Express",
-            tracking_number=f"SFSTORY{request.pk:08d}",
+            tracking_number=f"SF{700000000000 + request.pk}",
             quality_check_note="Checked before packing.",
         )
         step(f"partner shipped {len(goods)} line(s)")
@@ -251,6 +264,12 @@ def story_drive(cast: Cast, story: str, wanted: list[tuple[str, str]]) -> StoryR
     step("seller emailed the customer")
     workflow.reship_close(request_id=request.pk, actor=seller, rating_speed=5, rating_quality=4, rating_cooperation=5)
     step("seller closed with an evaluation")
+    for parcel in request.shipments.all():
+        workflow.reship_mark_delivered(shipment_id=parcel.pk, actor=partner)
+        step("partner marked the parcel delivered")
+    # The beat's survey sender, as it runs once the survey falls due (here at once: delay 0).
+    workflow.surveys_send_due(request_ids=[request.pk])
+    step("the customer was sent the survey")
     return run
 
 

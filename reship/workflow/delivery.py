@@ -25,10 +25,12 @@ A survey already sent is never rescheduled.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -247,16 +249,20 @@ def survey_schedule(request: ReshipRequest, now: datetime, *, save: bool = True)
     return due
 
 
-def surveys_send_due(*, now: datetime | None = None, batch: int = SURVEY_BATCH) -> int:
+def surveys_send_due(
+    *, now: datetime | None = None, batch: int = SURVEY_BATCH, request_ids: Collection[int] | None = None
+) -> int:
     """Send the surveys that fell due, each once: rows another worker holds are skipped (it is
-    sending them), and ``survey_sent_at`` commits with the event and the outbox rows."""
+    sending them), and ``survey_sent_at`` commits with the event and the outbox rows.
+    ``request_ids`` limits it to those requests (the demo's replay)."""
     sent = 0
+    only = Q(pk__in=list(request_ids)) if request_ids is not None else Q()
     while True:
         with transaction.atomic():
             moment = now or timezone.now()
             due = list(
                 ReshipRequest.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(survey_due_at__lte=moment, survey_sent_at__isnull=True)
+                .filter(only, survey_due_at__lte=moment, survey_sent_at__isnull=True)
                 .exclude(status__in=NO_SURVEY_STATUSES)
                 .select_related("order", "seller", "partner")
                 .order_by("survey_due_at", "pk")[:batch]

@@ -100,7 +100,7 @@ def parties_with_requests():
 @pytest.mark.parametrize("rating", ["²", FIVE_THOUSAND_DIGITS])
 def test_a_survey_rating_that_is_no_number_is_refused(rating):
     parties = states.make_parties()
-    closed = states.request_in("closed", parties)
+    closed = states.send_survey(states.request_in("closed", parties))
 
     with pytest.raises(InvalidInput, match="Ratings go from 1 to 5."):
         workflow.survey_answer(request_id=closed.pk, rating=rating)

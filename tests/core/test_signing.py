@@ -22,6 +22,7 @@ from tests.factories import (
     ProductFactory,
     SellerMembershipFactory,
 )
+from tests.workflow_states import send_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,7 @@ def closed_request(parties):
         actor=partner_user,
         items=[workflow.ShipItem(line_id=request.lines.get().pk)],
         carrier="SF Express",
-        tracking_number="SF7000000001",
+        tracking_number="SF700000000001",
     )
     workflow.reship_confirm_info_update(request_id=request.pk, actor=seller_user)
     workflow.reship_contact_customer(
@@ -138,8 +139,7 @@ def closed_request(parties):
     workflow.reship_close(
         request_id=request.pk, actor=seller_user, rating_speed=5, rating_quality=4, rating_cooperation=5
     )
-    request.refresh_from_db()
-    return request
+    return send_survey(request)
 
 
 def _restock_url(restock: RestockOrder) -> str:
@@ -430,7 +430,7 @@ def test_a_rating_outside_one_to_five_is_refused_with_a_message(client, closed_r
     assert not SurveyResponse.objects.exists()
 
 
-def test_there_is_no_survey_before_the_request_is_closed(client, restock):
+def test_there_is_no_survey_before_it_was_sent(client, restock):
     url = _survey_url(restock.request)
 
     assert client.get(url).status_code == 404

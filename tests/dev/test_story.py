@@ -57,14 +57,22 @@ COMPENSATED = [
 ]
 CONTACT_AND_CLOSE = [
     ("customer_message", "email", "customer", CUSTOMER_EMAIL),
+]
+DELIVERED = [
+    ("parcel_delivered", "inbox", "seller", SELLER),
+    ("parcel_delivered", "email", "seller", SELLER_EMAIL),
+    ("parcel_delivered", "inbox", "partner", PARTNER),
+    ("parcel_delivered", "email", "partner", PARTNER_EMAIL),
+]
+SURVEY = [  # after the goods arrived (the story's shop waits 0 days), not at close
     ("survey_invitation", "email", "customer", CUSTOMER_EMAIL),
     ("survey_invitation", "sms", "customer", CUSTOMER_PHONE),
 ]
 EXPECTED_ROWS = {
-    "resend": SUBMITTED + APPROVED + SHIPPED + CONTACT_AND_CLOSE,  # 11
-    "restock then resend": SUBMITTED + APPROVED + RESTOCK + SHIPPED + CONTACT_AND_CLOSE,  # 14
-    "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE,  # 11
-    "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE,  # 18
+    "resend": SUBMITTED + APPROVED + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 15
+    "restock then resend": SUBMITTED + APPROVED + RESTOCK + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 18
+    "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE + SURVEY,  # 11
+    "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 22
 }
 EXPECTED_STAGES = {
     "resend": ["submitted", "approved", "info_update", "customer_contact", "contacted", "closed"],
@@ -111,11 +119,11 @@ def test_four_requests_go_from_submission_to_closed_and_every_party_is_told_once
     for story, request in zip(STORY_ORDER, requests, strict=True):
         assert rows_of(request) == Counter(EXPECTED_ROWS[story]), story
         assert f"{request.number}" in output
-    assert Notification.objects.count() == 54
+    assert Notification.objects.count() == 66
     assert set(Notification.objects.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
-    # 6 + 8 + 6 + 10 emails went out, once each; the 2 + 2 + 2 + 3 SMS went to the logging backend.
-    assert len(mail.outbox) == 30
-    assert len({message.extra_headers["Message-ID"] for message in mail.outbox}) == 30
+    # 8 + 10 + 6 + 12 emails went out, once each; the 2 + 2 + 2 + 3 SMS went to the logging backend.
+    assert len(mail.outbox) == 36
+    assert len({message.extra_headers["Message-ID"] for message in mail.outbox}) == 36
 
 
 def test_the_output_shows_each_request_s_stages_and_notifications_and_the_delivery_counts():
@@ -127,7 +135,7 @@ def test_the_output_shows_each_request_s_stages_and_notifications_and_the_delive
     assert "     restock_ordered      email   supplier  1\n" in output
     assert "     survey_invitation    sms     customer  1\n" in output
     assert "Delivery: embedded (Celery eager), each row was sent as its change committed.\n" in output
-    assert "4 of 4 requests closed; 54 notifications: sent 54, pending 0, failed 0\n" in output
+    assert "4 of 4 requests closed; 66 notifications: sent 66, pending 0, failed 0\n" in output
     assert output.endswith("Every party was notified through the outbox.\n")
 
 
@@ -154,4 +162,4 @@ def test_a_second_run_reuses_the_cast_with_a_new_order_and_fresh_makes_a_new_cas
 
     assert (Seller.objects.count(), DropshipPartner.objects.count(), Supplier.objects.count()) == (2, 2, 2)
     assert ReshipRequest.objects.filter(status=RequestStatus.CLOSED).count() == 12
-    assert "4 of 4 requests closed; 54 notifications: sent 54, pending 0, failed 0\n" in output
+    assert "4 of 4 requests closed; 66 notifications: sent 66, pending 0, failed 0\n" in output

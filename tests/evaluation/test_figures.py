@@ -69,6 +69,7 @@ from tests.factories import (
     SupplierFactory,
     UserFactory,
 )
+from tests.workflow_states import send_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -186,10 +187,11 @@ def build_world() -> World:
         actor=partner1,
         items=[workflow.ShipItem(_line(r1, "A")), workflow.ShipItem(_line(r1, "B"))],
         carrier="SF Express",
-        tracking_number="SF-R1",
+        tracking_number="SF100000000001",
         now=at(4, 11),
     )
     _finish(r1, seller1, contacted_at=at(4, 12), closed_at=at(5, 9), ratings=(4, 5, 4))
+    send_survey(r1, now=at(5, 10))
     workflow.survey_answer(request_id=r1.pk, rating=5, comment="Fast and friendly", now=at(5, 10))
 
     r2 = workflow.reship_submit(
@@ -257,10 +259,11 @@ def build_world() -> World:
         actor=partner1,
         items=[workflow.ShipItem(_line(r4, "C"))],
         carrier="SF Express",
-        tracking_number="SF-R4",
+        tracking_number="SF100000000004",
         now=at(8, 13),
     )
     _finish(r4, seller2, contacted_at=at(8, 15), closed_at=at(8, 20), ratings=(3, 3, 3))
+    send_survey(r4, now=at(8, 21))
     workflow.survey_answer(request_id=r4.pk, rating=3, comment="", now=at(8, 21))
 
     requests = {
@@ -821,6 +824,7 @@ def _closed_requests(count: int, *, first_day: int) -> None:
             request_id=request.pk, actor=partner, line_ids=[_line_id(request)], method="cash", amount="10", now=start
         )
         _finish(request, seller, contacted_at=start, closed_at=start, ratings=(5, 5, 5))
+        send_survey(request, now=start)
         workflow.survey_answer(request_id=request.pk, rating=1 + index % 5, comment="ok", now=start)
 
 

@@ -226,7 +226,7 @@ def _ship_and_compensate(parties, request) -> None:
         actor=parties.partner,
         items=[workflow.ShipItem(line(request, "A").pk)],
         carrier="SF Express",
-        tracking_number="SF0000000001",
+        tracking_number="SF000000000001",
     )
     workflow.reship_compensate(
         request_id=request.pk, actor=parties.partner, line_ids=[line(request, "C").pk], method="voucher", amount="25"
@@ -311,10 +311,10 @@ def test_the_reship_story_under_a_real_worker_notifies_every_party_once(rig):
     call_command("run_reship_story", wait=DELIVERY_TIMEOUT, stdout=out)
 
     output = out.getvalue()
-    assert "4 of 4 requests closed; 54 notifications: sent 54, pending 0, failed 0" in output, rig.logs()
+    assert "4 of 4 requests closed; 66 notifications: sent 66, pending 0, failed 0" in output, rig.logs()
     rows = Notification.objects.all()
-    assert rows.count() == 54
+    assert rows.count() == 66
     assert set(rows.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
     external = set(rows.exclude(channel="inbox").values_list("pk", flat=True))
-    assert len(external) == 39  # 8 + 10 + 8 + 13 emails and SMS: see tests/dev/test_story.py
+    assert len(external) == 45  # 10 + 12 + 8 + 15 emails and SMS: see tests/dev/test_story.py
     assert rig.sent_per_id() == dict.fromkeys(external, 1)

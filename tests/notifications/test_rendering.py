@@ -26,6 +26,7 @@ from tests.factories import (
     SupplierFactory,
     UserFactory,
 )
+from tests.workflow_states import send_survey
 
 NOW = datetime(2030, 5, 18, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 PROMISED = date(2030, 5, 20)
@@ -133,7 +134,7 @@ def to_customer_contact(parties: Parties) -> ReshipRequest:
             workflow.ShipItem(line_of(request, "LAMP").pk),
         ],
         carrier="SF Express",
-        tracking_number="SF1234567890",
+        tracking_number="SF123456789012",
         now=NOW,
     )
     workflow.reship_compensate(
@@ -162,6 +163,9 @@ def test_every_template_renders_for_every_recipient_in_both_languages():
     workflow.reship_close(
         request_id=request.pk, actor=parties.seller, rating_speed=4, rating_quality=5, rating_cooperation=4, now=NOW
     )
+    parcel = request.shipments.get()
+    workflow.reship_mark_delivered(shipment_id=parcel.pk, actor=parties.partner, delivered_at=NOW, now=NOW)
+    send_survey(request, now=NOW)
     workflow.reship_reject(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.partner, reason="No.")
     workflow.reship_cancel(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.seller, reason="Found.")
     submit(parties, [("mug", "resend")])
@@ -248,7 +252,7 @@ def test_the_customer_is_told_carrier_tracking_and_the_substitute():
 
     assert subject == "Your replacement for order TB2030 is on its way"
     assert text.startswith("Dear Alice,\n\nGood news: we have sent you a replacement for order TB2030.\n")
-    assert "Carrier: SF Express\nTracking number: SF1234567890\n" in text
+    assert "Carrier: SF Express\nTracking number: SF123456789012\n" in text
     assert "- 1 × Blue Mug\n  We sent Blue Mug instead of Red Mug.\n- 1 × Desk Lamp\n" in text
     assert text.endswith(
         "Kind regards,\nTom & Jerry Shop\n\n--\nThis is an automatic message. Please do not reply to it.\n"
@@ -276,9 +280,9 @@ def test_the_automatic_customer_message_lists_each_lines_outcome():
     assert subject == "An update on your order TB2030"
     assert (
         "Here is where things stand with the items of your order TB2030 that had a problem:\n\n"
-        "- 1 × Red Mug: sent again with SF Express, tracking number SF1234567890. "
+        "- 1 × Red Mug: sent again with SF Express, tracking number SF123456789012. "
         "We sent Blue Mug instead of Red Mug.\n"
-        "- 1 × Desk Lamp: sent again with SF Express, tracking number SF1234567890.\n"
+        "- 1 × Desk Lamp: sent again with SF Express, tracking number SF123456789012.\n"
         "- 1 × Flower Vase: compensated with 25.00 CNY (Voucher).\n\n"
         "Thank you for your patience.\n"
     ) in text
@@ -309,6 +313,7 @@ def test_the_survey_link_is_absolute():
     workflow.reship_close(
         request_id=request.pk, actor=parties.seller, rating_speed=4, rating_quality=5, rating_cooperation=4, now=NOW
     )
+    send_survey(request, now=NOW)
 
     subject, text, html = customer(request, "survey_invitation")
 

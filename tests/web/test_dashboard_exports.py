@@ -18,6 +18,7 @@ from reship import workflow
 from reship.core.exports import neutralised
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
 from tests.web.test_dashboard import admin_user, other_parties, parties, submitted_requests  # noqa: F401
+from tests.workflow_states import send_survey
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.web.test_dashboard")]
 
@@ -98,6 +99,7 @@ def shop():
         platform_dispute=True,
         now=at(6, 12),
     )
+    send_survey(second, now=at(7, 8))
     workflow.survey_answer(request_id=second.pk, rating=5, comment="Thanks", now=at(7, 8))
     first.refresh_from_db()
     second.refresh_from_db()

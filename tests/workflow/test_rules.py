@@ -493,16 +493,17 @@ def test_ratings_go_from_one_to_five(parties, rating):
     assert request.status == RequestStatus.CONTACTED
 
 
-def test_closing_records_the_evaluation_and_invites_the_customer(parties):
+def test_closing_records_the_evaluation_and_leaves_the_survey_to_its_schedule(parties):
     request = request_in(RequestStatus.CLOSED, parties)
 
     assert (request.rating_speed, request.rating_quality, request.rating_cooperation) == (4, 5, 4)
     assert request.quote_status == QuoteStatus.ACCEPTED  # closing without a dispute accepts the price
     assert request.events.get(kind=EventKind.CLOSED).data["quote_accepted_on_close"] is True
     assert request.closed_at is not None
-    invitation = Notification.objects.get(template="survey_invitation", channel="email")
-    assert invitation.recipient_address == "buyer@example.com"
-    assert invitation.payload["survey_path"].startswith("/survey/")
+    # The survey waits for the goods (tests/workflow/test_delivery.py): none at close.
+    assert not Notification.objects.filter(template="survey_invitation").exists()
+    assert request.survey_sent_at is None
+    assert request.survey_due_at is not None
 
 
 # --- follow-ups ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from reship import workflow
-from reship.choices import RequestStatus, RestockStatus
+from reship.choices import RestockStatus
 from reship.core import signing
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import ReshipRequest, RestockOrder, SurveyResponse
@@ -101,8 +101,9 @@ def restock_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _survey_request_for_page(request_id: int) -> ReshipRequest | None:
-    """The survey exists once the request is closed; until then the link leads nowhere."""
-    return ReshipRequest.objects.select_related("order").filter(pk=request_id, status=RequestStatus.CLOSED).first()
+    """The survey exists once it was sent (after the goods arrived), whatever the request's status
+    since; until then the link leads nowhere."""
+    return ReshipRequest.objects.select_related("order").filter(pk=request_id, survey_sent_at__isnull=False).first()
 
 
 def _survey_answered(request: HttpRequest, message: str = "") -> HttpResponse:
