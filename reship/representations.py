@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orders import ship_to as ship_to_rules
 from orders.choices import Currency, Platform
 from reship import lifecycle
 from reship.accounts.roles import Role
@@ -34,6 +35,7 @@ from reship.choices import (
 from reship.lifecycle import OPEN_STATUSES
 
 if TYPE_CHECKING:
+    from orders.ship_to import ShipToView
     from reship.models import ReshipRequest
 
 
@@ -70,6 +72,38 @@ class OrderRefSerializer(serializers.Serializer):
     platform_order_number = serializers.CharField()
 
 
+class RequestShipToSerializer(serializers.Serializer):
+    """Where the replacement goes (the request's own ship-to, the order's unless the seller changed
+    it), as the caller may read it: in full for the seller, and for the partner while a line of the
+    request is its to ship (from approval until shipped; each such answer is logged for the seller);
+    masked otherwise (王*明, 138****1234, street cut). A webhook always carries it masked to the
+    partner: its system fetches the full one through this API, which is logged."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text=_("As typed."))
+    phone_e164 = serializers.CharField(help_text=_("The phone in E.164 (+8613812341234); empty when masked."))
+    country = serializers.CharField(help_text=_("ISO 3166 code, e.g. CN, US."))
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    street = serializers.CharField()
+    postcode = serializers.CharField()
+    masked = serializers.BooleanField(help_text=_("True when the caller may only read the masked form."))
+
+
+@extend_schema_field(RequestShipToSerializer)
+class RequestShipToField(serializers.Field):
+    """The request's ship-to from ``context["ship_to"]`` ({request id: ShipToView}), which the caller
+    filled through ``reship.privacy`` (the one rule, and the reveal log); masked when it is missing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, request: Any) -> dict[str, Any]:
+        view = self.context.get("ship_to", {}).get(request.pk) or ship_to_rules.view(request, full=False)
+        return {**view.as_dict(), "phone_e164": "" if view.masked else request.ship_phone_e164}
+
+
 class RequestSerializer(serializers.Serializer):
     """A request as listed."""
 
@@ -86,6 +120,7 @@ class RequestSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
+    ship_to = RequestShipToField()
 
     def get_overdue(self, request) -> bool:
         due = request.stage_due_at
@@ -227,12 +262,25 @@ def side_actions(request: ReshipRequest, side: Role) -> list[Action]:
     return [action for action in lifecycle.allowed_actions(request.status) if lifecycle.side_may(action, side)]
 
 
+def webhook_ship_to(request: ReshipRequest, *, side: Role) -> ShipToView:
+    """The ship-to a webhook carries: in full to the seller's system (its own customer), always masked
+    to the partner's. A webhook is read by a machine, not a person, so it reveals nothing and logs
+    nothing; the partner's system fetches the full ship-to through the API, which logs it."""
+    return ship_to_rules.view(request, full=side == Role.SELLER)
+
+
 def request_representation(request: ReshipRequest, *, side: Role, now: datetime) -> dict[str, Any]:
-    """The request as ``GET /api/v1/requests/{id}/`` shows it to a member of ``side``, as plain JSON."""
+    """The request as ``GET /api/v1/requests/{id}/`` shows it to a member of ``side``, as plain JSON
+    (the ship-to as a webhook carries it: ``webhook_ship_to``)."""
     import json
 
     from django.core.serializers.json import DjangoJSONEncoder
 
-    data = RequestDetailSerializer(request, context={"now": now, "actions": side_actions(request, side)}).data
+    context = {
+        "now": now,
+        "actions": side_actions(request, side),
+        "ship_to": {request.pk: webhook_ship_to(request, side=side)},
+    }
+    data = RequestDetailSerializer(request, context=context).data
     plain: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
     return plain

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reship import permissions, workflow
+from reship import permissions, privacy, workflow
 from reship.api.auth import caller
 from reship.api.filters import RequestFilter
 from reship.api.idempotency import idempotent
@@ -32,6 +32,7 @@ from reship.api.serializers import (
     AnswerInfoInputSerializer,
     ApproveInputSerializer,
     CancelInputSerializer,
+    ChangeShipToInputSerializer,
     CloseInputSerializer,
     CompensateInputSerializer,
     ConfirmInfoUpdateInputSerializer,
@@ -50,7 +51,7 @@ from reship.api.serializers import (
     StartRestockInputSerializer,
     action_slug,
 )
-from reship.choices import Action
+from reship.choices import Action, RevealChannel
 from reship.core.errors import InvalidInput, RequestNotFound
 from reship.models import ReshipRequest, RestockOrder
 from reship.selectors.requests import request_page_for_user
@@ -74,7 +75,11 @@ def request_detail_body(user: User, request_id: int) -> dict:
     reship = request_page_for_user(user=user, request_id=request_id)
     if reship is None:
         raise RequestNotFound(_("Reship request not found."))
-    context = {"now": timezone.now(), "actions": workflow.actions_for(user, reship)}
+    context = {
+        "now": timezone.now(),
+        "actions": workflow.actions_for(user, reship),
+        "ship_to": {reship.pk: privacy.ship_to_for(user, reship, via=RevealChannel.API)},
+    }
     return RequestDetailSerializer(reship, context=context).data
 
 
@@ -107,10 +112,18 @@ class RequestListView(generics.ListAPIView):
     pagination_class = ReshipCursorPagination
 
     def get_queryset(self) -> QuerySet[ReshipRequest]:
-        return requests_for_user(self.request.user)
+        return privacy.with_ship_to_window(requests_for_user(self.request.user))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page, each ship-to as the caller may read it (a partner's full ones logged in one insert)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # the cursor pagination always pages
+        shown = privacy.ship_to_for_many(caller(request), page, via=RevealChannel.API)
+        serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "ship_to": shown})
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(
         operation_id="requests_create",
@@ -421,6 +434,35 @@ class RequestFollowUpView(RequestActionView):
         return super().perform(pk, actor, {**data, "lines": _line_requests(data["lines"])})
 
 
+class RequestChangeShipToView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CHANGE_SHIP_TO,
+        ChangeShipToInputSerializer,
+        "The seller changes where the replacement goes (改地址; the order keeps its own ship-to): send the "
+        "fields to change, a field left out keeps its value. Refused with 409 once a parcel of the request has "
+        "left (the carrier must redirect it), with 422 when nothing changes. The partner is told once it is "
+        "packing (approved, fulfilling); the timeline keeps the changed fields, masked.",
+        {"street": "世纪大道 100 号 2 栋 1203 室", "postcode": "200120", "note": "The customer moved last week."},
+        response_examples=(
+            OpenApiExample(
+                "The parcel has left",
+                value={
+                    "code": "invalid_transition",
+                    "message": "The replacement left on 2026-03-12 with SF Express SF123456789012; the ship-to "
+                    "can no longer change. Ask the carrier to redirect the parcel.",
+                    "field_errors": {},
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ),
+    )
+
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
+        note = data.pop("note", "")
+        return super().perform(pk, actor, {"ship_to": data, "note": note})
+
+
 # The URLs' order (``reship/api/urls.py``), and so the schema's: the workflow's order.
 ACTION_VIEWS: dict[str, type[RequestActionView]] = {
     action_slug(view.endpoint.action): view
@@ -441,5 +483,6 @@ ACTION_VIEWS: dict[str, type[RequestActionView]] = {
         RequestContactCustomerView,
         RequestCloseView,
         RequestFollowUpView,
+        RequestChangeShipToView,
     )
 }

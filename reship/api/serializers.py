@@ -408,6 +408,28 @@ class ConfirmInfoUpdateInputSerializer(JsonInputSerializer):
     note = _text(required=False)
 
 
+def _ship_to_change_text(max_length: int, help_text: Any = "") -> serializers.CharField:
+    # No default: a field left out keeps the request's current value (workflow.reship_change_ship_to).
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, trim_whitespace=True, help_text=help_text
+    )
+
+
+class ChangeShipToInputSerializer(JsonInputSerializer):
+    """A new ship-to for the request (改地址): the fields to change; one left out keeps its current value,
+    an empty one clears it. The recipient, phone, city and street must not end up empty (422)."""
+
+    name = _ship_to_change_text(100, _("The recipient."))
+    phone = _ship_to_change_text(40, _("Any format; stored as typed with its E.164 form. A foreign number with +."))
+    country = _ship_to_change_text(40, _("ISO 3166 code (CN, US) or a common name; empty for CN."))
+    province = _ship_to_change_text(60)
+    city = _ship_to_change_text(60)
+    district = _ship_to_change_text(60)
+    street = _ship_to_change_text(255)
+    postcode = _ship_to_change_text(12, _("6 digits in China."))
+    note = _text(required=False, help_text=_("Why it changed; the partner reads it."))
+
+
 class ContactCustomerInputSerializer(JsonInputSerializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     message = _text(

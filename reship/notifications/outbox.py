@@ -56,6 +56,7 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "restock_confirmed": (Audience.PARTNER,),
     "lines_shipped": (Audience.SELLER, Audience.CUSTOMER),
     "lines_compensated": (Audience.SELLER, Audience.CUSTOMER),
+    "ship_to_changed": (Audience.PARTNER,),  # sent only once the partner is packing (workflow.ship_to)
     "customer_message": (Audience.CUSTOMER,),
     "survey_invitation": (Audience.CUSTOMER,),
     "parcel_delivered": (Audience.SELLER, Audience.PARTNER),  # webhook event "parcel_delivered"

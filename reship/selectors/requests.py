@@ -9,10 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 
 from orders.models import Seller, Shipment
-from reship import permissions
+from reship import permissions, privacy
 from reship.choices import RequestStatus
 from reship.lifecycle import FILTER_STAGES, OPEN_STATUSES, STAGE_BY_KEY
 from reship.models import (
@@ -23,6 +36,7 @@ from reship.models import (
     ReshipLine,
     ReshipRequest,
     RestockOrder,
+    ShipToReveal,
 )
 from suppliers.models import DropshipPartner
 
@@ -114,9 +128,11 @@ def request_stage_counts_for_user(*, user: User, search: str = "", narrowed: Q |
 
 def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | None:
     """One request with everything its page shows, in a fixed number of queries however long its
-    history; ``None`` when it does not exist or belongs to another organisation."""
+    history; ``None`` when it does not exist or belongs to another organisation. Annotated with the
+    ship-to window (``privacy.with_ship_to_window``), so the page's and the API's ship-to rule reads
+    no more rows."""
     return (
-        _visible(user)
+        privacy.with_ship_to_window(_visible(user))
         .select_related("order", "seller", "partner", "follow_up_of", "created_by")
         .prefetch_related(
             Prefetch(
@@ -171,3 +187,20 @@ def request_thread_for_user(*, user: User, request_id: int) -> ReshipRequest | N
         .filter(pk=request_id)
         .first()
     )
+
+
+REVEALS_SHOWN = 20
+
+
+def request_reveals_for_seller(*, request: ReshipRequest, limit: int = REVEALS_SHOWN) -> tuple[list[ShipToReveal], int]:
+    """The latest full reveals of the request's ship-to to its partner's users (who, when, where),
+    and how many there were in all, in one query (the total rides on each row as a window count).
+    Only for the request's seller: the caller has checked the side."""
+    rows = list(
+        ShipToReveal.objects.filter(request_id=request.pk)
+        .select_related("user")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-revealed_at", "-pk")[:limit]
+    )
+    total = int(rows[0].total) if rows else 0
+    return list[ShipToReveal](rows), total

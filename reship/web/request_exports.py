@@ -1,17 +1,29 @@
 """The columns of a reship-request export (the dashboard's figures and the requests list); how the
-sheet is written is ``reship.core.exports``'."""
+sheet is written is ``reship.core.exports``'.
+
+The requests list's export adds each request's ship-to, as its reader may read it
+(``reship.privacy``): in full for the seller, for the partner only while a line is its to ship
+(each such row logged as a reveal, one insert per chunk of rows), masked otherwise. The dashboard's
+export is about figures and carries no ship-to at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from reship.core.exports import Table, chunked
+from orders.ship_to import ShipToView
+from reship import privacy
+from reship.choices import RevealChannel
+from reship.core.exports import CHUNK_SIZE, Table, chunked
 from reship.models import ReshipRequest
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 RELATED = ("order", "seller", "partner", "survey_response")
 
@@ -85,3 +97,56 @@ def _yes_no(flag: bool) -> Promise:
 
 REQUESTS = Table(title=_("Reship requests"), headers=COLUMNS, rows=request_rows)
 FILENAME_PREFIX = "reship-requests"
+
+# The ship-to's columns, after the request's own (``ship_to_values`` gives the cells).
+SHIP_TO_COLUMNS: tuple[Promise, ...] = (
+    _("Recipient"),
+    _("Recipient phone"),
+    _("Country"),
+    _("Province / state"),
+    _("City"),
+    _("District"),
+    _("Street address"),
+    _("Postcode"),
+    _("Ship-to masked"),
+)
+
+
+def ship_to_values(view: ShipToView) -> list[Any]:
+    return [
+        view.name,
+        view.phone,
+        view.country,
+        view.province,
+        view.city,
+        view.district,
+        view.street,
+        view.postcode,
+        _yes_no(view.masked),
+    ]
+
+
+def _with_ship_to(user: User, batch: list[ReshipRequest]) -> Iterator[list[Any]]:
+    shown = privacy.ship_to_for_many(user, batch, via=RevealChannel.EXPORT)
+    for reship in batch:
+        yield request_values(reship) + ship_to_values(shown[reship.pk])
+
+
+def _rows_with_ship_to(user: User) -> Callable[[QuerySet[ReshipRequest]], Iterator[list[Any]]]:
+    def rows(queryset: QuerySet[ReshipRequest]) -> Iterator[list[Any]]:
+        ordered = privacy.with_ship_to_window(queryset.select_related(*RELATED).order_by("created_at", "pk"))
+        batch: list[ReshipRequest] = []
+        for reship in chunked(ordered):
+            batch.append(reship)
+            if len(batch) == CHUNK_SIZE:
+                yield from _with_ship_to(user, batch)
+                batch = []
+        if batch:
+            yield from _with_ship_to(user, batch)
+
+    return rows
+
+
+def requests_table_for(user: User) -> Table:
+    """The requests list's export for this reader: every column of ``REQUESTS``, then the ship-to."""
+    return Table(title=_("Reship requests"), headers=COLUMNS + SHIP_TO_COLUMNS, rows=_rows_with_ship_to(user))

@@ -11,7 +11,7 @@ one event, the next step's due time, and the notification rows, which Celery del
 this package's own callers pass it, never a view acting for a person.
 
 One module per family of transitions: ``application``, ``review``, ``quote``, ``fulfilment``,
-``closing``, ``delivery`` (parcels delivered, the survey's schedule); ``actions`` maps a parsed
+``closing``, ``ship_to`` (改地址), ``delivery`` (parcels delivered, the survey's schedule); ``actions`` maps a parsed
 action to its function; ``bulk`` approves many at once; ``timeliness`` keeps the SLA clock and
 sends reminders. This module is their public face.
 """
@@ -46,6 +46,7 @@ from reship.workflow.fulfilment import (
 from reship.workflow.printing import reship_print_slips
 from reship.workflow.quote import reship_accept_quote, reship_dispute_quote, reship_revise_quote
 from reship.workflow.review import reship_answer_info, reship_approve, reship_cancel, reship_reject, reship_request_info
+from reship.workflow.ship_to import reship_change_ship_to
 
 __all__ = [
     "DeliveredBy",
@@ -59,6 +60,7 @@ __all__ = [
     "reship_answer_info",
     "reship_approve",
     "reship_cancel",
+    "reship_change_ship_to",
     "reship_close",
     "reship_compensate",
     "reship_confirm_info_update",

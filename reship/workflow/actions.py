@@ -17,6 +17,7 @@ from reship.choices import Action
 from reship.core.errors import InvalidInput
 from reship.models import ReshipRequest
 from reship.workflow import application, closing, delivery, fulfilment, quote, review
+from reship.workflow.ship_to import reship_change_ship_to
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -44,6 +45,7 @@ CALLS: dict[Action, tuple[Callable[..., Any], tuple[str, ...]]] = {
         ("rating_speed", "rating_quality", "rating_cooperation", "platform_dispute", "bad_review", "note"),
     ),
     Action.FOLLOW_UP: (application.reship_follow_up, ("reason", "description", "lines")),
+    Action.CHANGE_SHIP_TO: (reship_change_ship_to, ("ship_to", "note")),
 }
 
 

@@ -181,7 +181,7 @@ def test_the_detail_shows_lines_quote_events_and_the_callers_actions(parties):
     }
     assert [(e["kind"], e["from_status"], e["to_status"]) for e in body["events"]] == [("submitted", "", "submitted")]
     assert body["allowed_actions"] == ["request-info", "approve", "reject"]
-    assert seller.get(detail(request.pk)).json()["allowed_actions"] == ["cancel"]
+    assert seller.get(detail(request.pk)).json()["allowed_actions"] == ["cancel", "change-ship-to"]
 
 
 # --- actions: the side, the state, the input ---------------------------------------------------------
@@ -619,7 +619,7 @@ def test_a_request_from_order_to_close_over_http_with_api_keys(parties):
     )
     assert submitted.status_code == 201, submitted.json()
     request_id = submitted.json()["id"]
-    assert submitted.json()["allowed_actions"] == ["cancel"]
+    assert submitted.json()["allowed_actions"] == ["cancel", "change-ship-to"]
 
     queue = partner.get(LIST, {"status": "submitted"}).json()["results"]
     assert [row["id"] for row in queue] == [request_id]

@@ -228,21 +228,21 @@ def test_on_a_submitted_request_the_partner_reviews_and_the_seller_may_only_canc
     seller_page = _page(_as(client, parties.seller), reship)
 
     assert _actions_shown(partner_page) == {"approve", "reject", "request_info"}
-    assert _actions_shown(seller_page) == {"cancel"}
+    assert _actions_shown(seller_page) == {"cancel", "change_ship_to"}
 
 
 @pytest.mark.parametrize(
     ("status", "seller_actions", "partner_actions"),
     [
-        (RequestStatus.NEEDS_INFO, {"answer_info", "cancel"}, {"reject"}),
+        (RequestStatus.NEEDS_INFO, {"answer_info", "cancel", "change_ship_to"}, {"reject"}),
         (
             RequestStatus.APPROVED,
-            {"cancel", "accept_quote", "dispute_quote", "compensate"},
+            {"cancel", "accept_quote", "dispute_quote", "compensate", "change_ship_to"},
             {"revise_quote", "start_restock", "ship", "compensate"},
         ),
         (
             RequestStatus.FULFILLING,
-            {"accept_quote", "dispute_quote", "compensate"},
+            {"accept_quote", "dispute_quote", "compensate", "change_ship_to"},
             {"revise_quote", "start_restock", "confirm_restock", "ship", "compensate"},
         ),
         (RequestStatus.INFO_UPDATE, {"accept_quote", "dispute_quote", "confirm_info_update"}, {"revise_quote"}),

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from orders import ship_to as ship_to_fields
 from orders.models import Product
 from reship import workflow
 from reship.accounts.roles import Role
@@ -466,6 +467,58 @@ class FollowUpForm(ActionForm):
         ]
 
 
+def _ship_to_field(key: str, **kwargs: Any) -> forms.CharField:
+    """A ship-to field with the label and length ``orders.ship_to`` gives it (the checks are its own)."""
+    _field, max_length, label = ship_to_fields.FIELDS[key]
+    return forms.CharField(
+        label=label, max_length=max_length, required=key in ship_to_fields.REQUIRED, strip=True, **kwargs
+    )
+
+
+class ChangeShipToForm(ActionForm):
+    """改地址: where the replacement goes, prefilled with the request's current ship-to."""
+
+    action = Action.CHANGE_SHIP_TO
+    submit_label = _("Change the ship-to")
+    intro_text = _(
+        "Where the replacement goes (the order keeps its own). Once the partner is packing, it is told to ship "
+        "to the new address."
+    )
+    name = _ship_to_field("name")
+    phone = _ship_to_field("phone", help_text=_("Any format; a foreign number with its +country code."))
+    country = forms.CharField(
+        label=ship_to_fields.FIELDS["country"][2],
+        max_length=40,
+        required=False,
+        help_text=_("A two-letter code such as CN or US; empty for China."),
+    )
+    province = _ship_to_field("province")
+    city = _ship_to_field("city")
+    district = _ship_to_field("district")
+    street = _ship_to_field("street")
+    postcode = _ship_to_field("postcode")
+    note = forms.CharField(label=_("Note on the change"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            for key, value in ship_to_fields.values_of(self.reship).items():
+                self.initial.setdefault(key, value)
+
+    def is_available(self) -> bool:
+        return not any(line.shipment_id for line in self.lines)
+
+    def hint(self) -> str:
+        return str(
+            _("A parcel of this request has left: the ship-to can no longer change; ask the carrier to redirect it.")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["ship_to"] = {key: cleaned.get(key) or "" for key in ship_to_fields.FIELDS}
+        return cleaned
+
+
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     form.action: form
     for form in (
@@ -485,6 +538,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
         ContactCustomerForm,
         CloseForm,
         FollowUpForm,
+        ChangeShipToForm,
     )
 }
 

@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from reship import lifecycle, permissions, workflow
+from orders.ship_to import mask_name
+from reship import lifecycle, permissions, privacy, workflow
 from reship.accounts.roles import Role, organisation_for
-from reship.choices import Action, EventKind, RequestStatus
+from reship.choices import Action, EventKind, RequestStatus, RevealChannel
 from reship.core import exports
 from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
 from reship.core.files import file_response, file_response_by_name
@@ -160,7 +161,7 @@ def export(request: AuthenticatedRequest, file_format: str) -> HttpResponseBase:
     chosen = _list_filters(request)
     return exports.response(
         file_format=file_format,
-        table=request_exports.REQUESTS,
+        table=request_exports.requests_table_for(request.user),
         queryset=_listed(request, chosen),
         filename=exports.export_filename(prefix=request_exports.FILENAME_PREFIX, parts=[chosen.stage]),
     )
@@ -227,6 +228,21 @@ def _page_context(
         if permissions.can_take_part(user, reship)
         else None,
         "problem": problem,
+        **_ship_to_context(user, reship, side),
+    }
+
+
+def _ship_to_context(user: User, reship: ReshipRequest, side: Role) -> dict[str, Any]:
+    """The ship-to block: full or masked by ``reship.privacy``'s rule (a partner's full view is
+    logged), the customer's name likewise, and for the seller the reveal log (latest, and how many)."""
+    shown = privacy.ship_to_for(user, reship, via=RevealChannel.PAGE)
+    reveals, reveal_count = selectors.request_reveals_for_seller(request=reship) if side == Role.SELLER else ([], 0)
+    customer = reship.order.customer_name
+    return {
+        "ship_to": shown,
+        "customer_name": mask_name(customer) if shown.masked else customer,
+        "ship_to_reveals": reveals,
+        "ship_to_reveal_count": reveal_count,
     }
 
 
@@ -266,6 +282,7 @@ SUCCESS: dict[Action, StrPromise] = {
     Action.CONTACT_CUSTOMER: gettext_lazy("The contact with the customer was recorded."),
     Action.CLOSE: gettext_lazy("The request was closed with your evaluation."),
     Action.FOLLOW_UP: gettext_lazy("A follow-up request was filed."),
+    Action.CHANGE_SHIP_TO: gettext_lazy("The ship-to was changed."),
 }
 
 
