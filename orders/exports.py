@@ -3,14 +3,17 @@ the sheet can be filtered by SKU and read back by the order import. How the shee
 ``reship.core.exports``'.
 
 Headers are the order import's labels for its fields (``orders.imports.fields``), so the file goes
-back in through the import as it is. Carrier and tracking number are the order's original parcel (a reship's parcel
+back in through the import as it is. The ship-to's columns are the reader's view of it
+(``reship.privacy.order_ship_to_for``): in full for the seller, masked for a partner once the
+order has shipped. Carrier and tracking number are the order's original parcel (a reship's parcel
 belongs to its request's export); an order without lines still gets a row, its line cells empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.functional import Promise
@@ -18,7 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.imports import fields
 from orders.models import Order, OrderLine, Shipment
+from orders.ship_to import ShipToView
+from reship import privacy
 from reship.core.exports import Table, chunked
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 
 def _imported(key: str) -> Promise:
@@ -33,7 +41,7 @@ COLUMNS = (
     _imported(fields.CUSTOMER_NAME),
     _imported(fields.CUSTOMER_PHONE),
     _imported(fields.CUSTOMER_EMAIL),
-    _imported(fields.SHIPPING_ADDRESS),
+    *(_imported(key) for key in fields.SHIP_TO_KEYS.values()),
     _imported(fields.SKU_CODE),
     _("Product"),
     _imported(fields.QUANTITY),
@@ -48,10 +56,12 @@ COLUMNS = (
 FILENAME_PREFIX = "orders"
 
 
-def order_rows(queryset: QuerySet[Order]) -> Iterator[list[Any]]:
+def order_rows(queryset: QuerySet[Order], *, viewer: User | None) -> Iterator[list[Any]]:
     """A row per line of each order, oldest order first; lines (with their SKU), shipments and the
     partner are read once per chunk of orders, whatever the number of rows."""
-    original_parcels = Shipment.objects.filter(reship_request__isnull=True).order_by("shipped_at", "id")
+    original_parcels = (
+        Shipment.objects.filter(reship_request__isnull=True).select_related("carrier").order_by("shipped_at", "id")
+    )
     orders = (
         queryset.select_related("partner")
         .prefetch_related(None)  # what a list page prefetched is replaced by what the sheet reads
@@ -62,14 +72,16 @@ def order_rows(queryset: QuerySet[Order]) -> Iterator[list[Any]]:
         .order_by("placed_at", "id")
     )
     for order in chunked(orders):
+        ship_to = privacy.order_ship_to_for(viewer, order)
         for line in order.lines.all() or [None]:
-            yield order_values(order, line)
+            yield order_values(order, line, ship_to)
 
 
-def order_values(order: Order, line: OrderLine | None) -> list[Any]:
+def order_values(order: Order, line: OrderLine | None, ship_to: ShipToView) -> list[Any]:
     """One line's cells, in ``COLUMNS`` order; the order's cells repeated on each of its lines."""
     original_parcels = order.shipments.all()  # prefetched by order_rows: the original parcels only
     parcel = original_parcels[0] if original_parcels else None
+    where = ship_to.as_dict()
     return [
         order.platform_order_number,
         order.get_platform_display(),
@@ -77,7 +89,7 @@ def order_values(order: Order, line: OrderLine | None) -> list[Any]:
         order.customer_name,
         order.customer_phone,
         order.customer_email,
-        order.shipping_address,
+        *(where[short] for short in fields.SHIP_TO_KEYS),
         line.product.sku_code if line else None,
         line.product.name if line else None,
         line.quantity if line else None,
@@ -85,10 +97,12 @@ def order_values(order: Order, line: OrderLine | None) -> list[Any]:
         order.amount,
         order.currency,
         order.partner.name,
-        parcel.carrier if parcel else None,
+        parcel.carrier_name if parcel else None,
         parcel.tracking_number if parcel else None,
         order.get_status_display(),
     ]
 
 
-ORDERS = Table(title=_("Orders"), headers=COLUMNS, rows=order_rows)
+def orders_table(viewer: User | None) -> Table:
+    """The orders export as ``viewer`` may read it (the ship-to full or masked)."""
+    return Table(title=_("Orders"), headers=COLUMNS, rows=partial(order_rows, viewer=viewer))

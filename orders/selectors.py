@@ -143,7 +143,7 @@ def order_get_for_seller(*, seller: Seller, order_id: int) -> Order | None:
             Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
             Prefetch(
                 "shipments",
-                queryset=Shipment.objects.select_related("reship_request").order_by("shipped_at", "id"),
+                queryset=Shipment.objects.select_related("reship_request", "carrier").order_by("shipped_at", "id"),
             ),
             Prefetch(
                 "reship_requests",

@@ -11,7 +11,7 @@ The field rules (``clean_text``, ``clean_money``, ``clean_choice``, ``quantity_a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import ship_to as ship_to_rules
 from orders.choices import Currency, Platform
 from orders.models import Order, OrderLine, Product
 from reship import permissions
@@ -40,7 +41,6 @@ CLOCK_SKEW = timedelta(minutes=5)  # a shop system's clock may run a little ahea
 MAX_LENGTHS = {
     "platform_order_number": 64,
     "customer_name": 100,
-    "shipping_address": 2000,
     "customer_phone": 40,
     "customer_email": 254,
 }
@@ -110,6 +110,19 @@ def check_placed_at(placed_at: datetime, *, now: datetime) -> datetime:
     return placed_at
 
 
+def clean_ship_to(
+    data: Mapping[str, Any] | None, *, customer_name: str, customer_phone: str, prefix: str = "ship_to."
+) -> dict[str, str]:
+    """The order's ship-to model fields from short-named input; a recipient or phone left out is the
+    customer's (most orders ship to the buyer), so only the address itself must be given."""
+    values = {key: value for key, value in (data or {}).items() if key in ship_to_rules.FIELDS}
+    if not str(values.get("name") or "").strip():
+        values["name"] = customer_name
+    if not str(values.get("phone") or "").strip():
+        values["phone"] = customer_phone
+    return ship_to_rules.clean(values, prefix=prefix)
+
+
 def _validated_lines(seller_id: int, lines: Sequence[OrderLineInput]) -> list[tuple[Product, int, Decimal]]:
     if not lines:
         raise InvalidInput(_("An order has at least one line."), field_errors={"lines": [_("Required.")]})
@@ -151,7 +164,7 @@ def order_create(
     platform: str,
     platform_order_number: str,
     customer_name: str,
-    shipping_address: str,
+    ship_to: Mapping[str, Any],
     partner_id: int,
     amount: Any,
     placed_at: datetime,
@@ -162,7 +175,10 @@ def order_create(
     currency: str = Currency.CNY,
     now: datetime | None = None,
 ) -> Order:
-    """A seller's order with its lines, for the actor's own shop. Nothing is written on any error."""
+    """A seller's order with its lines, for the actor's own shop. Nothing is written on any error.
+
+    ``ship_to`` has the short keys of ``orders.ship_to`` (name, phone, country, province, city,
+    district, street, postcode); its problems are reported under ``ship_to.<key>``."""
     now = now or timezone.now()
     seller = organisation_for(actor).seller
     if seller is None or not permissions.can_record_orders(actor):  # the rule is the predicate's
@@ -172,8 +188,8 @@ def order_create(
         platform_order_number, "platform_order_number", MAX_LENGTHS["platform_order_number"], required=True
     )
     customer_name = clean_text(customer_name, "customer_name", MAX_LENGTHS["customer_name"], required=True)
-    shipping_address = clean_text(shipping_address, "shipping_address", MAX_LENGTHS["shipping_address"], required=True)
     customer_phone = clean_text(customer_phone, "customer_phone", MAX_LENGTHS["customer_phone"], required=False)
+    ship_to_fields = clean_ship_to(ship_to, customer_name=customer_name, customer_phone=customer_phone)
     customer_email = clean_text(customer_email, "customer_email", MAX_LENGTHS["customer_email"], required=False)
     customer_language = clean_choice(customer_language, settings.LANGUAGES, "customer_language")
     currency = clean_choice(currency, Currency.choices, "currency")
@@ -201,12 +217,12 @@ def order_create(
                 customer_name=customer_name,
                 customer_phone=customer_phone,
                 customer_email=customer_email,
-                shipping_address=shipping_address,
                 customer_language=customer_language,
                 partner=partner,
                 amount=amount,
                 currency=currency,
                 placed_at=placed_at,
+                **ship_to_fields,
             )
             OrderLine.objects.bulk_create(
                 OrderLine(order=order, product=product, quantity=quantity, unit_price=unit_price)

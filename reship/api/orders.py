@@ -37,7 +37,16 @@ ORDER_EXAMPLE = {
     "customer_phone": "+86 138 0013 8000",
     "customer_email": "zhang.san@example.com",
     "customer_language": "zh-hans",
-    "shipping_address": "上海市浦东新区世纪大道 100 号",
+    "ship_to": {
+        "name": "张三",
+        "phone": "138 0013 8000",
+        "country": "CN",
+        "province": "上海市",
+        "city": "上海市",
+        "district": "浦东新区",
+        "street": "世纪大道 100 号 8 楼",
+        "postcode": "200120",
+    },
     "partner": 7,
     "amount": "129.00",
     "currency": "CNY",
@@ -57,7 +66,7 @@ def _orders(user) -> QuerySet[Order]:
 
 
 def _shipments() -> Prefetch:
-    return Prefetch("shipments", queryset=Shipment.objects.order_by("shipped_at", "id"))
+    return Prefetch("shipments", queryset=Shipment.objects.select_related("carrier").order_by("shipped_at", "id"))
 
 
 def order_detail_or_404(user: User, order_id: int) -> Order:
@@ -84,8 +93,8 @@ def order_detail_or_404(user: User, order_id: int) -> Order:
     return order
 
 
-def order_detail_body(order: Order) -> dict:
-    return OrderDetailSerializer(order, context={"remaining": remaining_quantities(order)}).data
+def order_detail_body(user: User, order: Order) -> dict:
+    return OrderDetailSerializer(order, context={"remaining": remaining_quantities(order), "user": user}).data
 
 
 @extend_schema_view(
@@ -110,7 +119,9 @@ class OrderListView(generics.ListAPIView):
         summary="Record an order",
         description="A seller's system records an order with its lines. Each SKU is one of the seller's "
         "products; the partner must be active; the platform order number must be new for the seller "
-        "(else 409 order_exists). Sellers only (a partner gets 403).",
+        "(else 409 order_exists). The ship-to's recipient and phone default to the customer's; its phone "
+        "may be typed in any format (kept as typed, normalised to E.164 beside it); a ship-to problem is a 422 "
+        "naming `ship_to.<field>`. Sellers only (a partner gets 403).",
         parameters=[IDEMPOTENCY_KEY],
         request=OrderCreateSerializer,
         responses={201: OrderDetailSerializer, **error_responses(400, 401, 403, 409, 422, 429, examples=False)},
@@ -125,6 +136,21 @@ class OrderListView(generics.ListAPIView):
                 },
                 response_only=True,
                 status_codes=["400"],
+            ),
+            OpenApiExample(
+                "A phone that is not a number of the ship-to's country",
+                value={
+                    "code": "invalid",
+                    "message": "Check the ship-to: “12345” is not a phone number in CN; write a foreign number "
+                    "with its +country code.",
+                    "field_errors": {
+                        "ship_to.phone": [
+                            "“12345” is not a phone number in CN; write a foreign number with its +country code."
+                        ]
+                    },
+                },
+                response_only=True,
+                status_codes=["422"],
             ),
         ],
     )
@@ -142,14 +168,14 @@ class OrderListView(generics.ListAPIView):
             customer_phone=data["customer_phone"],
             customer_email=data["customer_email"],
             customer_language=data["customer_language"],
-            shipping_address=data["shipping_address"],
+            ship_to=dict(data["ship_to"]),
             partner_id=data["partner"],
             amount=data["amount"],
             currency=data["currency"],
             placed_at=data["placed_at"],
             lines=[OrderLineInput(line["sku_code"], line["quantity"], line["unit_price"]) for line in data["lines"]],
         )
-        return Response(order_detail_body(order_detail_or_404(user, order.pk)), status=status.HTTP_201_CREATED)
+        return Response(order_detail_body(user, order_detail_or_404(user, order.pk)), status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(generics.GenericAPIView):
@@ -162,9 +188,10 @@ class OrderDetailView(generics.GenericAPIView):
         operation_id="orders_retrieve",
         summary="An order",
         description="The order with its lines (each with the quantity a new reship request may still claim), "
-        "its parcels and its reship requests.",
+        "its parcels and its reship requests. The ship-to is masked for a partner once the order has shipped.",
         parameters=[ID],
         responses={200: OrderDetailSerializer, **error_responses(401, 404, 429, examples=False)},
     )
     def get(self, request: Request, pk: str) -> Response:
-        return Response(order_detail_body(order_detail_or_404(caller(request), path_id(pk))))
+        user = caller(request)
+        return Response(order_detail_body(user, order_detail_or_404(user, path_id(pk))))

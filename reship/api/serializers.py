@@ -22,6 +22,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from orders.choices import Currency, OrderStatus, Platform
+from reship import privacy
 from reship.choices import (
     CompensationMethod,
     CostBearer,
@@ -211,7 +212,9 @@ class RequiredTextField(serializers.CharField):
 
 class ShipmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    carrier = serializers.CharField()
+    carrier = serializers.CharField(source="carrier.code", help_text=_("The carrier's code (GET /api/v1/carriers/)."))
+    carrier_name = serializers.CharField(help_text=_("In the caller's language; as written for OTHER."))
+    tracking_url = serializers.CharField(source="tracking_link", help_text=_("The carrier's page for this parcel."))
     tracking_number = serializers.CharField()
     shipped_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
@@ -221,6 +224,37 @@ class ShipmentSerializer(serializers.Serializer):
 
 
 # --- orders -----------------------------------------------------------------------------------------
+
+
+class ShipToSerializer(serializers.Serializer):
+    """Where the order's parcel goes, as the caller may read it: in full for the seller (and for the
+    partner while the order awaits shipment), masked otherwise (王*明, 138****1234, street cut)."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text=_("As typed."))
+    phone_e164 = serializers.CharField(help_text=_("The phone in E.164 (+8613812341234); empty when masked."))
+    country = serializers.CharField(help_text=_("ISO 3166 code, e.g. CN, US."))
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    street = serializers.CharField()
+    postcode = serializers.CharField()
+    masked = serializers.BooleanField(help_text=_("True when the caller may only read the masked form."))
+
+
+class OrderShipToField(serializers.Field):
+    """The order's ship-to as the caller (``context["user"]``, else the request's) may read it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, order: Any) -> dict[str, Any]:
+        user = self.context.get("user") or self.context["request"].user
+        view = privacy.order_ship_to_for(user, order)
+        return {**view.as_dict(), "phone_e164": "" if view.masked else order.ship_phone_e164}
+
+
+extend_schema_field(ShipToSerializer)(OrderShipToField)
 
 
 class OrderSerializer(serializers.Serializer):
@@ -239,6 +273,7 @@ class OrderSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=Currency.choices)
     placed_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
+    ship_to = OrderShipToField()
     shipments = ShipmentSerializer(many=True)
 
 
@@ -266,7 +301,6 @@ class OrderRequestRefSerializer(serializers.Serializer):
 class OrderDetailSerializer(OrderSerializer):
     """An order with its lines (and what each has left to claim) and its reship requests."""
 
-    shipping_address = serializers.CharField()
     customer_language = serializers.ChoiceField(choices=settings.LANGUAGES)
     lines = OrderLineSerializer(many=True)
     reship_requests = OrderRequestRefSerializer(many=True, source="visible_requests")
@@ -278,6 +312,25 @@ class OrderLineInputSerializer(JsonInputSerializer):
     unit_price = MoneyInputField()
 
 
+def _ship_to_text(max_length: int, *, required: bool = False, **kwargs: Any) -> serializers.CharField:
+    if not required:
+        kwargs["default"] = ""
+    return serializers.CharField(max_length=max_length, required=required, allow_blank=True, **kwargs)
+
+
+class ShipToInputSerializer(JsonInputSerializer):
+    """The order's ship-to as sent; ``orders.ship_to.clean`` checks it (422 under ``ship_to.<field>``)."""
+
+    name = _ship_to_text(100, help_text=_("The recipient; the customer's name when left out."))
+    phone = _ship_to_text(40, help_text=_("As typed, in any format; the customer's phone when left out."))
+    country = _ship_to_text(40, help_text=_("ISO 3166 code (CN, US) or a common name; CN when left out."))
+    province = _ship_to_text(60, help_text=_("Province or state."))
+    city = _ship_to_text(60, required=True)
+    district = _ship_to_text(60)
+    street = _ship_to_text(255, required=True, help_text=_("Street, building, unit."))
+    postcode = _ship_to_text(12, help_text=_("6 digits in China."))
+
+
 class OrderCreateSerializer(JsonInputSerializer):
     platform = serializers.ChoiceField(choices=Platform.choices)
     platform_order_number = serializers.CharField(max_length=64, help_text=_("Unique among the seller's orders."))
@@ -285,7 +338,7 @@ class OrderCreateSerializer(JsonInputSerializer):
     customer_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
     customer_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, default="zh-hans")
-    shipping_address = serializers.CharField(max_length=2000)
+    ship_to = ShipToInputSerializer()
     partner = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text=_("The id of the active dropship partner that ships it.")
     )
@@ -392,8 +445,19 @@ class ShipItemSerializer(JsonInputSerializer):
 
 class ShipInputSerializer(JsonInputSerializer):
     items = _many(ShipItemSerializer(), max_length=1000)
-    carrier = serializers.CharField(max_length=60)
-    tracking_number = serializers.CharField(max_length=64)
+    carrier = serializers.CharField(
+        max_length=60,
+        help_text=_(
+            "The carrier's code (GET /api/v1/carriers/ lists them) or its Chinese or English name; "
+            "OTHER with carrier_name for one not in the list."
+        ),
+    )
+    carrier_name = serializers.CharField(
+        max_length=60, required=False, default="", allow_blank=True, help_text=_("The carrier's name, for OTHER.")
+    )
+    tracking_number = serializers.CharField(
+        max_length=64, help_text=_("Must fit the carrier's pattern (GET /api/v1/carriers/ explains each).")
+    )
     quality_check_note = _text(required=False)
 
 

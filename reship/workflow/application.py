@@ -14,6 +14,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import ship_to
 from orders.models import Order, OrderLine
 from reship import lifecycle, permissions
 from reship.choices import (
@@ -96,6 +97,11 @@ def _validated_lines(
     return validated
 
 
+def _ship_to_values(source: Order | ReshipRequest) -> dict[str, str]:
+    """The ship-to model fields of an order or request, to copy onto a new request."""
+    return {field: getattr(source, field) for field in ship_to.MODEL_FIELDS}
+
+
 def _create_request(
     *,
     actor: User,
@@ -121,6 +127,9 @@ def _create_request(
         created_by=actor,
         created_at=now,
         submitted_at=now,
+        # The replacement goes where the order went, or where the failed replacement went (the
+        # seller may have changed it); the request keeps its own copy from here on.
+        **_ship_to_values(follow_up_of or order),
     )
     request.partner = order.partner
     timeliness.apply_stage_clock(

@@ -52,7 +52,15 @@ def new_order_body(parties, **overrides) -> dict:
         "customer_name": "李四",
         "customer_phone": "13900139000",
         "customer_email": "li.si@example.com",
-        "shipping_address": "北京市朝阳区建国路 1 号",
+        "ship_to": {
+            "name": "王小明",
+            "phone": "138 1234 1234",
+            "province": "北京市",
+            "city": "北京市",
+            "district": "朝阳区",
+            "street": "建国路 1 号 8 栋 502 室",
+            "postcode": "100022",
+        },
         "partner": parties.order.partner_id,
         "amount": "139.00",
         "placed_at": "2026-03-01T09:30:00+08:00",
@@ -116,7 +124,7 @@ def test_an_unknown_key_is_a_401(parties):
 
 
 def test_the_detail_shows_lines_with_what_is_left_to_claim_parcels_and_requests(parties):
-    ShipmentFactory(order=parties.order, carrier="SF Express", tracking_number="SF0000000001")
+    ShipmentFactory(order=parties.order, carrier="SF Express", tracking_number="SF000000000001")
     request = workflow_states.submit(parties)  # claims 1 of each line's 2
 
     body = client_for(parties.partner).get(detail(parties.order.pk)).json()
@@ -130,9 +138,10 @@ def test_the_detail_shows_lines_with_what_is_left_to_claim_parcels_and_requests(
         ("SKU-C", 2, 1),
     ]
     assert [line["unit_price"] for line in body["lines"]] == ["30.00", "40.00", "50.00", "60.00"]
-    assert [(s["carrier"], s["tracking_number"], s["reship_request"]) for s in body["shipments"]] == [
-        ("SF Express", "SF0000000001", None)
-    ]
+    assert [
+        (s["carrier"], s["carrier_name"], s["tracking_number"], s["reship_request"]) for s in body["shipments"]
+    ] == [("SF", "SF Express", "SF000000000001", None)]
+    assert body["shipments"][0]["tracking_url"].endswith("SF000000000001")
     assert body["reship_requests"] == [
         {
             "id": request.pk,
@@ -168,6 +177,145 @@ def test_a_seller_records_an_order_with_its_lines(parties):
     ]
     assert body["shipments"] == []
     assert body["reship_requests"] == []
+    assert body["ship_to"] == {
+        "name": "王小明",
+        "phone": "138 1234 1234",
+        "phone_e164": "+8613812341234",
+        "country": "CN",
+        "province": "北京市",
+        "city": "北京市",
+        "district": "朝阳区",
+        "street": "建国路 1 号 8 栋 502 室",
+        "postcode": "100022",
+        "masked": False,
+    }
+    assert (order.ship_name, order.ship_phone, order.ship_phone_e164) == ("王小明", "138 1234 1234", "+8613812341234")
+    assert (order.customer_name, order.customer_phone) == ("李四", "13900139000")  # the buyer stays
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "e164"),
+    [
+        ("138 1234 1234", "CN", "+8613812341234"),
+        ("+86-138-1234-1234", "CN", "+8613812341234"),
+        ("0086 13812341234", "", "+8613812341234"),
+        ("(206) 555-0184", "US", "+12065550184"),
+        ("+1 206 555 0184", "United States", "+12065550184"),
+    ],
+)
+def test_a_phone_in_any_format_is_kept_as_typed_and_stored_normalised(parties, phone, country, e164):
+    ship_to = {"phone": phone, "country": country, "city": "Seattle", "street": "1 Main St"}
+    body = new_order_body(parties, ship_to=ship_to)
+
+    response = client_for(parties.seller).post(LIST, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["ship_to"]["phone"], response.json()["ship_to"]["phone_e164"]) == (phone, e164)
+    assert Order.objects.get(pk=response.json()["id"]).ship_phone_e164 == e164
+
+
+def test_the_recipient_defaults_to_the_customer(parties):
+    body = new_order_body(parties, ship_to={"city": "杭州市", "street": "文三路 90 号"})
+
+    response = client_for(parties.seller).post(LIST, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    ship_to = response.json()["ship_to"]
+    assert (ship_to["name"], ship_to["phone"], ship_to["phone_e164"], ship_to["country"]) == (
+        "李四",
+        "13900139000",
+        "+8613900139000",
+        "CN",
+    )
+
+
+@pytest.mark.parametrize(
+    ("ship_to", "field_errors"),
+    [
+        (
+            {"phone": "12345", "city": "上海市", "street": "世纪大道 1 号"},
+            {"ship_to.phone": ["“12345” is not a phone number in CN; write a foreign number with its +country code."]},
+        ),
+        (
+            {"city": " ", "street": "", "postcode": "20012"},
+            {
+                "ship_to.city": ["City is required."],
+                "ship_to.street": ["Street address is required."],
+                "ship_to.postcode": ["A postcode in China has 6 digits."],
+            },
+        ),
+        (
+            {"country": "Atlantis", "city": "上海市", "street": "世纪大道 1 号"},
+            {"ship_to.country": ["“Atlantis” is not a country: give its two-letter code, such as CN or US."]},
+        ),
+    ],
+)
+def test_a_bad_ship_to_is_a_422_naming_each_field_and_nothing_is_written(parties, ship_to, field_errors):
+    response = client_for(parties.seller).post(LIST, new_order_body(parties, ship_to=ship_to), format="json")
+
+    assert response.status_code == 422
+    assert response.json()["field_errors"] == field_errors
+    assert response.json()["message"].startswith("Check the ship-to: ")
+    assert Order.objects.count() == 1
+
+
+def test_a_ship_to_field_too_long_or_missing_is_a_400_naming_it(parties):
+    body = new_order_body(parties, ship_to={"city": "上", "street": "路" * 256})
+    response = client_for(parties.seller).post(LIST, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["field_errors"]) == {"ship_to.street"}
+
+    body = new_order_body(parties)
+    del body["ship_to"]
+    response = client_for(parties.seller).post(LIST, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["field_errors"] == {"ship_to": ["This field is required."]}
+    assert Order.objects.count() == 1
+
+
+def _ship_to_as_read_by(user, order) -> dict:
+    return client_for(user).get(detail(order.pk)).json()["ship_to"]
+
+
+def test_the_partner_reads_the_ship_to_in_full_while_the_order_awaits_shipment(parties):
+    assert parties.order.status == "pending"
+
+    ship_to = _ship_to_as_read_by(parties.partner, parties.order)
+
+    assert (ship_to["name"], ship_to["phone"], ship_to["street"], ship_to["masked"]) == (
+        "张三",
+        "13800138000",
+        "世纪大道 100 号",
+        False,
+    )
+
+
+def test_the_partner_reads_a_shipped_orders_ship_to_masked_and_the_seller_in_full(parties):
+    Order.objects.filter(pk=parties.order.pk).update(status="shipped")
+
+    masked = _ship_to_as_read_by(parties.partner, parties.order)
+    listed = client_for(parties.partner).get(LIST).json()["results"][0]["ship_to"]
+    full = _ship_to_as_read_by(parties.seller, parties.order)
+
+    assert masked == {
+        "name": "张*",
+        "phone": "138****8000",
+        "phone_e164": "",
+        "country": "CN",
+        "province": "上海市",
+        "city": "上海市",
+        "district": "浦东新区",
+        "street": "世纪大****",
+        "postcode": "200***",
+        "masked": True,
+    }
+    assert listed == masked
+    assert (full["name"], full["phone"], full["phone_e164"], full["masked"]) == (
+        "张三",
+        "13800138000",
+        "+8613800138000",
+        False,
+    )
 
 
 def test_a_partner_may_not_record_orders(parties):

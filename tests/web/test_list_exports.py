@@ -34,14 +34,15 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMULA = '=HYPERLINK("http://evil.example/","Click me")'
 ORDER_HEADER = [
-    "Order number", "Sales platform", "Placed at", "Customer name", "Phone", "Email", "Shipping address",
+    "Order number", "Sales platform", "Placed at", "Customer name", "Customer phone", "Email", "Recipient",
+    "Recipient phone", "Country", "Province / state", "City", "District", "Street address", "Postcode",
     "SKU code", "Product", "Quantity", "Unit price", "Order amount", "Currency", "Dropship partner", "Carrier",
     "Tracking number", "Status",
 ]  # fmt: skip
 # The Chinese headers the catalogue already has, by column (the others are translated with the import).
 ORDER_HEADER_ZH = {
-    0: "订单号", 1: "销售平台", 4: "电话", 6: "收货地址", 7: "SKU 编码", 8: "商品", 9: "数量", 10: "单价", 12: "币种",
-    13: "代发方", 14: "物流公司", 15: "物流单号", 16: "状态",
+    0: "订单号", 1: "销售平台", 14: "SKU 编码", 15: "商品", 16: "数量", 17: "单价", 19: "币种",
+    20: "代发方", 21: "物流公司", 22: "物流单号", 23: "状态",
 }  # fmt: skip
 REQUEST_HEADER = [
     "Number", "Order number", "Seller", "Dropship partner", "Reason", "Description", "Status",
@@ -104,7 +105,13 @@ def shop():
         customer_name="王小明",
         customer_phone="+86 138 0013 8000",
         customer_email="wang@example.com",
-        shipping_address="上海市浦东新区世纪大道 100 号",
+        ship_name="王小明",
+        ship_phone="+86 138 0013 8000",
+        ship_province="上海市",
+        ship_city="上海市",
+        ship_district="浦东新区",
+        ship_street="世纪大道 100 号",
+        ship_postcode="200120",
         amount=Decimal("219.00"),
         placed_at=at(5, 3, 12),
     )
@@ -129,7 +136,7 @@ def shop():
         actor=swift.user,
         items=[workflow.ShipItem(reship.lines.get().pk)],
         carrier="YTO",
-        tracking_number="YT999",
+        tracking_number="YT1234567890123",
     )
 
     second = OrderFactory(
@@ -140,7 +147,13 @@ def shop():
         customer_name=FORMULA,
         customer_phone="13900139000",
         customer_email="",
-        shipping_address="北京市朝阳区 1 号",
+        ship_name="李雷",
+        ship_phone="13900139000",
+        ship_province="北京市",
+        ship_city="北京市",
+        ship_district="朝阳区",
+        ship_street="建国路 1 号",
+        ship_postcode="",
         amount=Decimal("35.00"),
         currency="USD",
         placed_at=at(5, 6, 9, 30),
@@ -157,7 +170,13 @@ def shop():
         customer_name="李四",
         customer_phone="",
         customer_email="",
-        shipping_address="广州市天河区 2 号",
+        ship_name="李四",
+        ship_phone="13700137000",
+        ship_province="广东省",
+        ship_city="广州市",
+        ship_district="天河区",
+        ship_street="天河路 2 号",
+        ship_postcode="",
         amount=Decimal("0.00"),
         placed_at=at(4, 20, 23, 15),
     )
@@ -168,16 +187,19 @@ def shop():
 
 
 # The rows the CSV holds for the shop's orders, by hand, oldest order first.
-PDD_003 = ["PDD-003", "Pinduoduo", "2026-04-20 23:15", "李四", "", "", "广州市天河区 2 号", "", "", "", "", "0.00",
-           "CNY", "Swift Dropship", "", "", "Awaiting shipment"]  # fmt: skip
+PDD_003 = ["PDD-003", "Pinduoduo", "2026-04-20 23:15", "李四", "", "", "李四", "13700137000", "CN", "广东省", "广州市",
+           "天河区", "天河路 2 号", "", "", "", "", "", "0.00", "CNY", "Swift Dropship", "", "",
+           "Awaiting shipment"]  # fmt: skip
+TB_001_SHIP_TO = ["王小明", "'+86 138 0013 8000", "CN", "上海市", "上海市", "浦东新区", "世纪大道 100 号", "200120"]
 TB_001_A = ["TB-001", "Taobao", "2026-05-03 12:00", "王小明", "'+86 138 0013 8000", "wang@example.com",
-            "上海市浦东新区世纪大道 100 号", "SKU-A", "Tea cup", "2", "49.50", "219.00", "CNY", "Swift Dropship",
+            *TB_001_SHIP_TO, "SKU-A", "Tea cup", "2", "49.50", "219.00", "CNY", "Swift Dropship",
             "SF Express", "SF1234567890", "Awaiting shipment"]  # fmt: skip
 TB_001_B = ["TB-001", "Taobao", "2026-05-03 12:00", "王小明", "'+86 138 0013 8000", "wang@example.com",
-            "上海市浦东新区世纪大道 100 号", "SKU-B", "Teapot", "1", "120.00", "219.00", "CNY", "Swift Dropship",
+            *TB_001_SHIP_TO, "SKU-B", "Teapot", "1", "120.00", "219.00", "CNY", "Swift Dropship",
             "SF Express", "SF1234567890", "Awaiting shipment"]  # fmt: skip
-JD_002 = ["JD-002", "JD.com", "2026-05-06 09:30", "'" + FORMULA, "13900139000", "", "北京市朝阳区 1 号",
-          "'@SUM(1+1)", "Mug", "1", "35.00", "35.00", "USD", "Slow Dropship", "", "", "Awaiting shipment"]  # fmt: skip
+JD_002 = ["JD-002", "JD.com", "2026-05-06 09:30", "'" + FORMULA, "13900139000", "", "李雷", "13900139000", "CN",
+          "北京市", "北京市", "朝阳区", "建国路 1 号", "", "'@SUM(1+1)", "Mug", "1", "35.00", "35.00", "USD",
+          "Slow Dropship", "", "", "Awaiting shipment"]  # fmt: skip
 
 
 def test_the_orders_csv_has_a_row_per_order_line_oldest_first(client, shop):
@@ -248,8 +270,9 @@ def test_the_order_import_recognises_every_column_of_the_export(client, shop, la
     mapping = guess_mapping(header)
     assert {key: header.index(column) for key, column in mapping.items()} == {
         "order_number": 0, "platform": 1, "placed_at": 2, "customer_name": 3, "customer_phone": 4,
-        "customer_email": 5, "shipping_address": 6, "sku_code": 7, "quantity": 9, "unit_price": 10, "amount": 11,
-        "partner": 13, "carrier": 14, "tracking_number": 15,
+        "customer_email": 5, "ship_name": 6, "ship_phone": 7, "ship_country": 8, "ship_province": 9, "ship_city": 10,
+        "ship_district": 11, "ship_street": 12, "ship_postcode": 13, "sku_code": 14, "quantity": 16,
+        "unit_price": 17, "amount": 18, "partner": 20, "carrier": 21, "tracking_number": 22,
     }  # fmt: skip
 
 
@@ -277,19 +300,21 @@ def test_the_orders_xlsx_has_the_same_rows_with_numbers_and_inert_formulas(clien
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
         ORDER_HEADER,
         ["TB-001", "Taobao", wall(5, 3, 12), "王小明", "+86 138 0013 8000", "wang@example.com",
-         "上海市浦东新区世纪大道 100 号", "SKU-A", "Tea cup", 2, 49.5, 219, "CNY", "Swift Dropship", "SF Express",
-         "SF1234567890", "Awaiting shipment"],
+         "王小明", "+86 138 0013 8000", "CN", "上海市", "上海市", "浦东新区", "世纪大道 100 号", "200120",
+         "SKU-A", "Tea cup", 2, 49.5, 219, "CNY", "Swift Dropship", "SF Express", "SF1234567890", "Awaiting shipment"],
         ["TB-001", "Taobao", wall(5, 3, 12), "王小明", "+86 138 0013 8000", "wang@example.com",
-         "上海市浦东新区世纪大道 100 号", "SKU-B", "Teapot", 1, 120, 219, "CNY", "Swift Dropship", "SF Express",
-         "SF1234567890", "Awaiting shipment"],
-        ["JD-002", "JD.com", wall(5, 6, 9, 30), FORMULA, "13900139000", None, "北京市朝阳区 1 号",
+         "王小明", "+86 138 0013 8000", "CN", "上海市", "上海市", "浦东新区", "世纪大道 100 号", "200120",
+         "SKU-B", "Teapot", 1, 120, 219, "CNY", "Swift Dropship", "SF Express", "SF1234567890", "Awaiting shipment"],
+        ["JD-002", "JD.com", wall(5, 6, 9, 30), FORMULA, "13900139000", None,
+         "李雷", "13900139000", "CN", "北京市", "北京市", "朝阳区", "建国路 1 号", None,
          "@SUM(1+1)", "Mug", 1, 35, 35, "USD", "Slow Dropship", None, None, "Awaiting shipment"],
     ]  # fmt: skip
     assert sheet["D4"].data_type == "s"  # the formula is a string, never "f"
-    assert sheet["H4"].data_type == "s"
+    assert sheet["O4"].data_type == "s"
     assert sheet["E2"].data_type == "s"  # "+86 …" is text, not a sum
-    assert sheet["K2"].data_type == "n"  # money stays a number
-    assert sheet["K2"].number_format == "#,##0.00"
+    assert sheet["H2"].data_type == "s"
+    assert sheet["R2"].data_type == "n"  # money stays a number
+    assert sheet["R2"].number_format == "#,##0.00"
     assert sheet["C2"].is_date
 
 

@@ -55,7 +55,7 @@ def shop():
     )
     line_a = OrderLineFactory(order=order, product__sku_code="SKU-A", product__name="Tea cup", quantity=2)
     line_b = OrderLineFactory(order=order, product__sku_code="SKU-B", product__name="Teapot", quantity=3)
-    ShipmentFactory(order=order, carrier="SF Express", tracking_number="SF1234567890", shipped_at=_at(2026, 5, 4))
+    ShipmentFactory(order=order, carrier="SF Express", tracking_number="SF123456789012", shipped_at=_at(2026, 5, 4))
     return SimpleNamespace(user=user, seller=seller, partner=partner, order=order, line_a=line_a, line_b=line_b)
 
 
@@ -264,7 +264,7 @@ def test_the_detail_shows_lines_with_what_is_left_shipments_and_earlier_requests
         actor=partner_user,
         items=[workflow.ShipItem(earlier.lines.get().pk)],
         carrier="YTO",
-        tracking_number="YT5550001",
+        tracking_number="YT5550001234567",
     )
 
     response = seller_client.get(reverse("orders:detail", args=[shop.order.pk]))
@@ -275,13 +275,38 @@ def test_the_detail_shows_lines_with_what_is_left_shipments_and_earlier_requests
         ("SKU-A", 0, 2),
         ("SKU-B", 2, 1),
     ]
-    assert "SF1234567890" in body
+    assert "SF123456789012" in body
     assert "Original" in body
-    assert "YT5550001" in body
+    assert "YT5550001234567" in body
     assert f"Reship for {earlier.number}" in body
     assert f'<a href="/requests/{earlier.pk}/">{earlier.number}</a>' in body
     assert "SKU-B × 2 · Resend · Shipped" in body
     assert reverse("orders:new-request", args=[shop.order.pk]) in body
+    # The parcels link to the carrier's tracking page.
+    sf_page = "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012"
+    assert f'<a href="{sf_page}" rel="noopener noreferrer" target="_blank">SF123456789012</a>' in body
+
+
+def test_the_detail_shows_the_ship_to_in_full_to_its_seller(seller_client, shop):
+    Order.objects.filter(pk=shop.order.pk).update(
+        status="shipped",
+        ship_name="王小明",
+        ship_phone="138 1234 1234",
+        ship_province="上海市",
+        ship_city="上海市",
+        ship_district="浦东新区",
+        ship_street="张江路 123 号 5 楼",
+        ship_postcode="201203",
+    )
+
+    response = seller_client.get(reverse("orders:detail", args=[shop.order.pk]))
+    body = response.content.decode()
+
+    assert response.status_code == 200
+    assert "王小明" in body
+    assert "138 1234 1234" in body
+    assert "上海市 上海市 浦东新区<br>张江路 123 号 5 楼 201203" in body
+    assert "Masked" not in body
 
 
 def test_the_detail_says_when_nothing_is_left_to_claim(seller_client, shop):
@@ -337,7 +362,7 @@ def test_another_sellers_order_and_request_are_404(seller_client, shop):
         lambda shop: reverse("orders:list"),
         lambda shop: reverse("orders:detail", args=[shop.order.pk]),
         lambda shop: reverse("orders:new-request", args=[shop.order.pk]),
-        lambda shop: reverse("orders:find-by-tracking") + "?tracking=SF1234567890",
+        lambda shop: reverse("orders:find-by-tracking") + "?tracking=SF123456789012",
     ],
 )
 def test_a_partner_user_gets_404_even_for_an_order_it_fulfils(client, shop, url):
@@ -532,7 +557,7 @@ def test_a_post_without_the_csrf_token_is_refused(shop):
 
 
 def test_find_by_tracking_opens_the_orders_new_request(seller_client, shop):
-    response = seller_client.get(reverse("orders:find-by-tracking"), {"tracking": " sf1234567890 "})
+    response = seller_client.get(reverse("orders:find-by-tracking"), {"tracking": " sf123456789012 "})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("orders:new-request", args=[shop.order.pk])
@@ -567,7 +592,7 @@ def test_get_requests_change_nothing(seller_client, shop):
         reverse("orders:list") + "?q=TB",
         reverse("orders:detail", args=[shop.order.pk]),
         reverse("orders:new-request", args=[shop.order.pk]) + f"?reason=damaged&line_{shop.line_a.pk}_include=on",
-        reverse("orders:find-by-tracking") + "?tracking=SF1234567890",
+        reverse("orders:find-by-tracking") + "?tracking=SF123456789012",
         reverse("orders:request-submitted", args=[earlier.pk]),
     ):
         assert seller_client.get(url).status_code in (200, 302)

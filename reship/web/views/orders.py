@@ -17,8 +17,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders import selectors
-from orders.exports import FILENAME_PREFIX, ORDERS
+from orders.exports import FILENAME_PREFIX, orders_table
 from orders.models import Order
+from reship import privacy
 from reship.core import exports
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.selectors.quantities import remaining_quantities
@@ -78,6 +79,7 @@ def order_detail(request: SellerRequest, pk: int) -> HttpResponse:
         "orders/detail.html",
         {
             "order": order,
+            "ship_to": privacy.order_ship_to_for(request.user, order),
             "lines": lines,
             "can_claim": any(row["left"] for row in lines),
             "reship_requests": [
@@ -160,4 +162,5 @@ def export(request: SellerRequest, file_format: str) -> HttpResponseBase:
     form, orders = _filtered(request)
     days = [form.filters()[name] for name in ("placed_from", "placed_to")]
     filename = exports.export_filename(prefix=FILENAME_PREFIX, parts=[day.isoformat() if day else "" for day in days])
-    return exports.response(file_format=file_format, table=ORDERS, queryset=orders, filename=filename)
+    table = orders_table(request.user)
+    return exports.response(file_format=file_format, table=table, queryset=orders, filename=filename)
