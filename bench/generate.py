@@ -130,6 +130,22 @@ FAIL_ERRORS = [
 ]
 
 
+# The ship-to's columns of orders and requests (orders.ship_to), in the order the rows write them.
+SHIP_TO_COLUMNS = (
+    "ship_name ship_phone ship_phone_e164 ship_country ship_province ship_city ship_district ship_street ship_postcode"
+)
+BENCH_COUNTRIES = {"United States": "US", "United Kingdom": "GB", "Canada": "CA"}
+
+
+def _phone_e164(phone: str, country: str) -> str:
+    """The E.164 form of the bench's phones (all valid by construction), without phonenumbers' parse
+    per row: a mainland mobile is +86 and its 11 digits; the others are written with their +code."""
+    digits = "".join(char for char in phone if char.isdigit())
+    if (country == "CN" and not phone.startswith("+")) or (digits.startswith("86") and len(digits) == 13):
+        return "+86" + digits[-11:]
+    return "+" + digits
+
+
 def _cumulative(weights: list[float]) -> list[float]:
     total, result = 0.0, []
     for weight in weights:
@@ -208,6 +224,7 @@ class _OrderInfo:
     delivered: bool
     lines: list[tuple[int, int, int, int]]  # order line id, product index, quantity, unit price (cents)
     request_at: float
+    ship_to: str  # the order's ship-to columns, tab-separated and escaped (``SHIP_TO_COLUMNS``); requests copy it
 
 
 @dataclass
@@ -505,8 +522,9 @@ class Generator:
 
     # --- orders, lines, original shipments ------------------------------------------------
 
-    def _customer(self, overseas: bool) -> tuple[str, str, str, str, str]:
-        """(name, phone, email, address, language), phones in the formats platforms export."""
+    def _customer(self, overseas: bool) -> tuple[str, str, str, tuple[str, ...], str]:
+        """(name, phone, email, address, language), phones in the formats platforms export; the address
+        as (country, province, city, district, street, postcode)."""
         rng = self.rng
         if overseas:
             first, last = rng.choice(demo.EN_FIRST_NAMES), rng.choice(demo.EN_LAST_NAMES)
@@ -515,14 +533,18 @@ class Generator:
             street = f"{rng.randint(12, 9800)} {rng.choice(demo.EN_STREETS)}"
             region = "".join(str(rng.randrange(10)) if char == "#" else char for char in region)
             email = f"{first.lower()}.{last.lower()}{rng.randint(1, 999)}@{rng.choice(demo.EMAIL_DOMAINS)}"
-            return f"{first} {last}", phone, email, f"{street}\n{city}, {region}\n{country}", "en"
+            state, _space, postcode = region.partition(" ")
+            if not (len(state) == 2 and state.isalpha()):  # "SE1 7PB": a postcode alone
+                state, postcode = "", region
+            address = (BENCH_COUNTRIES.get(country, "US"), state, city, "", street, postcode)
+            return f"{first} {last}", phone, email, address, "en"
         (surname, surname_py), (given, given_py) = rng.choice(demo.CN_SURNAMES), rng.choice(demo.CN_GIVEN_NAMES)
         province, city, districts, streets = rng.choice(demo.CN_PLACES)
-        place = "".join(part for part in (province, city, rng.choice(districts), rng.choice(streets)) if part)
-        address = (
-            f"{place}{rng.randint(1, 999)}号{rng.choice(demo.CN_ESTATES)}{rng.randint(1, 30)}栋"
+        street = (
+            f"{rng.choice(streets)}{rng.randint(1, 999)}号{rng.choice(demo.CN_ESTATES)}{rng.randint(1, 30)}栋"
             f"{rng.randint(1, 32)}{rng.randint(1, 4):02d}室"
         )
+        address = ("CN", province, city or province, rng.choice(districts), street, "")
         prefix, middle, end = rng.choice(demo.CN_MOBILE_PREFIXES), rng.randrange(10000), rng.randrange(10000)
         style = rng.random()
         if style < 0.45:
@@ -565,7 +587,7 @@ class Generator:
         orders = self._table(
             Order,
             "id seller_id platform platform_order_number customer_name customer_phone customer_email "
-            "shipping_address customer_language partner_id amount currency placed_at status created_at updated_at",
+            f"{SHIP_TO_COLUMNS} customer_language partner_id amount currency placed_at status created_at updated_at",
         )
         lines = self._table(OrderLine, "id order_id product_id quantity unit_price")
         shipments = self._table(
@@ -609,6 +631,7 @@ class Generator:
                 if len(pool) > 300:
                     pool.pop(0)
             name, phone, email, address, language = customer
+            ship_to = "\t".join(esc(part) for part in (name, phone, _phone_e164(phone, address[0]), *address))
             number = self._order_number(platform, seller + 1, serials[seller], placed)
             first, count, popularity = self.seller_catalogue[seller]
             wanted = min(1 + self._pick(line_weights), count)
@@ -657,7 +680,7 @@ class Generator:
                     ready = delivered_at + self._hours(1, 72) if delivered_at else shipped_at + (transit[1] + 2) * DAY
                     request_at = ready + rng.expovariate(1 / (2 * DAY))
             orders.add(
-                f"{order_id}\t{seller + 1}\t{platform}\t{number}\t{esc(name)}\t{phone}\t{email}\t{esc(address)}\t"
+                f"{order_id}\t{seller + 1}\t{platform}\t{number}\t{esc(name)}\t{phone}\t{email}\t{ship_to}\t"
                 f"{language}\t{partner + 1}\t{self._money(amount)}\t{currency}\t{ts(placed)}\t{status}\t"
                 f"{ts(placed + 60)}\t{ts(updated)}"
             )
@@ -665,7 +688,7 @@ class Generator:
                 self.request_orders.append(
                     _OrderInfo(
                         order_id, seller, partner, platform, number, currency, overseas, language, name, email,
-                        phone, delivered_at is not None, order_lines, request_at,
+                        phone, delivered_at is not None, order_lines, request_at, ship_to,
                     )
                 )  # fmt: skip
         self.original_shipments = shipment_id
@@ -688,7 +711,7 @@ class Generator:
             "quote_shipping quote_compensation currency cost_bearer quote_status promised_date decision_note "
             "stage_started_at stage_escalate_at stage_reminded_at stage_escalated_at submitted_at reviewed_at "
             "resolved_at rating_speed rating_quality rating_cooperation platform_dispute bad_review close_note "
-            "follow_up_of_id created_by_id created_at updated_at closed_at",
+            f"follow_up_of_id created_by_id created_at updated_at closed_at {SHIP_TO_COLUMNS}",
         )
         self.lines_table = self._table(
             ReshipLine,
@@ -1141,6 +1164,7 @@ class Generator:
                     str(row.get("rating_cooperation", NULL)), "t" if row.get("platform_dispute") else "f",
                     "t" if row.get("bad_review") else "f", esc(row["close_note"]), NULL, str(seller_user),
                     ts(info.request_at), ts(max(last, clock[3] or 0, clock[4] or 0)), ts(row.get("closed_at")),
+                    info.ship_to,
                 )
             )
         )  # fmt: skip

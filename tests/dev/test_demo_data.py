@@ -8,9 +8,11 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 
+from orders import ship_to
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship import workflow
 from reship.accounts.models import User
@@ -124,8 +126,22 @@ class TestTheFirstRun:
             assert original[0].shipped_at > order.placed_at
             assert order.customer_name
             assert order.customer_phone
-            assert order.shipping_address
+            # A structured ship-to that passes the same check as one typed in (phone normalised).
+            cleaned = ship_to.clean(ship_to.values_of(order))
+            assert cleaned["ship_phone_e164"] == order.ship_phone_e164
+            assert order.ship_phone_e164.startswith("+")
         assert Order.objects.exclude(customer_email="").count() > 200
+        assert set(Order.objects.values_list("ship_country", flat=True)) >= {"CN", "US", "GB", "CA"}
+        assert Order.objects.filter(ship_country="CN").exclude(ship_district="").exists()
+        assert Order.objects.filter(ship_country="US").exclude(ship_province="").exclude(ship_postcode="").exists()
+        assert Order.objects.exclude(ship_name=F("customer_name")).exists()  # some are gifts
+
+    def test_a_request_ships_where_its_order_ships(self, first_output):
+        requests = ReshipRequest.objects.select_related("order").filter(follow_up_of__isnull=True)
+        unchanged = requests.exclude(events__kind=EventKind.SHIP_TO_CHANGED)
+        assert unchanged.exists()
+        for request in unchanged:
+            assert ship_to.values_of(request) == ship_to.values_of(request.order)
 
     def test_every_request_matches_its_order_and_claims_no_more_than_was_ordered(self, first_output):
         requests = ReshipRequest.objects.select_related("order").prefetch_related("lines__order_line")

@@ -16,8 +16,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from orders import ship_to
+from orders.carriers import OTHER, carrier_find, carrier_index
 from orders.choices import Currency, OrderStatus, Platform
-from orders.models import Order, OrderLine, Shipment
+from orders.models import Carrier, Order, OrderLine, Shipment
 from reship.dev.demo.catalogue import CENT, USD_PER_CNY, CatalogueItem, money
 from reship.dev.demo.parties import SELLERS, Parties
 from reship.dev.demo.rows import rows_insert
@@ -36,6 +38,21 @@ from reship.dev.demo.tables import (
     OVERSEAS_PLACES,
     fill,
 )
+
+# The first digits of a city's postcodes (邮编), for the demo's mainland addresses.
+CN_POSTCODE_PREFIXES = {
+    "上海市": "200",
+    "北京市": "100",
+    "广州市": "510",
+    "深圳市": "518",
+    "杭州市": "310",
+    "南京市": "210",
+    "成都市": "610",
+    "武汉市": "430",
+    "西安市": "710",
+    "厦门市": "361",
+}
+GIFT_SHARE = 0.15  # orders sent to someone other than the buyer (a gift, a relative, the office)
 
 ORDER_COUNT = 300
 ORDER_HISTORY_DAYS = 180
@@ -100,6 +117,7 @@ def orders_create(
 
     serials: Counter[str] = Counter()  # orders per seller so far, for the shops' own order numbers
     demo_orders = []
+    carriers = carrier_index()
     for placed_at, spec, platform in drafts:
         seller = parties.sellers[spec.key]
         overseas = platform in OVERSEAS_PLATFORMS
@@ -131,7 +149,14 @@ def orders_create(
         lost = rng.random() < 0.15  # lost or refused
         delivered_at = None if lost or arrival > now - 10 * MINUTE else arrival  # or still on its way
         order.status = OrderStatus.DELIVERED if delivered_at else OrderStatus.SHIPPED
-        shipment = Shipment(carrier=carrier, tracking_number=number, shipped_at=shipped_at, delivered_at=delivered_at)
+        carrier_row, label = demo_carrier(carrier, carriers)
+        shipment = Shipment(
+            carrier=carrier_row,
+            carrier_label=label,
+            tracking_number=number,
+            shipped_at=shipped_at,
+            delivered_at=delivered_at,
+        )
         # A missing parcel is reported after the usual transit time; a bad one once it arrived.
         ready_at = delivered_at + HOUR if delivered_at else shipped_at + timedelta(days=transit_days[1] + 1)
         demo_orders.append(DemoOrder(order, lines, catalogue, shipment, overseas, ready_at))
@@ -146,41 +171,96 @@ def orders_create(
     return demo_orders
 
 
+def demo_carrier(text: str, index: dict[str, Carrier]) -> tuple[Carrier, str]:
+    """The carrier row of a demo carrier name ("顺丰速运 SF Express", "SF", "DHL Express"): the whole
+    name, else one of its words, else "other" with the name as written."""
+    found = carrier_find(text, index)
+    for word in text.split():
+        found = found or carrier_find(word, index)
+    if found is not None:
+        return found, ""
+    return index[OTHER], text[:60]
+
+
 def _customer(rng: random.Random, *, overseas: bool) -> dict[str, str]:
-    if overseas:
-        if rng.random() < 0.2:  # Chinese diaspora customers, name in pinyin
-            surname, given = rng.choice(CN_SURNAMES)[1], rng.choice(CN_GIVEN_NAMES)[1]
-            first, last = given.capitalize(), surname.capitalize()
-        else:
-            first, last = rng.choice(EN_FIRST_NAMES), rng.choice(EN_LAST_NAMES)
-        city, region, country, phone_pattern = rng.choice(OVERSEAS_PLACES)
-        street = f"{rng.randint(12, 9800)} {rng.choice(EN_STREETS)}"
-        if rng.random() < 0.4:
-            street += f", Apt {rng.randint(1, 30)}{rng.choice('ABCDEF')}"
-        return {
-            "customer_name": f"{first} {last}",
-            "customer_phone": fill(rng, phone_pattern),
-            "customer_email": f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}",
-            "shipping_address": f"{street}\n{city}, {fill(rng, region)}\n{country}",
-            "customer_language": "en",
-        }
+    """The buyer and where the parcel goes: usually the buyer, sometimes someone else."""
+    buyer = _overseas_person(rng) if overseas else _chinese_person(rng)
+    recipient = buyer
+    if rng.random() < GIFT_SHARE:
+        recipient = _overseas_person(rng) if overseas else _chinese_person(rng)
+    address = _overseas_address(rng) if overseas else _chinese_address(rng)
+    phone = recipient["phone"]
+    return {
+        "customer_name": buyer["name"],
+        "customer_phone": buyer["phone"],
+        "customer_email": buyer["email"],
+        "customer_language": "en" if overseas else "zh-hans",
+        "ship_name": recipient["name"],
+        "ship_phone": phone,
+        "ship_phone_e164": ship_to.phone_e164(phone, address["ship_country"]) or "",
+        **address,
+    }
+
+
+def _overseas_person(rng: random.Random) -> dict[str, str]:
+    if rng.random() < 0.2:  # Chinese diaspora customers, name in pinyin
+        surname, given = rng.choice(CN_SURNAMES)[1], rng.choice(CN_GIVEN_NAMES)[1]
+        first, last = given.capitalize(), surname.capitalize()
+    else:
+        first, last = rng.choice(EN_FIRST_NAMES), rng.choice(EN_LAST_NAMES)
+    _city, _region, _country, phone_pattern = rng.choice(OVERSEAS_PLACES)
+    return {
+        "name": f"{first} {last}",
+        "phone": fill(rng, phone_pattern),
+        "email": f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}",
+    }
+
+
+def _chinese_person(rng: random.Random) -> dict[str, str]:
     (surname, surname_py), (given, given_py) = rng.choice(CN_SURNAMES), rng.choice(CN_GIVEN_NAMES)
-    province, city, districts, streets = rng.choice(CN_PLACES)
-    place = " ".join(part for part in (province, city, rng.choice(districts), rng.choice(streets)) if part)
-    address = (
-        f"{place} {rng.randint(1, 999)} 号 {rng.choice(CN_ESTATES)} "
-        f"{rng.randint(1, 30)} 栋 {rng.randint(1, 32)}{rng.randint(1, 4):02d} 室"
-    )
     phone = f"+86 {rng.choice(CN_MOBILE_PREFIXES)} {rng.randint(0, 9999):04d} {rng.randint(0, 9999):04d}"
+    if rng.random() < 0.5:  # typed as the platform exports it: 11 digits, no country code
+        phone = phone.removeprefix("+86 ").replace(" ", "")
     email = ""
     if rng.random() < 0.7:  # platforms often hide the buyer's email
         email = f"{given_py}.{surname_py}{rng.randint(1, 999)}@{rng.choice(EMAIL_DOMAINS)}"
+    return {"name": surname + given, "phone": phone, "email": email}
+
+
+def _chinese_address(rng: random.Random) -> dict[str, str]:
+    province, city, districts, streets = rng.choice(CN_PLACES)
+    city = city or province  # a municipality (直辖市) is its own city
+    street = (
+        f"{rng.choice(streets)} {rng.randint(1, 999)} 号 {rng.choice(CN_ESTATES)} "
+        f"{rng.randint(1, 30)} 栋 {rng.randint(1, 32)}{rng.randint(1, 4):02d} 室"
+    )
+    prefix = CN_POSTCODE_PREFIXES.get(city)
     return {
-        "customer_name": surname + given,
-        "customer_phone": phone,
-        "customer_email": email,
-        "shipping_address": address,
-        "customer_language": "zh-hans",
+        "ship_country": "CN",
+        "ship_province": province,
+        "ship_city": city,
+        "ship_district": rng.choice(districts),
+        "ship_street": street,
+        "ship_postcode": f"{prefix}{rng.randint(0, 999):03d}" if prefix and rng.random() < 0.8 else "",
+    }
+
+
+def _overseas_address(rng: random.Random) -> dict[str, str]:
+    city, region, country, _phone = rng.choice(OVERSEAS_PLACES)
+    street = f"{rng.randint(12, 9800)} {rng.choice(EN_STREETS)}"
+    if rng.random() < 0.4:
+        street += f", Apt {rng.randint(1, 30)}{rng.choice('ABCDEF')}"
+    region = fill(rng, region)
+    state, _space, postcode = region.partition(" ")
+    if not (len(state) == 2 and state.isalpha()):  # "SE1 7PB": a postcode alone (no state in the UK)
+        state, postcode = "", region
+    return {
+        "ship_country": ship_to.country_code(country) or "",
+        "ship_province": state,
+        "ship_city": city,
+        "ship_district": "",
+        "ship_street": street,
+        "ship_postcode": postcode,
     }
 
 

@@ -89,8 +89,8 @@ OVERSEAS_PLACES = [
     ("Brooklyn", "NY 112##", "United States", "+1 718 555 01##"),
     ("Denver", "CO 802##", "United States", "+1 303 555 01##"),
     ("Portland", "OR 972##", "United States", "+1 503 555 01##"),
-    ("London", "SE1 7PB", "United Kingdom", "+44 7700 900###"),
-    ("Manchester", "M1 4BT", "United Kingdom", "+44 7700 900###"),
+    ("London", "SE1 7PB", "United Kingdom", "+44 7911 123###"),
+    ("Manchester", "M1 4BT", "United Kingdom", "+44 7911 123###"),
     ("Vancouver", "BC V5K 0A1", "Canada", "+1 604 555 01##"),
     ("Toronto", "ON M5V 2T6", "Canada", "+1 416 555 01##"),
 ]
