@@ -245,10 +245,23 @@ def test_on_a_submitted_request_the_partner_reviews_and_the_seller_may_only_canc
             {"accept_quote", "dispute_quote", "compensate", "change_ship_to"},
             {"revise_quote", "start_restock", "confirm_restock", "ship", "compensate"},
         ),
-        (RequestStatus.INFO_UPDATE, {"accept_quote", "dispute_quote", "confirm_info_update"}, {"revise_quote"}),
-        (RequestStatus.CUSTOMER_CONTACT, {"accept_quote", "dispute_quote", "contact_customer"}, {"revise_quote"}),
-        (RequestStatus.CONTACTED, {"accept_quote", "dispute_quote", "close"}, {"revise_quote"}),
-        (RequestStatus.CLOSED, {"follow_up"}, set()),
+        # From info update on, the parcel (not delivered yet) has its "Mark delivered" button for both.
+        (
+            RequestStatus.INFO_UPDATE,
+            {"accept_quote", "dispute_quote", "confirm_info_update", "mark_delivered"},
+            {"revise_quote", "mark_delivered"},
+        ),
+        (
+            RequestStatus.CUSTOMER_CONTACT,
+            {"accept_quote", "dispute_quote", "contact_customer", "mark_delivered"},
+            {"revise_quote", "mark_delivered"},
+        ),
+        (
+            RequestStatus.CONTACTED,
+            {"accept_quote", "dispute_quote", "close", "mark_delivered"},
+            {"revise_quote", "mark_delivered"},
+        ),
+        (RequestStatus.CLOSED, {"follow_up", "mark_delivered"}, {"mark_delivered"}),
         (RequestStatus.REJECTED, set(), set()),
         (RequestStatus.CANCELLED, set(), set()),
     ],

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from orders import ship_to as ship_to_fields
-from orders.models import Product
+from orders.models import Product, Shipment
 from reship import workflow
 from reship.accounts.roles import Role
 from reship.choices import (
@@ -519,6 +519,45 @@ class ChangeShipToForm(ActionForm):
         return cleaned
 
 
+def request_parcels(reship: ReshipRequest) -> list[Shipment]:
+    """The request's reship parcels, from its lines (which the request page prefetches)."""
+    parcels = {line.shipment.pk: line.shipment for line in reship.lines.all() if line.shipment is not None}
+    return sorted(parcels.values(), key=lambda parcel: (parcel.shipped_at, parcel.pk))
+
+
+class MarkDeliveredForm(ActionForm):
+    """Rendered once per parcel by ``requests/_delivery.html`` (the parcel is a hidden field there);
+    the list of actions shows it only with its errors."""
+
+    action = Action.MARK_DELIVERED
+    submit_label = _("Mark delivered")
+    delivered_at = forms.DateTimeField(
+        label=_("Delivered at"),
+        required=False,
+        help_text=_("Leave empty for now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parcels = request_parcels(self.reship)
+        self.offered = [parcel for parcel in parcels if parcel.delivered_at is None]
+        self.fields["shipment"] = OfferedChoiceField(
+            label=_("Parcel"),
+            choices=[(parcel.pk, f"{parcel.carrier_name} {parcel.tracking_number}") for parcel in self.offered],
+            accepted={str(parcel.pk) for parcel in parcels},
+            coerce=int,
+            widget=forms.RadioSelect,
+        )
+        self.order_fields(["shipment"])
+
+    def is_available(self) -> bool:
+        return False  # each parcel has its own button in the parcels section
+
+    def hint(self) -> str:
+        return str(_("Mark a parcel delivered in the Parcels section below.")) if self.offered else ""
+
+
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     form.action: form
     for form in (
@@ -539,6 +578,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
         CloseForm,
         FollowUpForm,
         ChangeShipToForm,
+        MarkDeliveredForm,
     )
 }
 

@@ -42,6 +42,7 @@ from reship.selectors import requests as selectors
 from reship.services import thread
 from reship.web import request_exports
 from reship.web.decorators import form_add_workflow_error
+from reship.web.delivery_panel import delivery_panel
 from reship.web.forms.requests import (
     ACTION_FORMS,
     ActionForm,
@@ -229,6 +230,7 @@ def _page_context(
         else None,
         "problem": problem,
         **_ship_to_context(user, reship, side),
+        "delivery": delivery_panel(user, reship, side=side),
     }
 
 
@@ -282,6 +284,7 @@ SUCCESS: dict[Action, StrPromise] = {
     Action.CONTACT_CUSTOMER: gettext_lazy("The contact with the customer was recorded."),
     Action.CLOSE: gettext_lazy("The request was closed with your evaluation."),
     Action.FOLLOW_UP: gettext_lazy("A follow-up request was filed."),
+    Action.MARK_DELIVERED: gettext_lazy("The parcel was marked delivered; the customer's survey is scheduled."),
     Action.CHANGE_SHIP_TO: gettext_lazy("The ship-to was changed."),
 }
 
