@@ -104,9 +104,11 @@ def _carriers_seeded(request):
     if uses_db:
         from orders.models import Carrier
 
-        if not Carrier.objects.exists():
-            import importlib
+        # Autouse fixtures run before the ``db`` fixture a test names opens the database to it.
+        with request.getfixturevalue("django_db_blocker").unblock():
+            if not Carrier.objects.exists():
+                import importlib
 
-            from django.apps import apps
+                from django.apps import apps
 
-            importlib.import_module("orders.migrations.0005_ship_to_and_carriers").seed_carriers(apps, None)
+                importlib.import_module("orders.migrations.0005_ship_to_and_carriers").seed_carriers(apps, None)
