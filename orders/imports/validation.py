@@ -44,7 +44,6 @@ from orders.imports.fields import (
     PLATFORM,
     QUANTITY,
     SHIP_NAME,
-    SHIP_STREET,
     SHIP_TO_KEYS,
     SHIPPING_ADDRESS,
     SKU_CODE,
@@ -220,16 +219,11 @@ def validate_group(context: Context, rows: list[tuple[int, list[str]]]) -> tuple
                 order[key], given_on[key], first_text[key] = value, row, raw
             elif order[key] != value:
                 problems[row].append((key, _("Differs from row %(row)s of the same order.") % {"row": given_on[key]}))
-    order_ship_to: dict[str, str] = {}
     if PLACED_AT not in given:
         problems[first_row].append((PLACED_AT, _("Required.")))
     if CUSTOMER_NAME not in given and SHIP_NAME not in given:
         problems[first_row].append((CUSTOMER_NAME if CUSTOMER_NAME in context.columns else SHIP_NAME, _("Required.")))
-    if SHIPPING_ADDRESS not in given and SHIP_STREET not in given:
-        key = SHIPPING_ADDRESS if SHIPPING_ADDRESS in context.columns else SHIP_STREET
-        problems[first_row].append((key, _("Required.")))
-    else:
-        order_ship_to = _ship_to(context, problems, first_row, order, given_on)
+    order_ship_to = _ship_to(context, problems, first_row, order, given_on)  # a missing street too
     if PARTNER not in order:
         if PARTNER not in given and context.partner_id is None:
             problems[first_row].append((PARTNER, _("Required: name the partner, or choose one for the whole file.")))
@@ -294,9 +288,9 @@ def _ship_to(
     try:
         return ship_to.clean(values)
     except InvalidInput as error:
-        for short, messages in error.field_errors.items():
+        for short in ship_to.FIELDS:  # in the ship-to's order, as the columns usually are
             key = source.get(short) or _column_for(context, short)
-            for message in messages:
+            for message in error.field_errors.get(short, []):
                 problems[given_on.get(key, first_row)].append((key, message))
         return {}
 
