@@ -204,6 +204,27 @@ class AllowedActionsField(serializers.Field):
         return [action_slug(action) for action in self.context["actions"]]
 
 
+class SurveyScheduleSerializer(serializers.Serializer):
+    """When the customer's satisfaction survey goes out: after the last parcel is delivered plus the
+    seller's delay, or after shipping plus the fallback when no delivery is known; sent once."""
+
+    due_at = serializers.DateTimeField(allow_null=True, help_text=_("Null while a line is unresolved, or no survey."))
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_field(SurveyScheduleSerializer(allow_null=True))
+class SurveyScheduleField(serializers.Field):
+    """The survey's schedule for the seller (``context["side"]``); null for the partner."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, request: Any) -> dict[str, Any] | None:
+        if self.context.get("side") != Role.SELLER:
+            return None
+        return SurveyScheduleSerializer({"due_at": request.survey_due_at, "sent_at": request.survey_sent_at}).data
+
+
 class RequestDetailSerializer(RequestSerializer):
     """A request with its lines, quote, restock orders and event log, and what the caller may do."""
 
@@ -226,6 +247,7 @@ class RequestDetailSerializer(RequestSerializer):
     allowed_actions = AllowedActionsField(
         help_text=_("What the caller may POST to /requests/{id}/{action}/ now (the status and their side allow it).")
     )
+    survey = SurveyScheduleField(help_text=_("The customer's survey: when it is due and when it was sent (seller)."))
 
     def get_follow_ups(self, request) -> list[int]:
         return [follow_up.pk for follow_up in request.follow_ups.all()]
@@ -278,6 +300,7 @@ def request_representation(request: ReshipRequest, *, side: Role, now: datetime)
 
     context = {
         "now": now,
+        "side": side,
         "actions": side_actions(request, side),
         "ship_to": {request.pk: webhook_ship_to(request, side=side)},
     }

@@ -41,6 +41,7 @@ from reship.api.serializers import (
     DisputeQuoteInputSerializer,
     EmptyInputSerializer,
     FollowUpInputSerializer,
+    MarkDeliveredInputSerializer,
     RejectInputSerializer,
     RequestCreateSerializer,
     RequestDetailSerializer,
@@ -77,6 +78,7 @@ def request_detail_body(user: User, request_id: int) -> dict:
         raise RequestNotFound(_("Reship request not found."))
     context = {
         "now": timezone.now(),
+        "side": permissions.side_of(user, reship),
         "actions": workflow.actions_for(user, reship),
         "ship_to": {reship.pk: privacy.ship_to_for(user, reship, via=RevealChannel.API)},
     }
@@ -463,6 +465,17 @@ class RequestChangeShipToView(RequestActionView):
         return super().perform(pk, actor, {"ship_to": data, "note": note})
 
 
+class RequestMarkDeliveredView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.MARK_DELIVERED,
+        MarkDeliveredInputSerializer,
+        "The seller or the partner says a reship parcel arrived (at `delivered_at`, by default now: not before "
+        "it was shipped, not in the future). One `delivered` event, the `parcel_delivered` notification and "
+        "webhook; the customer's survey is rescheduled. A parcel delivered already is a 409.",
+        {"shipment": 2048, "delivered_at": "2026-03-18T14:30:00+08:00"},
+    )
+
+
 # The URLs' order (``reship/api/urls.py``), and so the schema's: the workflow's order.
 ACTION_VIEWS: dict[str, type[RequestActionView]] = {
     action_slug(view.endpoint.action): view
@@ -484,5 +497,6 @@ ACTION_VIEWS: dict[str, type[RequestActionView]] = {
         RequestCloseView,
         RequestFollowUpView,
         RequestChangeShipToView,
+        RequestMarkDeliveredView,
     )
 }

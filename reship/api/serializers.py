@@ -436,6 +436,13 @@ class ConfirmRestockInputSerializer(JsonInputSerializer):
     note = _text(required=False)
 
 
+class MarkDeliveredInputSerializer(JsonInputSerializer):
+    shipment = _id(help_text=_("One of the request's parcels (lines[].shipment.id)."))
+    delivered_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("When it arrived; now when left out.")
+    )
+
+
 class ShipItemSerializer(JsonInputSerializer):
     line = _id(help_text=_("A line of the request, ready to ship."))
     substitute_product = _id(

@@ -42,6 +42,7 @@ def _body(name, request):
             "description": "Lost again.",
             "lines": [{"order_line": line(request, "A").order_line_id, "quantity": 1, "resolution": "resend"}],
         },
+        "mark-delivered": lambda: {"shipment": request.shipments.get().pk},
     }[name]()
 
 
@@ -63,6 +64,7 @@ STEPS = [
     ("contact-customer", S.CUSTOMER_CONTACT, {"seller"}),
     ("close", S.CONTACTED, {"seller"}),
     ("follow-up", S.CLOSED, {"seller"}),
+    ("mark-delivered", S.INFO_UPDATE, {"seller", "partner"}),
 ]
 CALLERS = ["seller", "partner", "other_seller", "other_partner", "anonymous"]
 CASES = [(step, status, sides, caller) for step, status, sides in STEPS for caller in CALLERS]
