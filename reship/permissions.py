@@ -104,6 +104,15 @@ def can_manage_partner_settings(user: User | None, partner: DropshipPartner) -> 
     return membership is not None and membership.partner_id == partner.pk and membership.role == MemberRole.MANAGER
 
 
+def can_manage_shop_settings(user: User | None, seller_id: int) -> bool:
+    """The seller's own members with the manager role change its shop settings (the survey's delays);
+    its staff only read them. No query (the membership is loaded with the user's organisation)."""
+    if user is None or not user.is_authenticated:
+        return False
+    membership = getattr(user, "seller_membership", None)
+    return membership is not None and membership.seller_id == seller_id and membership.role == MemberRole.MANAGER
+
+
 # --- the ship-to (收货信息), PIPL: a partner sees it in full only while it has goods to send ---------
 # A line is the partner's to ship from approval until it is shipped (or compensated, or cancelled).
 SHIP_TO_OPEN_STATUSES = frozenset({RequestStatus.APPROVED, RequestStatus.FULFILLING})

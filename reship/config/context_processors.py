@@ -48,6 +48,7 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
         NavLink(DASHBOARD, _("Dashboard")),
         NavLink(INBOX, _("Inbox")),
         NavLink(API_KEYS, _("API keys")),
+        NavLink("account:shop-settings", _("Shop settings")),
     ),
     Role.PARTNER: (
         NavLink("partner-home", _("Home")),

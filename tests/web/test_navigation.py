@@ -20,6 +20,7 @@ SELLER_LINKS = [
     ("Dashboard", "/dashboard/"),
     ("Inbox", "/account/inbox/"),
     ("API keys", "/account/api-keys/"),
+    ("Shop settings", "/account/shop/"),
 ]
 PARTNER_LINKS = [
     ("Home", "/partner/"),

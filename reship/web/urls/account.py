@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reship.web.views import account, api_keys, inbox
+from reship.web.views import account, api_keys, inbox, shop_settings
 
 app_name = "account"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("inbox/<int:notification_id>/read/", inbox.inbox_read, name="inbox-read"),
     path("api-keys/", api_keys.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
+    path("shop/", shop_settings.shop_settings, name="shop-settings"),
 ]
