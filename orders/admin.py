@@ -7,6 +7,7 @@ autocomplete, so no change page renders a select list of the whole table.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin_forms import OrderAdminForm
 from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship.core.admin_actions import ACTIVATION_ACTIONS
 
@@ -81,12 +82,52 @@ class OrderAdmin(admin.ModelAdmin):
         "status",
     ]
     list_filter = ["platform", "status", "partner"]
-    search_fields = ["platform_order_number", "customer_name", "customer_phone", "shipments__tracking_number"]
+    search_fields = [
+        "platform_order_number",
+        "customer_name",
+        "customer_phone",
+        "ship_name",
+        "ship_phone_e164",
+        "shipments__tracking_number",
+    ]
     date_hierarchy = "placed_at"
     list_select_related = ["seller", "partner"]
     autocomplete_fields = ["seller", "partner"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["ship_phone_e164", "created_at", "updated_at"]
     inlines = [OrderLineInline, ShipmentInline]
+    form = OrderAdminForm  # the ship-to checked as anywhere else, its phone's E.164 form kept in step
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "seller",
+                    "platform",
+                    "platform_order_number",
+                    "partner",
+                    "amount",
+                    "currency",
+                    "placed_at",
+                    "status",
+                ]
+            },
+        ),
+        (_("customer"), {"fields": ["customer_name", "customer_phone", "customer_email", "customer_language"]}),
+        (
+            _("ship to"),
+            {
+                "fields": [
+                    "ship_name",
+                    ("ship_phone", "ship_phone_e164"),
+                    "ship_country",
+                    ("ship_province", "ship_city", "ship_district"),
+                    "ship_street",
+                    "ship_postcode",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
 
     @admin.display(description=_("order amount"), ordering="amount")
     def amount_with_currency(self, order: Order) -> str:
