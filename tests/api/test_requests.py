@@ -593,7 +593,7 @@ def test_a_request_from_order_to_close_over_http_with_api_keys(parties):
             "platform_order_number": "TM-9001",
             "customer_name": "王五",
             "customer_email": "wang.wu@example.com",
-            "shipping_address": "杭州市西湖区 1 号",
+            "ship_to": {"phone": "13700137000", "province": "浙江省", "city": "杭州市", "street": "西湖区 1 号"},
             "partner": parties.order.partner_id,
             "amount": "88.00",
             "placed_at": (timezone.now() - timedelta(days=6)).isoformat(),
