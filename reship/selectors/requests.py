@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -111,9 +112,23 @@ def request_search_for_user(
     return (
         queryset.select_related("order", "seller", "partner")
         .annotate(
-            overdue_since=Case(When(overdue, then=F("stage_due_at")), default=Value(None), output_field=DateTimeField())
+            overdue_since=Case(
+                When(overdue, then=F("stage_due_at")), default=Value(None), output_field=DateTimeField()
+            ),
+            parcels_delivered=_parcels_delivered(),
         )
         .order_by(F("overdue_since").asc(nulls_last=True), "-created_at", "-id")
+    )
+
+
+def _parcels_delivered() -> Case:
+    """True when the request has reship parcels and every one of them was delivered (the list's
+    "Delivered"): two subqueries in the list's one query, whatever the page size."""
+    parcels = Shipment.objects.filter(reship_request_id=OuterRef("pk"))
+    return Case(
+        When(Q(Exists(parcels)) & ~Q(Exists(parcels.filter(delivered_at__isnull=True))), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 

@@ -144,3 +144,30 @@ def test_before_every_line_is_resolved_the_seller_reads_why_there_is_no_survey_y
     page = _page(client, parties.seller, request).content.decode()
 
     assert "No survey yet: it is scheduled once every line is shipped or compensated." in page
+
+
+def test_the_list_says_delivered_once_every_parcel_of_a_request_arrived(client, parties):
+    both = _request(parties, [("A", "resend"), ("B1", "resend")])
+    first = _ship(parties, both, "A", "SF100000000311")
+    second = _ship(parties, both, "B1", "SF100000000312")
+    compensated = _request(parties, [("C", "compensation")])
+    workflow.reship_compensate(
+        request_id=compensated.pk,
+        actor=parties.partner,
+        line_ids=[compensated.lines.get().pk],
+        method="cash",
+        amount="5",
+    )
+    client.force_login(parties.seller)
+
+    def delivered_rows():
+        body = client.get("/requests/").content.decode()
+        return [row for row in body.split("<tr") if ">Delivered<" in row]
+
+    workflow.reship_mark_delivered(shipment_id=first.pk, actor=parties.seller)
+    assert delivered_rows() == []  # one of two parcels: not yet
+
+    workflow.reship_mark_delivered(shipment_id=second.pk, actor=parties.seller)
+    rows = delivered_rows()
+    assert len(rows) == 1
+    assert both.number in rows[0]
