@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from orders.choices import Platform
 from orders.imports.fields import guess_mapping
 from reship import workflow
+from reship.models import ShipToReveal
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,
@@ -49,7 +50,10 @@ REQUEST_HEADER = [
     "Submitted", "Reviewed", "Resolved", "Closed", "Goods", "Shipping", "Compensation", "Total cost",
     "Currency", "Cost borne by", "Rating: speed", "Rating: quality", "Rating: cooperation", "Customer rating",
     "Platform dispute", "Bad review",
+    "Recipient", "Recipient phone", "Country", "Province / state", "City", "District", "Street address",
+    "Postcode", "Ship-to masked",
 ]  # fmt: skip
+SHIP_TO_COLUMNS = slice(23, 32)
 ORDER_EXPORTS = ["orders:export-csv", "orders:export-xlsx"]
 REQUEST_EXPORTS = ["requests:export-csv", "requests:export-xlsx"]
 
@@ -420,6 +424,23 @@ def test_the_seller_exports_its_requests_and_never_another_sellers(client, desk,
 
     assert rows[0] == REQUEST_HEADER
     assert [row[0] for row in rows[1:]] == [desk.submitted.number, desk.approved.number, desk.elsewhere.number]
+
+
+@pytest.mark.parametrize("name", REQUEST_EXPORTS)
+def test_the_ship_to_columns_are_full_for_the_seller_and_masked_for_the_partner_outside_its_window(client, desk, name):
+    client.force_login(desk.parties.seller)
+    seller_rows = rows_of(client.get(reverse(name)), name)
+    client.force_login(desk.parties.partner)
+    partner_rows = rows_of(client.get(reverse(name)), name)
+
+    full = ["张三", "13800138000", "CN", "上海市", "上海市", "浦东新区", "世纪大道 100 号", "200120", "No"]
+    masked = ["张*", "138****8000", "CN", "上海市", "上海市", "浦东新区", "世纪大****", "200***", "Yes"]
+    assert [row[SHIP_TO_COLUMNS] for row in seller_rows[1:]] == [full, full, full]
+    # submitted: before approval, masked; approved: its line is to ship, in full (and logged)
+    assert [row[SHIP_TO_COLUMNS] for row in partner_rows[1:]] == [masked, full]
+    assert list(ShipToReveal.objects.values_list("request", "user", "via")) == [
+        (desk.approved.pk, desk.parties.partner.pk, "export")
+    ]
 
 
 @pytest.mark.parametrize("name", REQUEST_EXPORTS)

@@ -93,7 +93,15 @@ def test_the_event_never_holds_the_full_name_phone_or_street(parties):
     _change(parties, request, {**MOVED, "name": "李小龙", "phone": "139 0013 9000"})
 
     stored = json.dumps(ReshipEvent.objects.get(kind=EventKind.SHIP_TO_CHANGED).data, ensure_ascii=False)
-    for secret in ("李小龙", "13900139000", "139 0013 9000", "漕溪北路 88 号", "3 栋 1502 室", "张三", "世纪大道 100 号"):
+    for secret in (
+        "李小龙",
+        "13900139000",
+        "139 0013 9000",
+        "漕溪北路 88 号",
+        "3 栋 1502 室",
+        "张三",
+        "世纪大道 100 号",
+    ):
         assert secret not in stored
     assert "李*龙" in stored
     assert "139****9000" in stored
