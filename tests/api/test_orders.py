@@ -553,3 +553,22 @@ def test_the_list_and_detail_run_a_fixed_number_of_queries(parties):
         ShipmentFactory(order=parties.order)
     workflow_states.submit(parties)
     assert queries(detail(parties.order.pk)) == small
+
+
+def test_the_partners_list_reads_each_ship_to_full_or_masked_in_a_fixed_number_of_queries(parties):
+    client = client_for(parties.partner)
+    client.get(LIST)  # the key's first use also stamps last_used_at
+
+    def queries() -> tuple[int, list[bool]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(LIST)
+        assert response.status_code == 200
+        return len(captured), [row["ship_to"]["masked"] for row in response.json()["results"]]
+
+    few, masked = queries()
+    assert masked == [False]
+    _orders_of(parties, 6, status="shipped")
+    _orders_of(parties, 6, status="pending")
+    many, masked = queries()
+    assert many == few
+    assert sorted(masked) == [False] * 7 + [True] * 6
