@@ -1,14 +1,19 @@
-"""Admin for sellers, their SKUs, orders and shipments.
+"""Admin for sellers, their SKUs, orders, shipments and the carriers parcels go with.
 
 Every foreign key to a table that grows (sellers, partners, products, orders, requests) is an
 autocomplete, so no change page renders a select list of the whole table.
 """
 
+import re
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin_forms import OrderAdminForm
-from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
+from orders.models import Carrier, Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship.core.admin_actions import ACTIVATION_ACTIONS
 
 
@@ -63,11 +68,11 @@ class OrderLineInline(admin.TabularInline):
 class ShipmentInline(admin.TabularInline):
     model = Shipment
     extra = 0
-    fields = ["carrier", "tracking_number", "shipped_at", "delivered_at", "reship_request"]
+    fields = ["carrier", "carrier_label", "tracking_number", "shipped_at", "delivered_at", "reship_request"]
     autocomplete_fields = ["reship_request"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("reship_request")
+        return super().get_queryset(request).select_related("reship_request", "carrier")
 
 
 @admin.register(Order)
@@ -136,14 +141,94 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
-    list_display = ["tracking_number", "carrier", "order", "shipped_at", "delivered_at", "is_reship"]
-    list_filter = [("reship_request", admin.EmptyFieldListFilter), "shipped_at"]
+    list_display = [
+        "tracking_number",
+        "carrier",
+        "order",
+        "shipped_at",
+        "tracking_status",
+        "delivered_at",
+        "is_reship",
+    ]
+    list_filter = [("reship_request", admin.EmptyFieldListFilter), "carrier", "tracking_status", "shipped_at"]
     search_fields = ["tracking_number", "order__platform_order_number"]
     date_hierarchy = "shipped_at"
-    list_select_related = ["order"]
+    list_select_related = ["order", "carrier"]
     autocomplete_fields = ["order", "reship_request"]
     readonly_fields = ["created_at"]
 
     @admin.display(description=_("reship"), boolean=True)
     def is_reship(self, shipment: Shipment) -> bool:
         return shipment.is_reship
+
+
+class CarrierForm(forms.ModelForm):
+    """A carrier as the admin edits it: every shipping door checks numbers with its pattern and
+    links to its page, so a pattern that does not compile or an address that is not a page of the
+    carrier's with the number in it is refused here, not found out by a partner."""
+
+    class Meta:
+        model = Carrier
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "aliases",
+            "tracking_pattern",
+            "pattern_help_zh",
+            "pattern_help_en",
+            "tracking_url",
+            "is_active",
+            "position",
+        ]
+
+    def clean_code(self) -> str:
+        code = (self.cleaned_data.get("code") or "").strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]{1,20}", code):
+            raise ValidationError(_("Use capital letters and digits only, e.g. SF, ZTO, 4PX."))
+        if self.instance.pk and self.instance.code != code and self.instance.shipments.exists():
+            raise ValidationError(_("Parcels were shipped with this carrier: its code cannot change."))
+        return code
+
+    def clean_aliases(self) -> list[str]:
+        aliases = self.cleaned_data.get("aliases")
+        if aliases in (None, ""):
+            return []
+        if not isinstance(aliases, list) or not all(isinstance(alias, str) and alias.strip() for alias in aliases):
+            raise ValidationError(_('Give a list of names, e.g. ["顺丰", "SF Express"].'))
+        return [alias.strip() for alias in aliases]
+
+    def clean_tracking_pattern(self) -> str:
+        pattern = (self.cleaned_data.get("tracking_pattern") or "").strip()
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValidationError(
+                    _("This is not a regular expression Python reads: %(error)s.") % {"error": error}
+                ) from None
+        return pattern
+
+    def clean_tracking_url(self) -> str:
+        url = (self.cleaned_data.get("tracking_url") or "").strip()
+        if not url:
+            return url
+        if "{number}" not in url:
+            raise ValidationError(_("Put {number} where the tracking number goes in the address."))
+        if not url.startswith("https://"):
+            raise ValidationError(_("The tracking page must be an https:// address."))
+        try:
+            URLValidator(schemes=["https"])(url.replace("{number}", "SF123456789012"))
+        except ValidationError:
+            raise ValidationError(_("This is not a web address.")) from None
+        return url
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    form = CarrierForm
+    list_display = ["code", "name_zh", "name_en", "tracking_pattern", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_zh", "name_en"]
+    ordering = ["position", "code"]

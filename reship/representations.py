@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders import ship_to as ship_to_rules
-from orders.choices import Currency, Platform
+from orders.choices import Currency, Platform, TrackingStatus
 from reship import lifecycle
 from reship.accounts.roles import Role
 from reship.choices import (
@@ -143,10 +143,25 @@ class QuoteSerializer(serializers.Serializer):
     promised_date = serializers.DateField(allow_null=True)
 
 
+class CarrierRefSerializer(serializers.Serializer):
+    """A carrier of the table (``GET /api/v1/carriers/`` lists them)."""
+
+    code = serializers.CharField(help_text=_("The carrier's code, e.g. SF, ZTO, UPS; OTHER for one not in the list."))
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
 class LineShipmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    carrier = serializers.CharField()
+    carrier = CarrierRefSerializer()
+    carrier_label = serializers.CharField(help_text=_("The carrier's name as given, for OTHER; empty otherwise."))
     tracking_number = serializers.CharField()
+    tracking_url = serializers.CharField(
+        source="tracking_link", help_text=_("The carrier's tracking page for this parcel; empty when it has none.")
+    )
+    tracking_status = serializers.ChoiceField(choices=TrackingStatus.choices)
+    shipped_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
 
 
 class ReshipLineSerializer(serializers.Serializer):
@@ -264,7 +279,7 @@ def request_detail_load(request_id: int) -> ReshipRequest | None:
             Prefetch(
                 "lines",
                 queryset=ReshipLine.objects.select_related(
-                    "order_line__product", "substitute_product", "shipment"
+                    "order_line__product", "substitute_product", "shipment__carrier"
                 ).order_by("pk"),
             ),
             Prefetch("events", queryset=ReshipEvent.objects.select_related("actor").order_by("created_at", "pk")),

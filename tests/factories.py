@@ -7,6 +7,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from orders.carriers import carrier_resolve
 from orders.choices import Platform
 from orders.models import Carrier, Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship.accounts.models import User
@@ -141,6 +142,13 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
     carrier = factory.LazyFunction(lambda: Carrier.objects.get(code="SF"))
     tracking_number = factory.Sequence(lambda n: f"SF{100000000000 + n}")
     shipped_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=4))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A carrier may be given as a sheet would name it: "ZTO", "SF Express", "顺丰".
+        if isinstance(kwargs.get("carrier"), str):
+            kwargs["carrier"] = carrier_resolve(kwargs["carrier"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class ReshipRequestFactory(factory.django.DjangoModelFactory):

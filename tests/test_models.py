@@ -87,9 +87,9 @@ def test_sku_codes_are_unique_per_seller():
 
 
 def test_tracking_number_is_unique_per_carrier():
-    ShipmentFactory(carrier="SF Express", tracking_number="SF123")
-    _refused(lambda: ShipmentFactory(carrier="SF Express", tracking_number="SF123"))
-    assert ShipmentFactory(carrier="ZTO", tracking_number="SF123").pk is not None
+    ShipmentFactory(carrier="SF Express", tracking_number="SF123456789012")
+    _refused(lambda: ShipmentFactory(carrier="SF Express", tracking_number="SF123456789012"))
+    assert ShipmentFactory(carrier="ZTO", tracking_number="SF123456789012").pk is not None
 
 
 def test_a_parcel_cannot_be_delivered_before_it_shipped():

@@ -130,7 +130,7 @@ def resolve_every_line(parties: Parties, request: ReshipRequest) -> None:
         actor=parties.partner,
         items=[workflow.ShipItem(line(request, sku).pk) for sku in ("A", "B1", "B2")],
         carrier="SF Express",
-        tracking_number=f"SF{request.pk:010d}",
+        tracking_number=f"SF{request.pk:012d}",
         quality_check_note="Checked, no scratches.",
     )
     workflow.reship_compensate(

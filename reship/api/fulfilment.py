@@ -1,5 +1,5 @@
-"""Fulfilment, read-only: restock orders (补货) of the caller's organisation's requests, and the
-parcels of an order or of a reship request.
+"""Fulfilment, read-only: restock orders (补货) of the caller's organisation's requests, the
+parcels of an order or of a reship request, and the carriers a parcel may be shipped with.
 
 Restock orders are placed and confirmed through the workflow (the request endpoints and the
 source's signed link); here they are only read. Everything is filtered by the tenancy filter in
@@ -17,7 +17,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from orders.models import Order, Shipment
+from orders.carriers import carrier_choices
+from orders.choices import TrackingStatus
+from orders.models import Carrier, Order, Shipment
 from reship import permissions
 from reship.api.auth import caller
 from reship.api.filters import RestockOrderFilter
@@ -26,6 +28,7 @@ from reship.api.pagination import ReshipCursorPagination
 from reship.api.schema import READ_ERRORS, REQUEST_ID, error_responses, path_parameter
 from reship.choices import RestockStatus
 from reship.models import RestockOrder
+from reship.representations import CarrierRefSerializer
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -139,6 +142,13 @@ class ShipmentItemSerializer(serializers.ModelSerializer):
         help_text="Set for a reship; null for the original.",
     )
     is_reship = serializers.BooleanField(read_only=True)
+    carrier = CarrierRefSerializer(read_only=True)
+    tracking_url = serializers.CharField(
+        source="tracking_link",
+        read_only=True,
+        help_text="The carrier's tracking page for this parcel; empty when the carrier has none.",
+    )
+    tracking_status = serializers.ChoiceField(choices=TrackingStatus.choices, read_only=True)
 
     class Meta:
         model = Shipment
@@ -148,7 +158,10 @@ class ShipmentItemSerializer(serializers.ModelSerializer):
             "request_id",
             "is_reship",
             "carrier",
+            "carrier_label",
             "tracking_number",
+            "tracking_url",
+            "tracking_status",
             "shipped_at",
             "delivered_at",
             "created_at",
@@ -161,8 +174,11 @@ SHIPMENT_EXAMPLE = {
     "order_id": 12,
     "request_id": 5,
     "is_reship": True,
-    "carrier": "SF Express",
-    "tracking_number": "SF1234567890",
+    "carrier": {"code": "SF", "name_zh": "顺丰速运", "name_en": "SF Express"},
+    "carrier_label": "",
+    "tracking_number": "SF123456789012",
+    "tracking_url": "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012",
+    "tracking_status": "shipped",
     "shipped_at": "2026-03-04T16:00:00+08:00",
     "delivered_at": None,
     "created_at": "2026-03-04T16:05:00+08:00",
@@ -182,7 +198,7 @@ class RequestShipmentListView(PathIdsMixin, generics.ListAPIView):
         return Shipment.objects.filter(
             reship_request_id=self.kwargs["request_id"],
             reship_request__in=visible_request_ids(caller(self.request)),
-        )
+        ).select_related("carrier")
 
     @extend_schema(
         tags=["fulfilment"],
@@ -210,7 +226,9 @@ class OrderShipmentListView(PathIdsMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
             return Shipment.objects.none()
-        return Shipment.objects.filter(order_id=self.kwargs["order_id"], order__in=self._visible_orders().values("pk"))
+        return Shipment.objects.filter(
+            order_id=self.kwargs["order_id"], order__in=self._visible_orders().values("pk")
+        ).select_related("carrier")
 
     @extend_schema(
         tags=["fulfilment"],
@@ -224,3 +242,70 @@ class OrderShipmentListView(PathIdsMixin, generics.ListAPIView):
         if not self._visible_orders().filter(pk=order_id).exists():
             raise NotFound()
         return super().get(request)
+
+
+# --- carriers -----------------------------------------------------------------------------------
+
+
+class CarrierSerializer(serializers.ModelSerializer):
+    tracking_url = serializers.CharField(
+        help_text="The carrier's tracking page with {number} where the tracking number goes; empty when it has none."
+    )
+    tracking_pattern = serializers.CharField(
+        help_text="A regular expression the whole number (upper case, without spaces) must match; empty accepts any."
+    )
+    aliases = serializers.ListField(
+        child=serializers.CharField(), help_text="Other names accepted for the carrier, as the code is."
+    )
+
+    class Meta:
+        model = Carrier
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "aliases",
+            "tracking_pattern",
+            "pattern_help_zh",
+            "pattern_help_en",
+            "tracking_url",
+        ]
+        read_only_fields = fields
+
+
+CARRIER_EXAMPLE = {
+    "code": "SF",
+    "name_zh": "顺丰速运",
+    "name_en": "SF Express",
+    "aliases": ["顺丰", "顺丰快递", "SF", "SFExpress", "SF-Express"],
+    "tracking_pattern": "SF\\d{12,13}",
+    "pattern_help_zh": "SF 加 12–13 位数字",
+    "pattern_help_en": "SF followed by 12–13 digits",
+    "tracking_url": "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
+}
+
+
+class CarrierListView(generics.ListAPIView):
+    """The carriers a parcel may be shipped with, in the order people pick them ("other" last): one
+    short list, not paginated."""
+
+    serializer_class = CarrierSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Carrier]:
+        return carrier_choices()
+
+    @extend_schema(
+        tags=["fulfilment"],
+        summary="The carriers a parcel may be shipped with",
+        description=(
+            "Ship a parcel (POST /api/v1/requests/{id}/ship/) with one of these codes, or a carrier's Chinese "
+            "or English name or other name; its tracking number must match tracking_pattern (pattern_help_* "
+            "says it in words). OTHER takes any number and needs carrier_name."
+        ),
+        responses={200: CarrierSerializer(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("SF Express", value=[CARRIER_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)

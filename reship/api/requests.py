@@ -369,11 +369,12 @@ class RequestShipView(RequestActionView):
     endpoint = ActionEndpoint(
         Action.SHIP,
         ShipInputSerializer,
-        "The partner resends lines in one parcel (补寄) with its tracking number.",
+        "The partner resends lines in one parcel (补寄) with its carrier (a code of GET /api/v1/carriers/, "
+        "or its Chinese or English name) and tracking number, which must fit the carrier's pattern.",
         {
             "items": [{"line": 4096, "substitute_product": None}],
-            "carrier": "SF Express",
-            "tracking_number": "SF1234567890",
+            "carrier": "SF",
+            "tracking_number": "SF123456789012",
             "quality_check_note": "Checked, no scratches.",
         },
     )

@@ -71,6 +71,7 @@ urlpatterns += [
     re_path(
         r"^orders/(?P<order_id>[^/]+)/shipments/$", fulfilment.OrderShipmentListView.as_view(), name="order-shipments"
     ),
+    path("carriers/", fulfilment.CarrierListView.as_view(), name="carriers"),
     path("restock-orders/", fulfilment.RestockOrderListView.as_view(), name="restock-orders"),
     re_path(r"^restock-orders/(?P<pk>[^/]+)/$", fulfilment.RestockOrderDetailView.as_view(), name="restock-order"),
     path("inbox/", inbox.InboxListView.as_view(), name="inbox"),

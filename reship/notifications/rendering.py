@@ -85,6 +85,13 @@ def _date(value: Any) -> Any:
     return value
 
 
+def _carrier_name(facts: dict[str, Any]) -> Any:
+    """A parcel's carrier in the reader's language: the payload keeps both names (its ``carrier``
+    alone in rows written before carriers were a table)."""
+    name = facts.get("carrier_name_zh") if (translation.get_language() or "").startswith("zh") else None
+    return name or facts.get("carrier_name_en") or facts.get("carrier") or ""
+
+
 def _sender_name(audience: str, payload: dict[str, Any]) -> str:
     """Customers hear from the shop they bought from, a source from the partner ordering from it."""
     if audience == "customer":
@@ -123,6 +130,8 @@ def notification_context(notification: Notification) -> dict[str, Any]:
         "restock_link_days": settings.RESHIP_RESTOCK_LINK_DAYS,
         "survey_link_days": settings.RESHIP_SURVEY_LINK_DAYS,
     }
+    if "carrier" in payload:
+        context["carrier"] = _carrier_name(payload)
     if payload.get("survey_path"):
         context["survey_url"] = site_url + payload["survey_path"]
     if isinstance(payload.get("items"), list):
@@ -134,6 +143,7 @@ def notification_context(notification: Notification) -> dict[str, Any]:
         context["lines"] = [
             {
                 **line,
+                **({"carrier": _carrier_name(line)} if line.get("carrier") else {}),
                 "status_label": _label(LineStatus, line.get("status")),
                 "compensation_method_label": _label(CompensationMethod, line.get("compensation_method")),
             }

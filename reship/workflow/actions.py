@@ -36,7 +36,10 @@ CALLS: dict[Action, tuple[Callable[..., Any], tuple[str, ...]]] = {
     Action.DISPUTE_QUOTE: (quote.reship_dispute_quote, ("message",)),
     Action.REVISE_QUOTE: (quote.reship_revise_quote, ("quote_goods", "quote_shipping", "cost_bearer", "message")),
     Action.START_RESTOCK: (fulfilment.reship_start_restock, ("line_ids", "note")),
-    Action.SHIP: (fulfilment.reship_ship, ("items", "carrier", "tracking_number", "quality_check_note")),
+    Action.SHIP: (
+        fulfilment.reship_ship,
+        ("items", "carrier", "carrier_name", "tracking_number", "quality_check_note"),
+    ),
     Action.COMPENSATE: (fulfilment.reship_compensate, ("line_ids", "method", "amount", "note")),
     Action.CONFIRM_INFO_UPDATE: (closing.reship_confirm_info_update, ("note",)),
     Action.CONTACT_CUSTOMER: (closing.reship_contact_customer, ("channel", "message")),

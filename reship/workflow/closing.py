@@ -28,6 +28,7 @@ from reship.models import (
 from reship.notifications import outbox
 from reship.workflow import events
 from reship.workflow.base import move, transition
+from reship.workflow.fulfilment import shipment_facts
 from suppliers.choices import Channel
 
 if TYPE_CHECKING:
@@ -106,7 +107,9 @@ def reship_contact_customer(
 
 def customer_update_context(request: ReshipRequest) -> dict[str, Any]:
     """What the customer is told: each line's outcome, with carrier, tracking and substitutions."""
-    lines = request.lines.select_related("order_line__product", "substitute_product", "shipment").order_by("pk")
+    lines = request.lines.select_related("order_line__product", "substitute_product", "shipment__carrier").order_by(
+        "pk"
+    )
     return {
         "customer_name": request.order.customer_name,
         "lines": [
@@ -115,8 +118,10 @@ def customer_update_context(request: ReshipRequest) -> dict[str, Any]:
                 "name": line.order_line.product.name,
                 "quantity": line.quantity,
                 "status": line.status,
-                "carrier": line.shipment.carrier if line.shipment else None,
-                "tracking_number": line.shipment.tracking_number if line.shipment else None,
+                "carrier": None,
+                "tracking_number": None,
+                **(shipment_facts(line.shipment) if line.shipment else {}),
+                **({"carrier": line.shipment.carrier_name} if line.shipment else {}),  # the caller's language
                 "substitute_name": line.substitute_product.name if line.substitute_product else None,
                 "compensation_method": line.compensation_method or None,
                 "compensation_amount": line.compensation_amount,

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import Product, Shipment
+from orders.carriers import carrier_label_clean, carrier_resolve, tracking_number_clean
+from orders.models import Carrier, Product, Shipment
 from reship import permissions
 from reship.accounts.roles import Role
 from reship.choices import (
@@ -77,6 +78,20 @@ def _finish_fulfilment_if_resolved(request: ReshipRequest, now: datetime) -> str
     request.resolved_at = now
     delivery.survey_schedule(request, now)  # the survey waits for the goods (reship.workflow.delivery)
     return S.INFO_UPDATE
+
+
+def shipment_facts(shipment: Shipment) -> dict[str, str]:
+    """What an event and a message keep of a parcel: the carrier's code and both names (the reader's
+    language is chosen when it is shown), the number and the link to the carrier's tracking page."""
+    carrier = shipment.carrier
+    return {
+        "carrier": shipment.carrier_label or carrier.name_en,
+        "carrier_code": carrier.code,
+        "carrier_name_zh": shipment.carrier_label or carrier.name_zh,
+        "carrier_name_en": shipment.carrier_label or carrier.name_en,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_link,
+    }
 
 
 def reship_start_restock(
@@ -202,19 +217,21 @@ def reship_ship(
     request_id: int,
     actor: User,
     items: Sequence[ShipItem],
-    carrier: str,
+    carrier: str | Carrier,
     tracking_number: str,
+    carrier_name: str = "",
     quality_check_note: str = "",
     now: datetime | None = None,
 ) -> Shipment:
-    """The partner resends lines (补寄) in one parcel; it becomes a reship Shipment on the order."""
+    """The partner resends lines (补寄) in one parcel; it becomes a reship Shipment on the order.
+
+    ``carrier`` is a code or a Chinese or English name (or a ``Carrier`` a sheet already resolved);
+    the number must fit the carrier's pattern; "other" needs ``carrier_name``."""
     with transition(Action.SHIP, request_id=request_id, actor=actor, now=now) as (request, now):
-        carrier = inputs.required_text(carrier, "carrier", _("The carrier"))[:60]
-        tracking_number = inputs.required_text(tracking_number, "tracking_number", _("The tracking number"))
-        if len(tracking_number) > 64:
-            raise InvalidInput(
-                _("The tracking number is too long."), field_errors={"tracking_number": [_("Too long.")]}
-            )
+        if not isinstance(carrier, Carrier):
+            carrier = carrier_resolve(carrier)
+        tracking_number = tracking_number_clean(carrier, tracking_number)
+        carrier_label = carrier_label_clean(carrier, carrier_name)
         quality_check_note = inputs.optional_text(quality_check_note, "quality_check_note")
         lines = _lines_of(request, [item.line_id for item in items], "items")
         substitutes = {item.line_id: item.substitute_product_id for item in items if item.substitute_product_id}
@@ -239,27 +256,25 @@ def reship_ship(
                     _("The substitute SKU must be one of the seller's products."),
                     field_errors={"items": [_("Unknown substitute SKU.")]},
                 )
+        already_used = InvalidInput(
+            _("%(carrier)s tracking number %(tracking)s is already used by another parcel.")
+            % {"carrier": carrier_label or carrier.name, "tracking": tracking_number},
+            field_errors={"tracking_number": [_("Already used.")]},
+        )
         if Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).exists():
-            raise InvalidInput(
-                _("%(carrier)s tracking number %(tracking)s is already used by another parcel.")
-                % {"carrier": carrier, "tracking": tracking_number},
-                field_errors={"tracking_number": [_("Already used.")]},
-            )
+            raise already_used
         try:
             with transaction.atomic():  # a parcel registered at the same moment by another request
                 shipment = Shipment.objects.create(
                     order_id=request.order_id,
                     carrier=carrier,
+                    carrier_label=carrier_label,
                     tracking_number=tracking_number,
                     shipped_at=now,
                     reship_request=request,
                 )
         except IntegrityError:
-            raise InvalidInput(
-                _("%(carrier)s tracking number %(tracking)s is already used by another parcel.")
-                % {"carrier": carrier, "tracking": tracking_number},
-                field_errors={"tracking_number": [_("Already used.")]},
-            ) from None
+            raise already_used from None
         shipped = []
         for line in lines:
             line.status = LineStatus.SHIPPED
@@ -280,6 +295,7 @@ def reship_ship(
         ReshipLine.objects.bulk_update(
             lines, ["status", "shipment", "quality_check_note", "substitute_product", "resolved_at"]
         )
+        parcel = shipment_facts(shipment)
         to_status = _finish_fulfilment_if_resolved(request, now)
         move(
             request,
@@ -288,14 +304,10 @@ def reship_ship(
             to_status=to_status,
             fields=["resolved_at"],
             message=quality_check_note,
-            data={"carrier": carrier, "tracking_number": tracking_number, "shipment": shipment.pk, "lines": shipped},
+            data={**parcel, "shipment": shipment.pk, "lines": shipped},
             now=now,
         )
-        outbox.announce(
-            request=request,
-            template="lines_shipped",
-            context={"carrier": carrier, "tracking_number": tracking_number, "lines": shipped},
-        )
+        outbox.announce(request=request, template="lines_shipped", context={**parcel, "lines": shipped})
         return shipment
 
 

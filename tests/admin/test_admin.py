@@ -20,10 +20,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Order, Product, Seller, Shipment
+from orders import carriers
+from orders.models import Carrier, Order, Product, Seller, Shipment
 from reship import workflow
 from reship.accounts.models import User
 from reship.choices import NotificationChannel, NotificationStatus, RequestStatus
+from reship.core.errors import InvalidInput
 from reship.models import (
     ApiKey,
     AutoApprovalRule,
@@ -126,6 +128,16 @@ BUILDERS = {
     Product: ProductFactory,
     Order: _order,
     Shipment: ShipmentFactory,
+    Carrier: lambda: Carrier.objects.create(
+        code=f"TEST{Carrier.objects.count()}",
+        name_zh="测试快递",
+        name_en="Test Express",
+        aliases=["测试"],
+        tracking_pattern=r"TE\d{10}",
+        pattern_help_zh="TE 加 10 位数字",
+        pattern_help_en="TE followed by 10 digits",
+        tracking_url="https://track.example.com/{number}",
+    ),
     ReshipRequest: _reship_request,
     ReshipEvent: ReshipEventFactory,
     RestockOrder: RestockOrderFactory,
@@ -860,3 +872,57 @@ def test_a_partners_webhook_url_typed_in_the_admin_is_held_to_the_public_address
     assert public.status_code == 302, public.context["adminform"].form.errors
     partner.refresh_from_db()
     assert partner.webhook_url == "https://hooks.example.com/reship"
+
+
+# --- carriers -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("tracking_pattern", r"SF(\d{12", "This is not a regular expression Python reads"),
+        ("tracking_url", "https://www.sf-express.com/waybill/", "Put {number} where the tracking number goes"),
+        ("tracking_url", "http://www.sf-express.com/waybill/{number}", "must be an https:// address"),
+        ("tracking_url", "javascript:alert(1)//{number}", "must be an https:// address"),
+        ("code", "S F", "Use capital letters and digits only"),
+    ],
+)
+def test_a_carrier_with_a_broken_pattern_or_tracking_page_is_refused_in_the_admin(admin_client, field, value, message):
+    sf = Carrier.objects.get(code="SF")
+    change = _url(Carrier, "change", sf.pk)
+    data = _form_data(admin_client.get(change), Carrier)
+
+    response = admin_client.post(change, {**data, field: [value]})
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+    sf.refresh_from_db()
+    assert (sf.code, sf.tracking_pattern, sf.tracking_url) == (
+        "SF",
+        r"SF\d{12,13}",
+        "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
+    )
+
+
+def test_a_carrier_added_in_the_admin_is_offered_and_checks_its_numbers(admin_client):
+    data = {
+        "code": ["best"],
+        "name_zh": ["百世快递"],
+        "name_en": ["Best Express"],
+        "aliases": ['["百世", "汇通"]'],
+        "tracking_pattern": [r"BE\d{10}"],
+        "pattern_help_zh": ["BE 加 10 位数字"],
+        "pattern_help_en": ["BE followed by 10 digits"],
+        "tracking_url": ["https://www.800bestex.com/track?no={number}"],
+        "is_active": ["on"],
+        "position": ["500"],
+    }
+
+    response = admin_client.post(_url(Carrier, "add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    best = Carrier.objects.get(code="BEST")  # the code is stored in capitals
+    assert carriers.carrier_find("汇通") == best
+    assert best.tracking_link("BE0123456789") == "https://www.800bestex.com/track?no=BE0123456789"
+    with pytest.raises(InvalidInput, match="BE followed by 10 digits"):
+        carriers.tracking_number_clean(best, "SF123456789012")

@@ -32,7 +32,11 @@ def _body(name, request):
             "restock_order": RestockOrder.objects.get(request=request, status="ordered").pk,
             "ship_date": TODAY().isoformat(),
         },
-        "ship": lambda: {"items": [{"line": line(request, "A").pk}], "carrier": "ZTO", "tracking_number": "ZTO-M-1"},
+        "ship": lambda: {
+            "items": [{"line": line(request, "A").pk}],
+            "carrier": "ZTO",
+            "tracking_number": "75000000000001",
+        },
         "compensate": lambda: {"line_ids": [line(request, "C").pk], "method": "refund", "amount": "60"},
         "confirm-info-update": lambda: {},
         "contact-customer": lambda: {"channel": "email"},

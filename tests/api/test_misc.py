@@ -382,7 +382,7 @@ def test_restock_orders_need_credentials():
 @pytest.fixture
 def shipped(parties):
     """The original parcel, then every line resolved (one reship parcel)."""
-    ShipmentFactory(order=parties.order, carrier="ZTO", tracking_number="ZTO0001")
+    ShipmentFactory(order=parties.order, carrier="ZTO", tracking_number="750000000001")
     return states.request_in("info_update", parties)
 
 
@@ -392,10 +392,29 @@ def test_a_requests_shipments_are_its_reship_parcels(parties, shipped):
     response = client.get(f"/api/v1/requests/{shipped.pk}/shipments/")
 
     assert response.status_code == 200
+    number = f"SF{shipped.pk:012d}"
     assert [
-        (row["carrier"], row["tracking_number"], row["is_reship"], row["request_id"], row["order_id"])
+        (
+            row["carrier"],
+            row["tracking_number"],
+            row["tracking_url"],
+            row["tracking_status"],
+            row["is_reship"],
+            row["request_id"],
+            row["order_id"],
+        )
         for row in response.json()["results"]
-    ] == [("SF Express", f"SF{shipped.pk:010d}", True, shipped.pk, parties.order.pk)]
+    ] == [
+        (
+            {"code": "SF", "name_zh": "顺丰速运", "name_en": "SF Express"},
+            number,
+            f"https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
+            "shipped",
+            True,
+            shipped.pk,
+            parties.order.pk,
+        )
+    ]
 
 
 def test_an_orders_shipments_are_the_original_and_the_reships(parties, shipped):
@@ -405,8 +424,8 @@ def test_an_orders_shipments_are_the_original_and_the_reships(parties, shipped):
 
     assert response.status_code == 200
     assert sorted((row["tracking_number"], row["is_reship"]) for row in response.json()["results"]) == [
-        (f"SF{shipped.pk:010d}", True),
-        ("ZTO0001", False),
+        ("750000000001", False),
+        (f"SF{shipped.pk:012d}", True),
     ]
 
 

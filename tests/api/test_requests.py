@@ -635,10 +635,10 @@ def test_a_request_from_order_to_close_over_http_with_api_keys(parties):
     shipped = step(
         partner,
         "ship",
-        {"items": [{"line": reship_line}], "carrier": "SF Express", "tracking_number": "SF7000000001"},
+        {"items": [{"line": reship_line}], "carrier": "SF Express", "tracking_number": "SF700000000001"},
     )
     assert shipped["status"] == "info_update"
-    assert shipped["lines"][0]["shipment"]["tracking_number"] == "SF7000000001"
+    assert shipped["lines"][0]["shipment"]["tracking_number"] == "SF700000000001"
     assert step(seller, "confirm-info-update", {"note": "Tracking updated on Tmall."})["status"] == "customer_contact"
     assert step(seller, "contact-customer", {"channel": "email"})["status"] == "contacted"
     closed = step(seller, "close", {"rating_speed": 5, "rating_quality": 4, "rating_cooperation": 5})
@@ -658,9 +658,9 @@ def test_a_request_from_order_to_close_over_http_with_api_keys(parties):
     assert partner.get(detail(request_id)).json()["allowed_actions"] == []
     order_after = seller.get(f"/api/v1/orders/{order.json()['id']}/").json()
     assert [(s["tracking_number"], s["reship_request"]) for s in order_after["shipments"]] == [
-        ("SF7000000001", request_id)
+        ("SF700000000001", request_id)
     ]
     assert order_after["lines"][0]["remaining_quantity"] == 0
-    assert [row["id"] for row in seller.get(LIST, {"tracking_number": "SF7000000001"}).json()["results"]] == [
+    assert [row["id"] for row in seller.get(LIST, {"tracking_number": "SF700000000001"}).json()["results"]] == [
         request_id
     ]

@@ -84,7 +84,7 @@ def test_a_whole_request_over_the_api_reaches_both_webhooks_signed_and_once_per_
     ok(
         partner_api.post(
             f"{actions}/ship/",
-            {"items": [{"line": reship_line["id"]}], "carrier": "SF Express", "tracking_number": "SF0000000001"},
+            {"items": [{"line": reship_line["id"]}], "carrier": "SF Express", "tracking_number": "SF000000000001"},
             format="json",
         )
     )

@@ -565,7 +565,7 @@ def ship(parties: Parties, request: ReshipRequest) -> None:
         actor=parties.partner,
         items=[workflow.ShipItem(request.lines.get().pk)],
         carrier="SF Express",
-        tracking_number="SF1234567890",
+        tracking_number="SF123456789012",
         now=NOW,
     )
 
@@ -585,7 +585,8 @@ def test_sms_goes_through_the_backend_named_in_settings(settings, monkeypatch):
     assert call["to"] == "+86 138 0013 8000"
     assert call["text"].startswith(
         "Dear 张三,\n\nGood news: we have sent you a replacement for order TB2030.\n\n"
-        "Carrier: SF Express\nTracking number: SF1234567890\n"
+        "Carrier: SF Express\nTracking number: SF123456789012\n"
+        "Follow the parcel: https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
     )
     assert len(call["text"]) <= 300
     sms.refresh_from_db()

@@ -85,7 +85,7 @@ def shop():
         actor=partner_user,
         items=[workflow.ShipItem(reship_line.pk)],
         carrier="SF Express",
-        tracking_number="SF0000000001",
+        tracking_number="SF000000000001",
         now=at(5, 9),
     )
     workflow.reship_confirm_info_update(request_id=second.pk, actor=seller_user, now=at(5, 10))

@@ -165,9 +165,9 @@ def test_overdue_requests_come_first_the_longest_overdue_on_top(client, parties)
 
 
 def test_search_finds_a_request_by_its_number_order_number_or_tracking_number(client, parties):
-    shipped = request_in(RequestStatus.INFO_UPDATE, parties)  # resent with tracking SF<pk as 10 digits>
+    shipped = request_in(RequestStatus.INFO_UPDATE, parties)  # resent with tracking SF<pk as 12 digits>
     second = _another_order(parties)
-    ShipmentFactory(order=second.order, tracking_number="YT7788990011")  # the original parcel
+    ShipmentFactory(order=second.order, carrier="YTO", tracking_number="YT7788990011001")  # the original parcel
     by_original_parcel = request_in(RequestStatus.SUBMITTED, second)
     unrelated = request_in(RequestStatus.SUBMITTED, _another_order(parties))
     client = _as(client, parties.seller)
@@ -176,8 +176,8 @@ def test_search_finds_a_request_by_its_number_order_number_or_tracking_number(cl
     assert _numbers_in_order(client.get("/requests/", {"q": second.order.platform_order_number})) == [
         by_original_parcel.number
     ]
-    assert _numbers_in_order(client.get("/requests/", {"q": "yt7788990011"})) == [by_original_parcel.number]
-    assert _numbers_in_order(client.get("/requests/", {"q": f"SF{shipped.pk:010d}"})) == [shipped.number]
+    assert _numbers_in_order(client.get("/requests/", {"q": "yt7788990011001"})) == [by_original_parcel.number]
+    assert _numbers_in_order(client.get("/requests/", {"q": f"SF{shipped.pk:012d}"})) == [shipped.number]
     assert _numbers_in_order(client.get("/requests/", {"q": "no-such-thing"})) == []
 
 
@@ -278,8 +278,13 @@ def test_the_page_shows_lines_quote_shipment_compensation_and_the_stage_bar(clie
 
     body = _page(_as(client, parties.seller), reship).content.decode()
 
-    # The lines: A, B1, B2 shipped in one parcel, C compensated with a 25.00 voucher.
-    assert body.count(f"SF{reship.pk:010d}") == 3
+    # The lines: A, B1, B2 shipped in one parcel, C compensated with a 25.00 voucher. Each shipped
+    # line and the timeline's SHIPPED event show the number as a link to SF's tracking page.
+    number = f"SF{reship.pk:012d}"
+    page = f"https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}"
+    assert body.count(f'SF Express<br><span class="tracking"><a href="{page}" target="_blank"') >= 3
+    assert body.count(f"title=\"Follow the parcel on the carrier's website\">{number}</a>") == 3
+    assert f'<p class="parcel">SF Express\n        <a class="tracking" href="{page}"' in body
     assert "Checked, no scratches." in body
     assert "25.00 CNY" in body
     assert "Voucher" in body
@@ -505,14 +510,14 @@ def test_a_request_walks_from_submitted_to_closed_through_the_pages(client, part
                 "items": [a.pk, b1.pk, b2.pk],
                 f"substitute_{b1.pk}": substitute.pk,
                 "carrier": "SF Express",
-                "tracking_number": "SF9900112233",
+                "tracking_number": "SF990011223344",
                 "quality_check_note": "Checked, no scratches.",
             },
         ),
         reship,
     )
     assert line(reship, "B1").substitute_product == substitute
-    assert line(reship, "A").shipment.tracking_number == "SF9900112233"
+    assert line(reship, "A").shipment.tracking_number == "SF990011223344"
 
     _ok(
         _post(seller, reship, "compensate", {"line_ids": [line(reship, "C").pk], "method": "refund", "amount": "25"}),
@@ -527,9 +532,10 @@ def test_a_request_walks_from_submitted_to_closed_through_the_pages(client, part
     contact_page = _page(seller, reship)
     contact_form = next(form for form in contact_page.context["action_forms"] if form.action == "contact_customer")
     prefill = contact_form.initial["message"]
-    assert "SF Express" in prefill
-    assert "SF9900112233" in prefill
-    assert "SF9900112233" in contact_page.content.decode()
+    assert "顺丰速运" in prefill  # the customer reads Chinese: the carrier's Chinese name
+    assert "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF990011223344" in prefill
+    assert "SF990011223344" in prefill
+    assert "SF990011223344" in contact_page.content.decode()
     _ok(_post(seller, reship, "contact_customer", {"channel": "email", "message": prefill}), reship)
     assert _fresh(reship).status == RequestStatus.CONTACTED
     assert CommunicationRecord.objects.get(request=reship, counterpart="customer").summary == prefill
@@ -611,11 +617,11 @@ def test_the_contact_prefill_is_in_the_customers_language_not_the_sellers(client
     )
     body = page.content.decode()
 
-    tracking = f"SF{reship.pk:010d}"
+    tracking = f"SF{reship.pk:012d}"
     assert (
-        f"1 × {line(reship, 'A').order_line.product.name}: sent again with SF Express, tracking number {tracking}."
-        in (body)
-    )
+        f"1 × {line(reship, 'A').order_line.product.name}: sent again with SF Express, tracking number {tracking}. "
+        f"Follow it at https://www.sf-express.com/chn/sc/waybill/waybill-detail/{tracking}"
+    ) in body
     assert 'lang="en"' in body
     assert f"Here is where things stand with the items of your order {parties.order.platform_order_number}" in body
 

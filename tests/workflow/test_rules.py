@@ -272,7 +272,7 @@ def test_a_request_leaves_fulfilment_only_when_every_line_is_resolved(parties):
         actor=parties.partner,
         items=[workflow.ShipItem(line(request, "A").pk)],
         carrier="SF Express",
-        tracking_number="SF0001",
+        tracking_number="SF100000000001",
     )
     request.refresh_from_db()
     assert request.status == RequestStatus.FULFILLING
@@ -285,7 +285,7 @@ def test_a_request_leaves_fulfilment_only_when_every_line_is_resolved(parties):
         actor=parties.partner,
         items=[workflow.ShipItem(line(request, "B1").pk), workflow.ShipItem(line(request, "B2").pk)],
         carrier="SF Express",
-        tracking_number="SF0002",
+        tracking_number="SF100000000002",
     )
     request.refresh_from_db()
     assert request.status == RequestStatus.FULFILLING
@@ -309,7 +309,7 @@ def test_a_restock_line_ships_only_after_the_source_confirms(parties):
             actor=parties.partner,
             items=[workflow.ShipItem(line(request, "B1").pk)],
             carrier="ZTO",
-            tracking_number="ZTO1",
+            tracking_number="75000000000001",
         )
     assert Shipment.objects.filter(reship_request=request).count() == 0
 
@@ -337,13 +337,13 @@ def test_a_substitute_is_shown_on_the_line_and_told_to_the_customer(parties):
         actor=parties.partner,
         items=[workflow.ShipItem(line(request, "A").pk, substitute_product_id=substitute.pk)],
         carrier="SF Express",
-        tracking_number="SF777",
+        tracking_number="SF100000000777",
     )
 
     assert line(request, "A").substitute_product == substitute
     to_customer = Notification.objects.get(template="lines_shipped", channel="email", payload__audience="customer")
     assert to_customer.payload["lines"][0]["substitute_name"] == "Mug, blue"
-    assert to_customer.payload["tracking_number"] == "SF777"
+    assert to_customer.payload["tracking_number"] == "SF100000000777"
 
 
 def test_a_substitute_from_another_seller_is_refused(parties):
@@ -356,7 +356,7 @@ def test_a_substitute_from_another_seller_is_refused(parties):
             actor=parties.partner,
             items=[workflow.ShipItem(line(request, "A").pk, substitute_product_id=foreign.pk)],
             carrier="SF Express",
-            tracking_number="SF778",
+            tracking_number="SF100000000778",
         )
 
 
@@ -367,18 +367,18 @@ def test_a_tracking_number_cannot_be_used_twice_for_a_carrier(parties):
         actor=parties.partner,
         items=[workflow.ShipItem(line(request, "A").pk)],
         carrier="SF Express",
-        tracking_number="SF900",
+        tracking_number="SF100000000900",
     )
     other = _submit_one(parties, sku="A", quantity=1)
     approve(parties, other)
 
-    with pytest.raises(InvalidInput, match="SF900 is already used"):
+    with pytest.raises(InvalidInput, match="SF100000000900 is already used"):
         workflow.reship_ship(
             request_id=other.pk,
             actor=parties.partner,
             items=[workflow.ShipItem(line(other, "A").pk)],
             carrier="SF Express",
-            tracking_number="SF900",
+            tracking_number="SF100000000900",
         )
 
 
@@ -455,7 +455,7 @@ def test_the_automatic_customer_message_carries_carrier_and_tracking(parties):
     rows = Notification.objects.filter(template="customer_message")
     assert {(row.channel, row.recipient_address) for row in rows} == {("email", "buyer@example.com")}
     shipped = [each for each in rows.first().payload["lines"] if each["status"] == "shipped"]
-    assert {(each["carrier"], each["tracking_number"]) for each in shipped} == {("SF Express", f"SF{request.pk:010d}")}
+    assert {(each["carrier"], each["tracking_number"]) for each in shipped} == {("SF Express", f"SF{request.pk:012d}")}
 
 
 def test_a_text_to_the_customer_goes_by_sms_only(parties):

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from orders import carriers
 from orders import ship_to as ship_to_fields
 from orders.models import Product, Shipment
 from reship import workflow
@@ -292,12 +293,37 @@ class ConfirmRestockForm(ActionForm):
         return bool(self.offered)
 
 
+class CarrierField(forms.ChoiceField):
+    """The active carriers, "other" last; any value reaches the workflow, which names the codes it
+    knows when it does not know this one (a carrier deactivated since the page loaded)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+def carrier_options() -> list[tuple[str, str]]:
+    """Each active carrier in the reader's language, with the shape of its numbers."""
+    options = [("", "—")]
+    for carrier in carriers.carrier_choices():
+        shape = carrier.pattern_help
+        options.append((carrier.code, f"{carrier.name} · {shape}" if shape else carrier.name))
+    return options
+
+
 class ShipForm(_LinesForm):
     action = Action.SHIP
     submit_label = _("Ship these lines")
     line_field = "items"
     line_label_text = _("Lines in this parcel")
-    carrier = forms.CharField(label=_("Carrier"), max_length=60)
+    carrier = CarrierField(
+        label=_("Carrier"), help_text=_("Each carrier's numbers have their own shape, shown next to its name.")
+    )
+    carrier_name = forms.CharField(
+        label=_("Carrier name"),
+        required=False,
+        max_length=60,
+        help_text=_("Only for a carrier not in the list (“Other”)."),
+    )
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
     quality_check_note = forms.CharField(
         label=_("Quality-check note"), required=False, max_length=MAX_TEXT, widget=_textarea(2)
@@ -305,6 +331,9 @@ class ShipForm(_LinesForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        carrier = self.fields["carrier"]
+        assert isinstance(carrier, CarrierField)
+        carrier.choices = carrier_options()
         products = Product.objects.filter(seller_id=self.reship.seller_id, is_active=True).order_by("sku_code")
         choices = [("", _("— the ordered SKU —")), *((p.pk, f"{p.sku_code} · {p.name}") for p in products)]
         self.substitute_fields = []
@@ -354,9 +383,9 @@ class ConfirmInfoUpdateForm(ActionForm):
 def customer_message_prefill(reship: ReshipRequest) -> str:
     """What the customer is told, in the customer's language, with carrier and tracking: the same
     words as the automatic customer message, for the seller to edit before sending or reading out."""
-    context = workflow.customer_update_context(reship)
     labels = {"status": dict(LineStatus.choices), "method": dict(CompensationMethod.choices)}
     with translation.override(reship.order.customer_language):
+        context = workflow.customer_update_context(reship)
         lines = [
             {
                 **line,
