@@ -132,7 +132,21 @@ EXPECTED: dict[Action, Expect] = {
     Action.FOLLOW_UP: Expect(
         frozenset({"seller"}), frozenset({S.CLOSED}), EventKind.FOLLOWED_UP, None, frozenset({"request_submitted"})
     ),
+    # The partner is told only once it is packing (approved, fulfilling): see _templates_expected.
+    Action.CHANGE_SHIP_TO: Expect(
+        frozenset({"seller"}),
+        frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
+        EventKind.SHIP_TO_CHANGED,
+        None,
+        frozenset({"ship_to_changed"}),
+    ),
 }
+
+
+def _templates_expected(action: Action, status: str) -> frozenset[str]:
+    if action == Action.CHANGE_SHIP_TO and status not in (S.APPROVED, S.FULFILLING):
+        return frozenset()
+    return EXPECTED[action].templates
 
 
 def _restock_order_for(request: ReshipRequest) -> RestockOrder:
@@ -211,6 +225,10 @@ def _call(action: Action, request: ReshipRequest, actor: Any, context: dict) -> 
         )
     if action == Action.MARK_DELIVERED:
         return workflow.reship_mark_delivered(shipment_id=context["parcel"], actor=actor)
+    if action == Action.CHANGE_SHIP_TO:
+        return workflow.reship_change_ship_to(
+            request_id=rid, actor=actor, ship_to={"street": "漕溪北路 88 号", "postcode": "200030"}
+        )
     if action == Action.FOLLOW_UP:
         return workflow.reship_follow_up(
             request_id=rid,
@@ -294,5 +312,5 @@ def test_action_by_status_by_role(action, status, role, django_capture_on_commit
     assert events_on_request[0].from_status == status
     assert events_on_request[0].to_status == request.status
     templates = set(Notification.objects.filter(pk__gt=last_notification_id).values_list("template", flat=True))
-    assert templates == set(expect.templates)
-    assert len(callbacks) == (1 if expect.templates else 0)
+    assert templates == set(_templates_expected(action, status))
+    assert len(callbacks) == (1 if _templates_expected(action, status) else 0)
