@@ -4,8 +4,9 @@ approval and after shipping, with each full view logged for the seller — and a
 nothing. The seller always reads its own customers in full, and is never logged.
 
 Surfaces: the request page, the API's request detail and list, the requests list's CSV and XLSX
-exports, the partner's to-ship list, to-ship sheet and packing slips. The order page is the seller's
-only (tests/web/test_orders.py); the order API's ship-to is H1's and listed in the report until it lands.
+exports, the partner's to-ship list, to-ship sheet and packing slips; and the order's own ship-to (the
+original parcel's) in the order API, full to the partner while the order awaits shipment. The order
+page is the seller's only: a partner finds no such page.
 
 Expected values are written by hand: the factory's ship-to is 张三, 13800138000, 上海市 上海市 浦东新区,
 世纪大道 100 号, 200120; masked it is 张*, 138****8000, 世纪大****, 200***.
@@ -282,3 +283,39 @@ def test_the_seller_reads_its_customer_in_full_everywhere_and_is_not_logged(clie
     assert listed == detail
     _assert_shown(exported, "full")
     assert not ShipToReveal.objects.exists()
+
+
+# --- the order's own ship-to (the original parcel's): the order API; the order page is the seller's only
+
+
+ORDER_STATES = {
+    "awaiting shipment": ("pending", "full"),
+    "shipped": ("shipped", "masked"),
+    OTHER_PARTNER: ("pending", "absent"),
+}
+
+
+@pytest.mark.parametrize("state", list(ORDER_STATES))
+def test_order_api_and_page(client, parties, state):
+    order_status, expected = ORDER_STATES[state]
+    type(parties.order).objects.filter(pk=parties.order.pk).update(status=order_status)
+    reader = _reader(parties, state)
+    api, _key_user = _api(reader)
+
+    detail = api.get(f"/api/v1/orders/{parties.order.pk}/")
+    listed = {row["id"]: row for row in api.get("/api/v1/orders/").json()["results"]}
+    client.force_login(reader)
+    page = client.get(reverse("orders:detail", args=[parties.order.pk]))
+
+    assert page.status_code == 404  # the order pages are the seller's
+    if expected == "absent":
+        assert detail.status_code == 404
+        assert parties.order.pk not in listed
+        return
+    assert detail.status_code == 200
+    for ship_to in (detail.json()["ship_to"], listed[parties.order.pk]["ship_to"]):
+        assert (ship_to["name"], ship_to["phone"], ship_to["street"], ship_to["masked"]) == (
+            ("张三", "13800138000", "世纪大道 100 号", False)
+            if expected == "full"
+            else ("张*", "138****8000", "世纪大****", True)
+        )
