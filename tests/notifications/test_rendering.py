@@ -168,7 +168,13 @@ def test_every_template_renders_for_every_recipient_in_both_languages():
     send_survey(request, now=NOW)
     workflow.reship_reject(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.partner, reason="No.")
     workflow.reship_cancel(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.seller, reason="Found.")
-    submit(parties, [("mug", "resend")])
+    moved = submit(parties, [("mug", "resend")])
+    workflow.reship_approve(
+        request_id=moved.pk, actor=parties.partner, quote_goods="10", quote_shipping="5", cost_bearer="partner"
+    )
+    workflow.reship_change_ship_to(
+        request_id=moved.pk, actor=parties.seller, ship_to={"street": "漕溪北路 88 号"}, note="Moved & happy."
+    )
     timeliness.deadlines_check(now=NOW + timedelta(days=3))
     rows = list(Notification.objects.exclude(channel=NotificationChannel.WEBHOOK))
 
