@@ -7,6 +7,15 @@ tracking number are one parcel: one ``workflow.reship_ship`` call, in its own tr
 refused parcel ships none of its lines and a refused row changes nothing. Lines ship whole: a
 line's quantity is the request's, never split.
 
+The carrier is a code or any name of the carrier table (顺丰, SF Express, sf, 中通快递 …; read once
+per run with ``carrier_index``), "other" with the carrier's name in its own column; the number must
+fit the carrier's pattern. Optional columns say where the parcel is: a status (已签收 / delivered,
+运输中 / in transit, 派送中 / out for delivery, 异常 / exception) and a delivery time (签收时间). A
+row whose parcel is already registered for its request and line updates that parcel's status
+(``workflow.reship_record_tracking`` / ``reship_mark_delivered``) instead of being refused as a
+number already used; a parcel that already says what the row says (delivered already, or the same
+sheet uploaded again) leaves the row unchanged, not refused.
+
 Every row ends shipped or refused with a reason the partner can act on: unknown number (also for
 another partner's request or order, as a 404 would: nothing about it leaks), wrong state, unknown
 SKU, a tracking number already used … — the workflow's own message where the workflow refused.
@@ -18,17 +27,24 @@ the file: (1) rows are resolved in batches, a fixed number of queries per batch;
 shipped, progress written every few parcels; (3) the refused rows are copied with their reasons.
 
 Counts on the ``ImportJob`` (kind TRACKING): ``rows_done`` / ``rows_refused`` as rows are decided,
-``created_count`` the parcels registered, ``updated_count`` the lines (rows) shipped.
+``created_count`` the parcels registered, ``updated_count`` the lines (rows) shipped,
+``unchanged_count`` the rows their parcel already agreed with; the rest of the rows updated the
+status of a parcel registered before (``tracking_updated_rows``).
+
+The sheet of lines to ship (``to_ship_table``) carries each request's ship-to, which the partner
+may read in full there (its lines are to ship): ``privacy.ship_to_for_many`` logs the reveal.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -38,7 +54,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders.choices import ImportKind, ImportStatus
+from orders.carriers import (
+    OTHER,
+    carrier_choices,
+    carrier_find,
+    carrier_index,
+    carrier_label_clean,
+    tracking_number_clean,
+)
+from orders.choices import ImportKind, ImportStatus, TrackingStatus
+from orders.imports import parsing
 from orders.imports.fields import header_key
 from orders.imports.lifecycle import (
     import_job_fail,
@@ -47,14 +72,15 @@ from orders.imports.lifecycle import (
     import_jobs_fail_lost,
 )
 from orders.imports.run import RefusedRows
-from orders.models import ImportJob
-from reship import lifecycle, permissions, workflow
-from reship.choices import Action
+from orders.models import Carrier, ImportJob, Shipment
+from reship import lifecycle, permissions, privacy, workflow
+from reship.choices import Action, RevealChannel
 from reship.core.bounds import int_from_text
-from reship.core.errors import ActionNotPermitted, RequestNotFound, WorkflowError
+from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound, WorkflowError
 from reship.core.exports import Table, chunked
 from reship.core.spreadsheets import SheetError, open_sheet, sheet_extension, sheet_memory_cap
 from reship.models import ReshipLine, ReshipRequest
+from reship.workflow.delivery import DeliveredBy
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -63,6 +89,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 500
+FAR_FUTURE = datetime(2099, 12, 31, tzinfo=UTC)  # no "not in the future" check when reading a time
 PROGRESS_EVERY_ROWS = 50
 SHIPPABLE = lifecycle.TRANSITIONS[Action.SHIP]
 
@@ -84,6 +111,9 @@ LINE = "line"
 CARRIER = "carrier"
 TRACKING_NUMBER = "tracking_number"
 NOTE = "note"
+CARRIER_NAME = "carrier_name"
+STATUS = "status"
+DELIVERED_AT = "delivered_at"
 
 COLUMNS: tuple[Column, ...] = (
     Column(REQUEST_NUMBER, gettext_lazy("Request number"), ("补单号", "补单编号", "补单", "requestnumber", "number")),
@@ -97,6 +127,10 @@ COLUMNS: tuple[Column, ...] = (
         ("快递单号", "运单号", "物流单号", "trackingnumber", "trackingno", "tracking", "waybill"),
     ),
     Column(NOTE, gettext_lazy("Quality check note"), ("质检备注", "质检", "备注", "note", "qualitychecknote")),
+    # Optional, after the ones above (the import page names columns by position).
+    Column(CARRIER_NAME, gettext_lazy("Carrier name"), ("快递公司名称", "承运商名称", "carriername", "couriername")),
+    Column(STATUS, gettext_lazy("Tracking status"), ("物流状态", "快递状态", "签收状态", "状态", "status")),
+    Column(DELIVERED_AT, gettext_lazy("Delivered at"), ("签收时间", "送达时间", "deliveredat", "deliverytime")),
 )
 # A row needs one of each group: which request, which line, and the parcel's two fields.
 REQUIRED: tuple[tuple[str, ...], ...] = ((REQUEST_NUMBER, ORDER_NUMBER), (SKU, LINE), (CARRIER,), (TRACKING_NUMBER,))
@@ -115,10 +149,17 @@ def columns_find(headers: Sequence[str]) -> dict[str, int]:
     """{column key: index in the row} for the headers that name a column, the first of each.
     Raises ``SheetError`` naming what is missing when a row could not be read without it."""
     found: dict[str, int] = {}
+    # A header may explain itself in brackets, as the to-ship sheet's carrier column does
+    # ("Carrier (code or name: SF, ZTO, …)"); the text before them names the column then.
+    plain = [header_key(header) for header in headers]
+    bare = [header_key(re.split(r"[(（\[【]", header, maxsplit=1)[0]) for header in headers]
     for column in COLUMNS:
         keys = _keys_of(column)
-        for index, header in enumerate(headers):
-            if header_key(header) in keys and index not in found.values():
+        for names in (plain, bare):
+            index = next(
+                (index for index, key in enumerate(names) if key in keys and index not in found.values()), None
+            )
+            if index is not None:
                 found[column.key] = index
                 break
     missing = [group for group in REQUIRED if not any(key in found for key in group)]
@@ -137,29 +178,71 @@ def columns_find(headers: Sequence[str]) -> dict[str, int]:
 LABELS = {column.key: column.label for column in COLUMNS}
 
 
-def _to_ship_rows(queryset) -> Iterator[list]:
+TO_SHIP_BATCH = 500
+
+
+def _to_ship_rows(queryset, *, user: User) -> Iterator[list]:
+    """The lines with their request's ship-to, read a batch of lines at a time: one query for the
+    batch's new requests (their ship-to window annotated) and one insert for their reveals."""
+    views: dict[int, Any] = {}
+    batch: list[ReshipLine] = []
+
+    def rows_of(lines: list[ReshipLine]) -> Iterator[list]:
+        new = {line.request_id for line in lines} - views.keys()
+        if new:
+            requests = privacy.with_ship_to_window(ReshipRequest.objects.filter(pk__in=new).select_related("order"))
+            views.update(privacy.ship_to_for_many(user, list(requests), via=RevealChannel.SHEET))
+        for line in lines:
+            product = line.order_line.product
+            ship_to = views[line.request_id]
+            yield [line.request.number, line.request.order.platform_order_number, product.sku_code, product.name,
+                   line.quantity, ship_to.name, ship_to.phone, ship_to.country, ship_to.province, ship_to.city,
+                   ship_to.district, ship_to.street, ship_to.postcode, "", "", "", ""]  # fmt: skip
+
     for line in chunked(queryset):
-        product = line.order_line.product
-        yield [line.request.number, line.request.order.platform_order_number, product.sku_code, product.name,
-               line.quantity, "", "", ""]  # fmt: skip
+        batch.append(line)
+        if len(batch) == TO_SHIP_BATCH:
+            yield from rows_of(batch)
+            batch = []
+    yield from rows_of(batch)
 
 
-# The partner's lines ready to ship as a sheet to fill in (carrier, tracking number) and upload
-# again: the columns this import reads, and the product and quantity for the packer (ignored).
-TO_SHIP = Table(
-    title=gettext_lazy("To ship"),
-    headers=(
-        LABELS[REQUEST_NUMBER],
-        LABELS[ORDER_NUMBER],
-        LABELS[SKU],
-        gettext_lazy("Product"),
-        gettext_lazy("Quantity"),
-        LABELS[CARRIER],
-        LABELS[TRACKING_NUMBER],
-        LABELS[NOTE],
-    ),
-    rows=_to_ship_rows,
-)
+def carrier_codes_text() -> str:
+    """The codes the carrier column takes, for the sheet's header and the import page."""
+    return ", ".join(carrier_choices().values_list("code", flat=True))
+
+
+def to_ship_table(user: User) -> Table:
+    """The partner's lines ready to ship as a sheet to fill in (carrier, tracking number) and upload
+    again: the columns this import reads, and for the packer the product, quantity and ship-to
+    (ignored by the import). The carrier's header lists the codes it takes."""
+    carrier_header = _("%(carrier)s (code or name: %(codes)s)") % {
+        "carrier": LABELS[CARRIER],
+        "codes": carrier_codes_text(),
+    }
+    return Table(
+        title=gettext_lazy("To ship"),
+        headers=(
+            LABELS[REQUEST_NUMBER],
+            LABELS[ORDER_NUMBER],
+            LABELS[SKU],
+            gettext_lazy("Product"),
+            gettext_lazy("Quantity"),
+            gettext_lazy("Recipient"),
+            gettext_lazy("Phone"),
+            gettext_lazy("Country"),
+            gettext_lazy("Province / state"),
+            gettext_lazy("City"),
+            gettext_lazy("District"),
+            gettext_lazy("Street address"),
+            gettext_lazy("Postcode"),
+            carrier_header,
+            LABELS[TRACKING_NUMBER],
+            LABELS[CARRIER_NAME],
+            LABELS[NOTE],
+        ),
+        rows=lambda queryset: _to_ship_rows(queryset, user=user),
+    )
 
 
 # --- one run ------------------------------------------------------------------------------------
@@ -175,24 +258,78 @@ class Row:
     carrier: str
     tracking_number: str
     note: str
+    carrier_name: str = ""
+    status: str = ""
+    delivered_at: str = ""
 
     @classmethod
     def read(cls, number: int, cells: list[str], found: dict[str, int]) -> Row:
         def cell(key: str) -> str:
             return cells[found[key]].strip() if key in found else ""
 
-        return cls(
-            number, *(cell(key) for key in (REQUEST_NUMBER, ORDER_NUMBER, SKU, LINE, CARRIER, TRACKING_NUMBER, NOTE))
+        keys = (
+            REQUEST_NUMBER,
+            ORDER_NUMBER,
+            SKU,
+            LINE,
+            CARRIER,
+            TRACKING_NUMBER,
+            NOTE,
+            CARRIER_NAME,
+            STATUS,
+            DELIVERED_AT,
         )
+        return cls(number, *(cell(key) for key in keys))
+
+
+# What the status column may say, besides each status's label in every language.
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    TrackingStatus.SHIPPED: ("已发货", "已揽收", "揽收", "发货", "shipped"),
+    TrackingStatus.IN_TRANSIT: ("运输中", "在途", "在途中", "转运中", "intransit", "transit"),
+    TrackingStatus.OUT_FOR_DELIVERY: ("派送中", "派件中", "派送", "outfordelivery"),
+    TrackingStatus.DELIVERED: ("已签收", "签收", "已送达", "送达", "妥投", "delivered"),
+    TrackingStatus.EXCEPTION: ("异常", "问题件", "退回", "exception", "deliveryproblem"),
+}
+
+
+@dataclass
+class Sheet:
+    """What one run reads once: the carriers by every name, the statuses by every word, and the
+    uploader's time zone for delivery times written without one."""
+
+    carriers: dict[str, Carrier]
+    statuses: dict[str, str]
+    zone: tzinfo
+    codes: str
+
+    @classmethod
+    def for_job(cls, job: ImportJob) -> Sheet:
+        statuses = {header_key(word): status for status, words in STATUS_WORDS.items() for word in words}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for status in TrackingStatus:
+                    statuses.setdefault(header_key(str(status.label)), status.value)
+        try:
+            zone: tzinfo = ZoneInfo(job.time_zone) if job.time_zone else UTC
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        carriers = carrier_index()
+        codes = ", ".join(dict.fromkeys(carrier.code for carrier in carriers.values()))
+        return cls(carriers=carriers, statuses=statuses, zone=zone, codes=codes)
 
 
 @dataclass
 class Parcel:
-    """Rows shipped together: one request, one carrier and tracking number, one workflow call."""
+    """Rows shipped together: one request, one carrier and tracking number, one workflow call; or,
+    when the request already has that parcel (``existing``), one status update."""
 
     request: ReshipRequest
-    carrier: str
+    carrier: Carrier
     tracking_number: str
+    carrier_name: str = ""
+    existing: Shipment | None = None
+    status: str = ""
+    delivered_at: datetime | None = None
     rows: list[int] = field(default_factory=list)
     line_ids: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -200,11 +337,14 @@ class Parcel:
 
 @dataclass
 class Outcome:
-    """What a run decided: the refused rows with their reasons; counts of what shipped."""
+    """What a run decided: the refused rows with their reasons; counts of what shipped, of the rows
+    that changed nothing, and of the parcels whose status was updated."""
 
     refused: dict[int, str] = field(default_factory=dict)
     parcels: int = 0
     shipped_rows: int = 0
+    unchanged_rows: int = 0
+    tracked_rows: int = 0
 
 
 class RowRefused(Exception):
@@ -279,25 +419,30 @@ def tracking_import_run(*, job_id: int, now: datetime | None = None) -> ImportJo
 def _run(job: ImportJob) -> Outcome:
     actor = job.created_by  # None once the uploader's account is gone: it then sees no request
     outcome = Outcome()
-    parcels: dict[tuple[int, str, str], Parcel] = {}
+    parcels: dict[tuple[int, int, str], Parcel] = {}
+    known = Sheet.for_job(job)
     with job.file.open("rb"), open_sheet(job.file, filename=job.original_filename) as sheet:
         found = columns_find(sheet.headers)
         batch: list[Row] = []
         for number, cells in sheet.rows():
             batch.append(Row.read(number, cells, found))
             if len(batch) == BATCH_ROWS:
-                _resolve(batch, actor=actor, parcels=parcels, refused=outcome.refused)
+                _resolve(batch, actor=actor, parcels=parcels, outcome=outcome, known=known)
                 batch = []
-        _resolve(batch, actor=actor, parcels=parcels, refused=outcome.refused)
-    _progress(job, done=len(outcome.refused), refused=len(outcome.refused))
+        _resolve(batch, actor=actor, parcels=parcels, outcome=outcome, known=known)
+    _progress(job, done=len(outcome.refused) + outcome.unchanged_rows, refused=len(outcome.refused))
 
     unreported = 0
     for parcel in parcels.values():
         assert actor is not None  # a parcel holds only requests the actor sees
-        _ship(parcel, actor=actor, outcome=outcome)
+        if parcel.existing is None:
+            _ship(parcel, actor=actor, outcome=outcome)
+        else:
+            _track(parcel, actor=actor, outcome=outcome)
         unreported += len(parcel.rows)
         if unreported >= PROGRESS_EVERY_ROWS:
-            _progress(job, done=len(outcome.refused) + outcome.shipped_rows, refused=len(outcome.refused))
+            done = len(outcome.refused) + outcome.shipped_rows + outcome.unchanged_rows + outcome.tracked_rows
+            _progress(job, done=done, refused=len(outcome.refused))
             unreported = 0
     if outcome.refused:
         _write_refused(job, outcome.refused)
@@ -305,32 +450,157 @@ def _run(job: ImportJob) -> Outcome:
 
 
 def _resolve(
-    rows: list[Row], *, actor: User | None, parcels: dict[tuple[int, str, str], Parcel], refused: dict[int, str]
+    rows: list[Row],
+    *,
+    actor: User | None,
+    parcels: dict[tuple[int, int, str], Parcel],
+    outcome: Outcome,
+    known: Sheet,
 ) -> None:
-    """Find each row's request and line (a fixed number of queries for the batch) and put it in its
-    parcel, or refuse it."""
+    """Find each row's request, line, carrier and parcel (a fixed number of queries for the batch)
+    and put it in its parcel, or refuse it."""
     if not rows:
         return
+    refused = outcome.refused
     by_number, by_order = _requests_for(rows, actor=actor)
+    resolved: list[tuple[Row, ReshipRequest, ReshipLine, Carrier, str, str, datetime | None]] = []
     for row in rows:
         try:
             reship = _request_of(row, by_number, by_order)
             line = _line_of(row, reship)
+            carrier, tracking_number = _parcel_of(row, known)
+            status, delivered_at = _status_of(row, known)
         except RowRefused as refusal:
             refused[row.number] = refusal.reason
             continue
-        key = (reship.pk, row.carrier.casefold(), row.tracking_number.casefold())
-        parcel = parcels.setdefault(key, Parcel(reship, row.carrier, row.tracking_number))
-        if line.pk in parcel.line_ids:
-            first = parcel.rows[parcel.line_ids.index(line.pk)]
-            refused[row.number] = _("This line is already in row %(row)s with the same tracking number.") % {
-                "row": first
-            }
-            continue
-        parcel.rows.append(row.number)
-        parcel.line_ids.append(line.pk)
-        if row.note and row.note not in parcel.notes:
-            parcel.notes.append(row.note)
+        resolved.append((row, reship, line, carrier, tracking_number, status, delivered_at))
+    existing = _parcels_registered(
+        {reship.pk for _row, reship, *_rest in resolved}, {number for *_first, number, _s, _d in resolved}
+    )
+    for row, reship, line, carrier, tracking_number, status, delivered_at in resolved:
+        key = (reship.pk, carrier.pk, tracking_number)
+        parcel = parcels.get(key)
+        if parcel is None:
+            parcel = parcels[key] = Parcel(reship, carrier, tracking_number, existing=existing.get(key))
+        try:
+            _add_to(parcel, row, line, status, delivered_at)
+        except RowRefused as refusal:
+            refused[row.number] = refusal.reason
+        except Unchanged:
+            outcome.unchanged_rows += 1
+
+
+class Unchanged(Exception):
+    """The row says what Reship already knows of its parcel."""
+
+
+def _add_to(parcel: Parcel, row: Row, line: ReshipLine, status: str, delivered_at: datetime | None) -> None:
+    if line.pk in parcel.line_ids:
+        first = parcel.rows[parcel.line_ids.index(line.pk)]
+        raise RowRefused(_("This line is already in row %(row)s with the same tracking number.") % {"row": first})
+    if status and parcel.status and status != parcel.status:
+        raise RowRefused(
+            _("Another row gives this parcel the status “%(status)s”.")
+            % {"status": TrackingStatus(parcel.status).label}
+        )
+    existing = parcel.existing
+    if existing is not None:
+        if line.shipment_id != existing.pk:
+            raise RowRefused(_parcel_without_line(existing, line))
+        if existing.delivered_at is not None or not status or status == existing.tracking_status:
+            raise Unchanged
+    elif parcel.carrier.code == OTHER:
+        try:
+            parcel.carrier_name = parcel.carrier_name or carrier_label_clean(parcel.carrier, row.carrier_name)
+        except InvalidInput as error:
+            raise RowRefused(error.message) from None
+    parcel.status = parcel.status or status
+    parcel.delivered_at = parcel.delivered_at or delivered_at
+    parcel.rows.append(row.number)
+    parcel.line_ids.append(line.pk)
+    if row.note and row.note not in parcel.notes:
+        parcel.notes.append(row.note)
+
+
+def _parcel_without_line(existing: Shipment, line: ReshipLine) -> str:
+    facts = {"carrier": existing.carrier_name, "tracking": existing.tracking_number}
+    if line.shipment is not None:
+        return _("This line went in another parcel, %(carrier)s %(tracking)s.") % {
+            "carrier": line.shipment.carrier_name,
+            "tracking": line.shipment.tracking_number,
+        }
+    message = _(
+        "%(carrier)s %(tracking)s is already a parcel of this request, without this line; "
+        "give the line its own tracking number."
+    )
+    return message % facts
+
+
+def _parcel_of(row: Row, known: Sheet) -> tuple[Carrier, str]:
+    """The row's carrier (by code or any name) and its tracking number as the carrier prints it."""
+    if not row.carrier:
+        raise RowRefused(_("Give the carrier."))
+    carrier = carrier_find(row.carrier, known.carriers)
+    if carrier is None:
+        raise RowRefused(
+            _("“%(value)s” is not a carrier Reship knows; use one of: %(codes)s.")
+            % {"value": row.carrier[:60], "codes": known.codes}
+        )
+    try:
+        return carrier, tracking_number_clean(carrier, row.tracking_number)
+    except InvalidInput as error:
+        raise RowRefused(error.message) from None
+
+
+def _status_of(row: Row, known: Sheet) -> tuple[str, datetime | None]:
+    """The status the row gives its parcel ("" for none) and when it was delivered. A delivery time
+    alone means delivered."""
+    status = ""
+    if row.status:
+        status = known.statuses.get(header_key(row.status), "")
+        if not status:
+            raise RowRefused(
+                _("“%(value)s” is not a tracking status Reship knows; write one of: %(statuses)s.")
+                % {
+                    "value": row.status[:40],
+                    "statuses": ", ".join(
+                        f"{STATUS_WORDS[each][0]} / {each.label}"
+                        for each in (
+                            TrackingStatus.IN_TRANSIT,
+                            TrackingStatus.OUT_FOR_DELIVERY,
+                            TrackingStatus.DELIVERED,
+                            TrackingStatus.EXCEPTION,
+                        )
+                    ),
+                }
+            )
+    if not row.delivered_at:
+        return status, None
+    if status and status != TrackingStatus.DELIVERED:
+        raise RowRefused(
+            _("A delivery time goes with the status “%(delivered)s”, not “%(status)s”.")
+            % {"delivered": TrackingStatus.DELIVERED.label, "status": TrackingStatus(status).label}
+        )
+    try:
+        # The workflow says when the time is too early or in the future; this only reads it.
+        delivered_at = parsing.moment(row.delivered_at, zone=known.zone, now=FAR_FUTURE)
+    except parsing.CellProblem:
+        raise RowRefused(
+            _("“%(value)s” is not a delivery time Reship reads; write it year first, e.g. 2026-11-20 14:03.")
+            % {"value": row.delivered_at[:40]}
+        ) from None
+    return TrackingStatus.DELIVERED, delivered_at
+
+
+def _parcels_registered(request_ids: set[int], numbers: set[str]) -> dict[tuple[int, int, str], Shipment]:
+    """The parcels of these requests with these numbers, by (request, carrier, number): one query.
+    Only the requests' own: a number another order uses is for the workflow to refuse."""
+    if not request_ids or not numbers:
+        return {}
+    parcels = Shipment.objects.filter(reship_request_id__in=request_ids, tracking_number__in=numbers).select_related(
+        "carrier"
+    )
+    return {(parcel.reship_request_id or 0, parcel.carrier_id, parcel.tracking_number): parcel for parcel in parcels}
 
 
 def _requests_for(
@@ -342,7 +612,9 @@ def _requests_for(
     numbers = {row.request_number.upper() for row in rows if row.request_number}
     orders = {row.order_number for row in rows if row.order_number and not row.request_number}
     visible = ReshipRequest.objects.filter(permissions.visible_requests_filter(actor))
-    lines = Prefetch("lines", queryset=ReshipLine.objects.select_related("order_line__product").order_by("pk"))
+    lines = Prefetch(
+        "lines", queryset=ReshipLine.objects.select_related("order_line__product", "shipment__carrier").order_by("pk")
+    )
     by_number: dict[str, ReshipRequest] = {}
     by_order: dict[str, list[ReshipRequest]] = {}
     if numbers:
@@ -414,13 +686,16 @@ def _line_of(row: Row, reship: ReshipRequest) -> ReshipLine:
 
 
 def _ship(parcel: Parcel, *, actor: User, outcome: Outcome) -> None:
-    """One parcel through the workflow (its own transaction): all its rows ship, or none."""
+    """One parcel through the workflow (its own transaction): all its rows ship, or none. A status
+    the rows give it is recorded next, in a transaction of its own: when that is refused, the rows
+    say the parcel shipped and why its status was not taken, to be uploaded again."""
     try:
-        workflow.reship_ship(
+        shipment = workflow.reship_ship(
             request_id=parcel.request.pk,
             actor=actor,
             items=[workflow.ShipItem(line_id) for line_id in parcel.line_ids],
             carrier=parcel.carrier,
+            carrier_name=parcel.carrier_name,
             tracking_number=parcel.tracking_number,
             quality_check_note="\n".join(parcel.notes),
         )
@@ -429,7 +704,34 @@ def _ship(parcel: Parcel, *, actor: User, outcome: Outcome) -> None:
         outcome.refused.update(dict.fromkeys(parcel.rows, reason))
         return
     outcome.parcels += 1
+    if parcel.status and parcel.status != TrackingStatus.SHIPPED:
+        try:
+            _record(shipment, parcel, actor=actor)
+        except WorkflowError as error:
+            reason = _("Shipped, but its status was not recorded: %(reason)s") % {
+                "reason": refusal_reason(error, number=parcel.request.number)
+            }
+            outcome.refused.update(dict.fromkeys(parcel.rows, reason))
+            return
     outcome.shipped_rows += len(parcel.rows)
+
+
+def _track(parcel: Parcel, *, actor: User, outcome: Outcome) -> None:
+    """A parcel registered before: its new status, as the rows say."""
+    assert parcel.existing is not None
+    try:
+        _record(parcel.existing, parcel, actor=actor)
+    except WorkflowError as error:
+        reason = refusal_reason(error, number=parcel.request.number)
+        outcome.refused.update(dict.fromkeys(parcel.rows, reason))
+        return
+    outcome.tracked_rows += len(parcel.rows)
+
+
+def _record(shipment: Shipment, parcel: Parcel, *, actor: User) -> None:
+    workflow.reship_record_tracking(
+        shipment_id=shipment.pk, status=parcel.status, at=parcel.delivered_at, actor=actor, by=DeliveredBy.IMPORT
+    )
 
 
 def refusal_reason(error: WorkflowError, *, number: str) -> str:
@@ -437,6 +739,12 @@ def refusal_reason(error: WorkflowError, *, number: str) -> str:
     if isinstance(error, RequestNotFound | ActionNotPermitted):
         return _("Unknown request number %(number)s.") % {"number": number}
     return error.message
+
+
+def tracking_updated_rows(job: ImportJob) -> int:
+    """The rows of a finished run that updated the status of a parcel registered before: those
+    neither shipped, unchanged nor refused."""
+    return max(0, job.rows_total - job.updated_count - job.unchanged_count - job.rows_refused)
 
 
 def _progress(job: ImportJob, *, done: int, refused: int) -> None:
@@ -452,6 +760,7 @@ def _finish(job: ImportJob, *, outcome: Outcome) -> None:
     job.rows_refused = job.refused_count = len(outcome.refused)
     job.created_count = outcome.parcels
     job.updated_count = outcome.shipped_rows
+    job.unchanged_count = outcome.unchanged_rows
     job.save(
         update_fields=[
             "status",
@@ -463,6 +772,7 @@ def _finish(job: ImportJob, *, outcome: Outcome) -> None:
             "refused_count",
             "created_count",
             "updated_count",
+            "unchanged_count",
             "refused_file",
         ]
     )

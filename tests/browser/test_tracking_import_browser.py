@@ -24,8 +24,8 @@ def test_a_partner_uploads_a_sheet_and_sees_what_shipped_and_what_was_refused(ne
     sheet = tmp_path / "week-19.csv"
     sheet.write_text(
         "\ufeff补单号,SKU,快递公司,快递单号\n"
-        f"{approved.number},SKU-A,顺丰速运,SF1234567890\n"
-        "RS-2026-999999,SKU-A,顺丰速运,SF1234567891\n",
+        f"{approved.number},SKU-A,顺丰速运,SF123456789012\n"
+        "RS-2026-999999,SKU-A,顺丰速运,SF123456789013\n",
         encoding="utf-8",
     )
     page = new_page(locale="en")
@@ -51,7 +51,7 @@ def test_a_partner_uploads_a_sheet_and_sees_what_shipped_and_what_was_refused(ne
     shoot(page, screenshot_dir, "2-result")
     shipped = line(approved, "A")
     assert shipped.status == LineStatus.SHIPPED
-    assert (shipped.shipment.carrier, shipped.shipment.tracking_number) == ("顺丰速运", "SF1234567890")
+    assert (shipped.shipment.carrier.code, shipped.shipment.tracking_number) == ("SF", "SF123456789012")
 
     page.get_by_role("link", name="Import another sheet").click()
     expect(page.get_by_role("table", name="Recent imports")).to_contain_text("week-19.csv")

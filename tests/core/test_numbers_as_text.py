@@ -85,7 +85,10 @@ def test_a_tracking_sheets_line_number_in_other_digits_refuses_the_row_only(part
     parties, number = parties_with_requests
     header = ["补单号", "行号", "快递公司", "快递单号"]
 
-    job = run(parties.partner, csv_file([[number, "²", "顺丰", "SF1"], [number, "1", "顺丰", "SF2"]], header=header))
+    job = run(
+        parties.partner,
+        csv_file([[number, "²", "顺丰", "SF100000000001"], [number, "1", "顺丰", "SF100000000002"]], header=header),
+    )
 
     assert job.status == "done"
     assert refused_of(job) == {2: f"Request {number} has no line ²: its lines are numbered 1 to 4."}

@@ -19,7 +19,7 @@ from orders.choices import ImportStatus
 from orders.models import ImportJob, Shipment
 from reship import workflow
 from reship.choices import EventKind, LineStatus, RequestStatus
-from reship.models import Notification, ReshipEvent, ReshipLine
+from reship.models import Notification, ReshipEvent, ReshipLine, ShipToReveal
 from reship.services import tasks, tracking_import
 from tests.factories import (
     OrderFactory,
@@ -115,7 +115,7 @@ def parties():
 def test_a_partner_ships_200_lines_from_one_sheet(client, parties):
     requests = ready_requests(parties, 50)
     rows = [
-        [reship.number, "", f"SKU-{index}", "SF Express", f"SF{position:06d}", ""]
+        [reship.number, "", f"SKU-{index}", "SF Express", f"SF{position:012d}", ""]
         for position, reship in enumerate(requests)
         for index in (1, 2, 3, 4)
     ]
@@ -149,18 +149,25 @@ def test_each_refused_row_says_why_and_changes_nothing(parties):
     submitted = request_in(RequestStatus.SUBMITTED, parties)
     stranger = make_parties()
     theirs = request_in(RequestStatus.APPROVED, stranger)
-    ShipmentFactory(carrier="SF Express", tracking_number="SF-USED")
+    ShipmentFactory(carrier="YTO", tracking_number="YT1000000000099")
     rows = [
-        [approved.number, "", "SKU-A", "SF Express", "SF-OK", ""],  # 2: shipped
-        [submitted.number, "", "SKU-A", "SF Express", "SF-2", ""],  # 3: wrong state
-        [theirs.number, "", "SKU-A", "SF Express", "SF-3", ""],  # 4: another partner's: unknown
-        ["RS-2026-999999", "", "SKU-A", "SF Express", "SF-4", ""],  # 5: unknown
-        [approved.number, "", "SKU-Z", "SF Express", "SF-5", ""],  # 6: unknown SKU
-        [approved.number, "", "SKU-B1", "YTO", "SF-USED", ""],  # 7: a parcel of B1 and C, B1 not ready
-        [approved.number, "", "SKU-C", "YTO", "SF-USED", ""],  # 8: … and C to be compensated
-        ["", theirs.order.platform_order_number, "SKU-A", "SF Express", "SF-6", ""],  # 9: their order: unknown
-        ["", "", "SKU-A", "SF Express", "SF-7", ""],  # 10: no number
-        [approved.number, "", "", "SF Express", "SF-8", ""],  # 11: no line
+        [approved.number, "", "SKU-A", "SF Express", "SF100000000001", ""],  # 2: shipped
+        [submitted.number, "", "SKU-A", "SF Express", "SF100000000002", ""],  # 3: wrong state
+        [theirs.number, "", "SKU-A", "SF Express", "SF100000000003", ""],  # 4: another partner's: unknown
+        ["RS-2026-999999", "", "SKU-A", "SF Express", "SF100000000004", ""],  # 5: unknown
+        [approved.number, "", "SKU-Z", "SF Express", "SF100000000005", ""],  # 6: unknown SKU
+        [approved.number, "", "SKU-B1", "YTO", "YT1000000000099", ""],  # 7: a parcel of B1 and C, B1 not ready
+        [approved.number, "", "SKU-C", "YTO", "YT1000000000099", ""],  # 8: … and C to be compensated
+        [
+            "",
+            theirs.order.platform_order_number,
+            "SKU-A",
+            "SF Express",
+            "SF100000000006",
+            "",
+        ],  # 9: their order: unknown
+        ["", "", "SKU-A", "SF Express", "SF100000000007", ""],  # 10: no number
+        [approved.number, "", "", "SF Express", "SF100000000008", ""],  # 11: no line
     ]
     lines_before = {each.pk: each.status for each in ReshipLine.objects.all()}
     events_before = ReshipEvent.objects.count()
@@ -170,7 +177,7 @@ def test_each_refused_row_says_why_and_changes_nothing(parties):
     not_ready = "SKU SKU-B1 cannot be shipped now: it is Pending, to be Restock, then resend."
     assert refused_of(job) == {
         3: f"Request {submitted.number} is at “Submitted”, where “Ship” is not possible. "
-        "Possible now: Ask for information, Approve, Reject, Cancel.",
+        "Possible now: Ask for information, Approve, Reject, Cancel, Change the ship-to.",
         4: f"Unknown request number {theirs.number}.",
         5: "Unknown request number RS-2026-999999.",
         6: f"Request {approved.number} has no line with SKU SKU-Z.",
@@ -185,7 +192,7 @@ def test_each_refused_row_says_why_and_changes_nothing(parties):
     changed = {pk for pk, status in lines_before.items() if ReshipLine.objects.get(pk=pk).status != status}
     assert changed == {line(approved, "A").pk}
     assert list(Shipment.objects.filter(reship_request__isnull=False).values_list("tracking_number", flat=True)) == [
-        "SF-OK"
+        "SF100000000001"
     ]
     assert ReshipEvent.objects.count() == events_before + 1
     theirs.refresh_from_db()
@@ -194,11 +201,11 @@ def test_each_refused_row_says_why_and_changes_nothing(parties):
 
 def test_a_tracking_number_already_used_refuses_the_parcel(parties):
     approved = request_in(RequestStatus.APPROVED, parties)
-    ShipmentFactory(carrier="SF Express", tracking_number="SF-USED")
+    ShipmentFactory(carrier="SF Express", tracking_number="SF100000000099")  # another order's parcel
 
-    job = run(parties.partner, csv_file([[approved.number, "", "SKU-A", "SF Express", "SF-USED", ""]]))
+    job = run(parties.partner, csv_file([[approved.number, "", "SKU-A", "SF Express", "SF100000000099", ""]]))
 
-    assert refused_of(job) == {2: "SF Express tracking number SF-USED is already used by another parcel."}
+    assert refused_of(job) == {2: "SF Express tracking number SF100000000099 is already used by another parcel."}
     assert line(approved, "A").status == LineStatus.PENDING
     assert not Shipment.objects.filter(reship_request=approved).exists()
 
@@ -206,8 +213,8 @@ def test_a_tracking_number_already_used_refuses_the_parcel(parties):
 def test_a_parcel_ships_all_its_lines_or_none(parties):
     fulfilling = request_in(RequestStatus.FULFILLING, parties)  # A ready, B1 restock ordered
     rows = [
-        [fulfilling.number, "", "SKU-A", "ZTO", "ZTO1", ""],
-        [fulfilling.number, "", "SKU-B1", "ZTO", "ZTO1", ""],
+        [fulfilling.number, "", "SKU-A", "ZTO", "750000000001", ""],
+        [fulfilling.number, "", "SKU-B1", "ZTO", "750000000001", ""],
     ]
 
     job = run(parties.partner, csv_file(rows))
@@ -222,10 +229,10 @@ def test_the_same_line_twice_in_a_parcel_or_in_two(parties):
     requests = ready_requests(parties, 1)
     number = requests[0].number
     rows = [
-        [number, "", "SKU-1", "ZTO", "ZTO1", ""],
-        [number, "", "sku-1", "zto", "ZTO1", ""],  # the same parcel, written otherwise
-        [number, "", "SKU-1", "YTO", "YTO1", ""],  # another parcel
-        [number, "", "SKU-2", "ZTO", "ZTO1", ""],
+        [number, "", "SKU-1", "ZTO", "750000000001", ""],
+        [number, "", "sku-1", "zto", "7500 0000 0001", ""],  # the same parcel, written otherwise
+        [number, "", "SKU-1", "YTO", "YT1000000000001", ""],  # another parcel
+        [number, "", "SKU-2", "ZTO", "750000000001", ""],
     ]
 
     job = run(parties.partner, csv_file(rows))
@@ -235,7 +242,7 @@ def test_the_same_line_twice_in_a_parcel_or_in_two(parties):
         4: "SKU SKU-1 cannot be shipped now: it is Shipped, to be Resend.",
     }
     parcel = Shipment.objects.get(reship_request=requests[0])
-    assert (parcel.carrier, parcel.tracking_number) == ("ZTO", "ZTO1")
+    assert (parcel.carrier.code, parcel.tracking_number) == ("ZTO", "750000000001")
     assert sorted(parcel.reship_lines.values_list("order_line__product__sku_code", flat=True)) == ["SKU-1", "SKU-2"]
 
 
@@ -247,7 +254,7 @@ def test_an_order_number_finds_its_one_request_waiting_to_be_shipped(parties):
     approved = request_in(RequestStatus.APPROVED, parties)
     request_in(RequestStatus.SUBMITTED, parties)  # on the same order, not shippable: no ambiguity
 
-    job = run(parties.partner, csv_file([["", order_number, "SKU-A", "ZTO", "ZTO9", "Checked"]]))
+    job = run(parties.partner, csv_file([["", order_number, "SKU-A", "ZTO", "750000000009", "Checked"]]))
 
     assert refused_of(job) == {}
     assert line(approved, "A").status == LineStatus.SHIPPED
@@ -257,13 +264,13 @@ def test_an_order_number_finds_its_one_request_waiting_to_be_shipped(parties):
 def test_an_order_number_with_several_or_no_requests_to_ship_is_refused(parties):
     order_number = parties.order.platform_order_number
     submitted = request_in(RequestStatus.SUBMITTED, parties)
-    lonely = run(parties.partner, csv_file([["", order_number, "SKU-A", "ZTO", "ZTO1", ""]]))
+    lonely = run(parties.partner, csv_file([["", order_number, "SKU-A", "ZTO", "750000000001", ""]]))
     first = request_in(RequestStatus.APPROVED, parties)
     # The order's lines have two of each: a third request can still claim one.
     workflow.reship_cancel(request_id=submitted.pk, actor=parties.seller, reason="Sent twice")
     second = request_in(RequestStatus.APPROVED, parties)
 
-    several = run(parties.partner, csv_file([["", order_number, "SKU-A", "ZTO", "ZTO2", ""]]))
+    several = run(parties.partner, csv_file([["", order_number, "SKU-A", "ZTO", "750000000002", ""]]))
 
     assert refused_of(lonely) == {
         2: f"No request of order {order_number} is waiting to be shipped: {submitted.number} “Submitted”."
@@ -279,12 +286,15 @@ def test_a_line_number_is_the_lines_position_on_the_request(parties):
     number = requests[0].number
     header = ["补单号", "行号", "快递公司", "快递单号"]
 
-    job = run(parties.partner, csv_file([[number, "3", "顺丰", "SF1"], [number, "9", "顺丰", "SF2"]], header=header))
+    job = run(
+        parties.partner,
+        csv_file([[number, "3", "顺丰", "SF100000000001"], [number, "9", "顺丰", "SF100000000002"]], header=header),
+    )
 
     assert refused_of(job) == {3: f"Request {number} has no line 9: its lines are numbered 1 to 4."}
     shipped = ReshipLine.objects.get(request=requests[0], status=LineStatus.SHIPPED)
     assert shipped.order_line.product.sku_code == "SKU-3"
-    assert (shipped.shipment.carrier, shipped.shipment.tracking_number) == ("顺丰", "SF1")
+    assert (shipped.shipment.carrier.code, shipped.shipment.tracking_number) == ("SF", "SF100000000001")
 
 
 def test_an_xlsx_sheet_ships_too(parties):
@@ -302,7 +312,9 @@ def test_an_xlsx_sheet_ships_too(parties):
 def test_notifications_are_queued_once_per_parcel(parties, django_capture_on_commit_callbacks):
     requests = ready_requests(parties, 2)
     rows = [
-        [reship.number, "", f"SKU-{index}", "ZTO", f"ZTO{reship.pk}", ""] for reship in requests for index in (1, 2)
+        [reship.number, "", f"SKU-{index}", "ZTO", f"7500000{reship.pk:05d}", ""]
+        for reship in requests
+        for index in (1, 2)
     ]
     before = Notification.objects.count()
 
@@ -324,7 +336,7 @@ def test_notifications_are_queued_once_per_parcel(parties, django_capture_on_com
 def test_the_refused_rows_download_is_the_sheet_with_row_and_reason(client, parties):
     approved = request_in(RequestStatus.APPROVED, parties)
     rows = [
-        [approved.number, "", "SKU-A", "ZTO", "ZTO1", ""],
+        [approved.number, "", "SKU-A", "ZTO", "750000000001", ""],
         ["RS-2026-999999", "", "SKU-A", "ZTO", "ZTO2", '=HYPERLINK("http://evil.example")'],
     ]
     client.force_login(parties.partner)
@@ -382,21 +394,50 @@ def test_the_lines_to_ship_sheet_goes_back_in_filled(client, parties):
     sheet = client.get(reverse("partner:tracking-import-sheet-csv"))
     rows = list(csv.reader(io.StringIO(b"".join(sheet.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == [
-        "Request number", "Order number", "SKU code", "Product", "Quantity", "Carrier", "Tracking number",
-        "Quality check note",
+        "Request number", "Order number", "SKU code", "Product", "Quantity", "Recipient", "Phone", "Country",
+        "Province / state", "City", "District", "Street address", "Postcode",
+        "Carrier (code or name: SF, ZTO, YTO, STO, YUNDA, JTEXPRESS, JD, EMS, DEPPON, CAINIAO, DHL, FEDEX, UPS, "
+        "USPS, 4PX, YANWEN, OTHER)",
+        "Tracking number", "Carrier name", "Quality check note",
     ]  # fmt: skip
-    assert sorted((row[0], row[2], row[5], row[6]) for row in rows[1:]) == [
+    assert sorted((row[0], row[2], row[13], row[14]) for row in rows[1:]) == [
         (reship.number, sku, "", "") for reship in requests for sku in ("SKU-1", "SKU-2")
     ]
     for row in rows[1:]:
-        row[5], row[6] = "ZTO", f"ZTO-{row[0]}"
+        row[13], row[14] = "中通快递", f"75000000{int(row[0][-6:]):04d}"
 
     client.post(reverse("partner:tracking-import"), {"file": csv_file(rows[1:], header=rows[0])})
 
     job = ImportJob.objects.get()
     assert (job.status, job.updated_count, job.created_count, job.rows_refused) == ("done", 4, 2, 0)
     assert list(b"".join(client.get(reverse("partner:tracking-import-sheet-csv")).streaming_content).splitlines()) == [
-        b"\xef\xbb\xbf" + ",".join(rows[0]).encode()
+        b"\xef\xbb\xbf" + ",".join(f'"{cell}"' if "," in cell else cell for cell in rows[0]).encode()
+    ]
+
+
+def test_the_lines_to_ship_sheet_shows_the_partner_where_to_ship_and_logs_it(client, parties):
+    [reship] = ready_requests(parties, 1, skus=("SKU-1", "SKU-2"))
+    type(reship).objects.filter(pk=reship.pk).update(
+        ship_name="王小明",
+        ship_phone="138 0013 8000",
+        ship_country="CN",
+        ship_province="浙江省",
+        ship_city="杭州市",
+        ship_district="西湖区",
+        ship_street="文三路 90 号 3 幢 501",
+        ship_postcode="310012",
+    )
+    client.force_login(parties.partner)
+
+    sheet = client.get(reverse("partner:tracking-import-sheet-csv"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(sheet.streaming_content).decode("utf-8-sig"))))
+    assert [row[5:13] for row in rows[1:]] == [
+        ["王小明", "138 0013 8000", "CN", "浙江省", "杭州市", "西湖区", "文三路 90 号 3 幢 501", "310012"]
+    ] * 2
+    # One full reveal for the request (not one per line), through the sheet, by the partner's user.
+    assert list(ShipToReveal.objects.values_list("request_id", "user_id", "via")) == [
+        (reship.pk, parties.partner.pk, "sheet")
     ]
 
 
@@ -416,7 +457,7 @@ def test_a_big_sheet_runs_in_a_task_while_the_page_shows_its_progress(
 ):
     settings.RESHIP_IMPORT_INLINE_ROWS = 3
     requests = ready_requests(parties, 1)
-    rows = [[requests[0].number, "", f"SKU-{index}", "ZTO", "ZTO1", ""] for index in (1, 2, 3, 4)]
+    rows = [[requests[0].number, "", f"SKU-{index}", "ZTO", "750000000001", ""] for index in (1, 2, 3, 4)]
     client.force_login(parties.partner)
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -440,7 +481,7 @@ def test_a_big_sheet_runs_in_a_task_while_the_page_shows_its_progress(
 
 def test_the_task_is_safe_to_run_twice(parties):
     approved = request_in(RequestStatus.APPROVED, parties)
-    job = run(parties.partner, csv_file([[approved.number, "", "SKU-A", "ZTO", "ZTO1", ""]]))
+    job = run(parties.partner, csv_file([[approved.number, "", "SKU-A", "ZTO", "750000000001", ""]]))
 
     assert tasks.run_tracking_import(job.pk) == "skipped"
 
@@ -451,7 +492,7 @@ def test_the_task_is_safe_to_run_twice(parties):
 
 def test_a_job_whose_worker_was_lost_ends_failed_not_shipped_twice(parties):
     approved = request_in(RequestStatus.APPROVED, parties)
-    job = run(parties.partner, csv_file([[approved.number, "", "SKU-A", "ZTO", "ZTO1", ""]]))
+    job = run(parties.partner, csv_file([[approved.number, "", "SKU-A", "ZTO", "750000000001", ""]]))
     long_ago = timezone.now() - timedelta(hours=1)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, progress_at=long_ago, finished_at=None)
 
@@ -467,7 +508,7 @@ def test_a_job_whose_worker_was_lost_ends_failed_not_shipped_twice(parties):
 
 
 def test_another_partners_import_is_not_found(client, parties):
-    job = run(parties.partner, csv_file([["RS-2026-999999", "", "SKU-A", "ZTO", "ZTO1", ""]]))
+    job = run(parties.partner, csv_file([["RS-2026-999999", "", "SKU-A", "ZTO", "750000000001", ""]]))
     assert job.refused_file
     client.force_login(parties.other_partner)
 
@@ -508,7 +549,7 @@ def test_the_queries_per_row_do_not_grow(parties):
     requests = ready_requests(parties, 35, skus=("SKU-1", "SKU-2", "SKU-3"))
 
     def queries(batch, skus):
-        rows = [[reship.number, "", sku, "ZTO", f"ZTO{reship.pk}", ""] for reship in batch for sku in skus]
+        rows = [[reship.number, "", sku, "ZTO", f"7500000{reship.pk:05d}", ""] for reship in batch for sku in skus]
         with CaptureQueriesContext(connection) as captured:
             job = run(parties.partner, csv_file(rows))
         assert job.updated_count == len(rows)

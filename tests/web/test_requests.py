@@ -283,7 +283,7 @@ def test_the_page_shows_lines_quote_shipment_compensation_and_the_stage_bar(clie
     number = f"SF{reship.pk:012d}"
     page = f"https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}"
     assert body.count(f'SF Express<br><span class="tracking"><a href="{page}" target="_blank"') >= 3
-    assert body.count(f"title=\"Follow the parcel on the carrier's website\">{number}</a>") == 3
+    assert body.count(f'title="Follow the parcel on the carrier\'s website">{number}</a>') == 3
     assert f'<p class="parcel">SF Express\n        <a class="tracking" href="{page}"' in body
     assert "Checked, no scratches." in body
     assert "25.00 CNY" in body

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from orders.carriers import carrier_choices
 from orders.imports.lifecycle import import_job_queue, import_jobs_fail_lost
 from orders.models import ImportJob
 from reship.core import exports
@@ -63,6 +64,7 @@ def upload(request: PartnerRequest) -> HttpResponse:
         "form": form,
         "jobs": selectors.partner_tracking_imports(partner=request.partner),
         "columns": tracking_import.COLUMNS,
+        "carriers": carrier_choices(),
     }
     return render(request, "partner/tracking_import.html", context, status=400 if form.is_bound else 200)
 
@@ -108,6 +110,7 @@ def result(request: PartnerRequest, job_id: int) -> HttpResponse:
         "refused_rows": _refused_rows(job),
         "refused_shown": REFUSED_SHOWN,
         "shipped_rows": job.updated_count,
+        "tracked_rows": tracking_import.tracking_updated_rows(job) if job.is_finished else 0,
         "poll_seconds": POLL_SECONDS,
         "percent": int(job.rows_done * 100 / job.rows_total) if job.rows_total else 0,
     }
@@ -128,6 +131,8 @@ def refused_download(request: PartnerRequest, job_id: int) -> FileResponse:
 @require_GET
 @partner_required
 def to_ship_sheet(request: PartnerRequest, file_format: str) -> HttpResponseBase:
-    """The lines ready to ship, as a sheet to fill in with carriers and tracking numbers."""
+    """The lines ready to ship, with their ship-to, as a sheet to fill in with carriers and tracking
+    numbers (each request's full ship-to read here is logged as a reveal through the sheet)."""
     lines = selectors.partner_lines_to_ship(partner=request.partner)
-    return exports.response(file_format=file_format, table=tracking_import.TO_SHIP, queryset=lines, filename="to-ship")
+    table = tracking_import.to_ship_table(request.user)
+    return exports.response(file_format=file_format, table=table, queryset=lines, filename="to-ship")
