@@ -246,6 +246,8 @@ def test_the_customer_is_written_to_in_the_orders_language():
 
     assert row.language == "zh-hans"
     assert '<html lang="zh-hans">' in render(row)[2]
+    assert "顺丰速运" in render(row)[1]  # the carrier by its Chinese name
+    assert "SF Express" not in render(row)[1]
 
 
 # --- what the customer is told -----------------------------------------------------------------------
@@ -258,8 +260,14 @@ def test_the_customer_is_told_carrier_tracking_and_the_substitute():
 
     assert subject == "Your replacement for order TB2030 is on its way"
     assert text.startswith("Dear Alice,\n\nGood news: we have sent you a replacement for order TB2030.\n")
-    assert "Carrier: SF Express\nTracking number: SF123456789012\n" in text
+    assert (
+        "Carrier: SF Express\nTracking number: SF123456789012\n"
+        "Follow the parcel: https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
+    ) in text
     assert "- 1 × Blue Mug\n  We sent Blue Mug instead of Red Mug.\n- 1 × Desk Lamp\n" in text
+    assert (
+        '<a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012">SF123456789012</a>'
+    ) in html
     assert text.endswith(
         "Kind regards,\nTom & Jerry Shop\n\n--\nThis is an automatic message. Please do not reply to it.\n"
     )
@@ -287,8 +295,10 @@ def test_the_automatic_customer_message_lists_each_lines_outcome():
     assert (
         "Here is where things stand with the items of your order TB2030 that had a problem:\n\n"
         "- 1 × Red Mug: sent again with SF Express, tracking number SF123456789012. "
-        "We sent Blue Mug instead of Red Mug.\n"
-        "- 1 × Desk Lamp: sent again with SF Express, tracking number SF123456789012.\n"
+        "We sent Blue Mug instead of Red Mug. "
+        "Follow it at https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
+        "- 1 × Desk Lamp: sent again with SF Express, tracking number SF123456789012. "
+        "Follow it at https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
         "- 1 × Flower Vase: compensated with 25.00 CNY (Voucher).\n\n"
         "Thank you for your patience.\n"
     ) in text
