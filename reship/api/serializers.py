@@ -22,6 +22,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from orders.choices import Currency, OrderStatus, Platform
+from orders.ship_to import mask_name, mask_phone
 from reship import privacy
 from reship.choices import (
     CompensationMethod,
@@ -257,8 +258,19 @@ class OrderShipToField(serializers.Field):
 extend_schema_field(ShipToSerializer)(OrderShipToField)
 
 
+def mask_email(email: str) -> str:
+    """buyer@example.com → b****@example.com (the domain stays: it says nothing of the person)."""
+    local, at, domain = email.partition("@")
+    return (local[:1] + "****" + at + domain) if email else ""
+
+
+_MASKED_WITH_SHIP_TO = _("Masked (like the ship-to) when the caller may only read the ship-to masked.")
+
+
 class OrderSerializer(serializers.Serializer):
-    """An order as listed: who, where, how much, and its parcels."""
+    """An order as listed: who, where, how much, and its parcels. The customer's name, phone and
+    email are personal data like the ship-to: a partner reads them masked whenever it reads the
+    ship-to masked (the order shipped), so the masked ship-to does not leak through them."""
 
     id = serializers.IntegerField()
     platform = serializers.ChoiceField(choices=Platform.choices)
@@ -266,15 +278,23 @@ class OrderSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
     seller = NamedRefSerializer()
     partner = NamedRefSerializer()
-    customer_name = serializers.CharField()
-    customer_phone = serializers.CharField()
-    customer_email = serializers.CharField()
+    customer_name = serializers.CharField(help_text=_MASKED_WITH_SHIP_TO)
+    customer_phone = serializers.CharField(help_text=_MASKED_WITH_SHIP_TO)
+    customer_email = serializers.CharField(help_text=_MASKED_WITH_SHIP_TO)
     amount = serializers.DecimalField(**MONEY)
     currency = serializers.ChoiceField(choices=Currency.choices)
     placed_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     ship_to = OrderShipToField()
     shipments = ShipmentSerializer(many=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if data["ship_to"]["masked"]:
+            data["customer_name"] = mask_name(data["customer_name"])
+            data["customer_phone"] = mask_phone(data["customer_phone"])
+            data["customer_email"] = mask_email(data["customer_email"])
+        return data
 
 
 class OrderLineSerializer(serializers.Serializer):

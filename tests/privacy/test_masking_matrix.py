@@ -313,9 +313,16 @@ def test_order_api_and_page(client, parties, state):
         assert parties.order.pk not in listed
         return
     assert detail.status_code == 200
-    for ship_to in (detail.json()["ship_to"], listed[parties.order.pk]["ship_to"]):
+    for order in (detail.json(), listed[parties.order.pk]):
+        ship_to = order["ship_to"]
         assert (ship_to["name"], ship_to["phone"], ship_to["street"], ship_to["masked"]) == (
             ("张三", "13800138000", "世纪大道 100 号", False)
             if expected == "full"
             else ("张*", "138****8000", "世纪大****", True)
+        )
+        # The customer's own name, phone and email follow the ship-to: they would give it away.
+        assert (order["customer_name"], order["customer_phone"], order["customer_email"]) == (
+            ("张三", "+86 138 0013 8000", "buyer@example.com")
+            if expected == "full"
+            else ("张*", "138****8000", "b****@example.com")
         )
