@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from playwright.sync_api import Page, expect
 
 from orders.models import Product, Shipment
@@ -52,6 +52,7 @@ class Later:
     """A Chinese word not merged yet: read through the catalogue (English until the lead merges it)."""
 
     msgid: str
+    plural: str = ""  # for a word with a count: its plural msgid, the count passed as ``counter``
 
 
 WORDS: dict[str, dict[str, str | Later | re.Pattern[str]]] = {
@@ -110,7 +111,10 @@ WORDS: dict[str, dict[str, str | Later | re.Pattern[str]]] = {
         "slips_a4": Later("Packing slips (A4)"),
         "slips_label": Later("Packing slips (100×150 label)"),
         "pick_list": Later("Pick list"),
-        "pick_summary": Later("6 SKUs, 20 items, for 20 lines of 8 requests."),
+        "pick_summary": Later(
+            "%(counter)s SKU, %(quantity)s items, for %(lines)s lines of %(requests)s requests.",
+            "%(counter)s SKUs, %(quantity)s items, for %(lines)s lines of %(requests)s requests.",
+        ),
         "timeline": "操作记录",
         "slip_printed": Later("Packing slip printed"),
         "ship": "发货",
@@ -157,8 +161,11 @@ class Words:
         assert isinstance(word, (str, Later)), key
         if isinstance(word, Later):
             with translation.override(self.language):
-                text = gettext(word.msgid)
-            if text == word.msgid:
+                if word.plural:
+                    text = ngettext(word.msgid, word.plural, int(str(values["counter"])))
+                else:
+                    text = gettext(word.msgid)
+            if text in (word.msgid, word.plural):
                 self.untranslated.add(word.msgid)
             word = text
         return word % values if values else word
@@ -359,7 +366,7 @@ def test_twenty_lines_printed_shipped_delivered_and_surveyed(new_page, screensho
 
     pick = _print(partner, words("print_pick"), A4)
     expect(pick.get_by_role("heading", level=1)).to_have_text(words("pick_list"))
-    expect(pick.get_by_text(words("pick_summary"))).to_be_visible()
+    expect(pick.get_by_text(words("pick_summary", counter=6, quantity=20, lines=20, requests=8))).to_be_visible()
     expected_picks = {"TEA-LJ-500": "5", "CUP-GL-2": "4", "TRAY-BM-1": "3", "LAMP-D-01": "3", "MUG-EN-1": "3",
                       "SCARF-SK-1": "2"}  # fmt: skip
     for sku, quantity in expected_picks.items():
