@@ -43,7 +43,9 @@ from django.conf import settings
 
 from bench.pgload import NULL, Copier, TableFile, esc, ts
 from bench.scales import Scale
-from orders.models import Order, OrderLine, Product, Seller, SellerMembership, Shipment
+from orders.carriers import carrier_resolve
+from orders.choices import TrackingStatus
+from orders.models import Carrier, Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship import lifecycle
 from reship.accounts.models import User
 from reship.choices import (
@@ -146,6 +148,22 @@ def _phone_e164(phone: str, country: str) -> str:
     return "+" + digits
 
 
+def _status(delivered_at: float | None) -> str:
+    return TrackingStatus.DELIVERED if delivered_at is not None else TrackingStatus.SHIPPED
+
+
+def _parcel(carrier: Carrier, tracking: str) -> dict[str, str]:
+    """What the workflow's SHIPPED event and shipped message keep of a parcel (``shipment_facts``)."""
+    return {
+        "carrier": carrier.name_en,
+        "carrier_code": carrier.code,
+        "carrier_name_zh": carrier.name_zh,
+        "carrier_name_en": carrier.name_en,
+        "tracking_number": tracking,
+        "tracking_url": carrier.tracking_link(tracking),
+    }
+
+
 def _cumulative(weights: list[float]) -> list[float]:
     total, result = 0.0, []
     for weight in weights:
@@ -165,19 +183,23 @@ class _Tracking:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.counters: dict[str, int] = defaultdict(int)
+        self.rows: dict[str, Carrier] = {}
         self.domestic = demo.DOMESTIC_CARRIERS
         self.overseas = demo.OVERSEAS_CARRIERS
         self.domestic_weights = _cumulative([40, 20, 15, 10, 15])
         self.overseas_weights = _cumulative([25, 20, 25, 30])
 
-    def pick(self, overseas: bool) -> tuple[str, str, tuple[int, int]]:
+    def pick(self, overseas: bool) -> tuple[Carrier, str, tuple[int, int]]:
+        """A carrier row of the table, a new number that fits its pattern, its days in transit."""
         carriers, weights = (
             (self.overseas, self.overseas_weights) if overseas else (self.domestic, self.domestic_weights)
         )
         name, pattern, transit = carriers[bisect.bisect(weights, self.rng.random() * weights[-1])]
         serial = self.counters[name]
         self.counters[name] = serial + 1
-        return name, self._number(pattern, serial), transit
+        if name not in self.rows:
+            self.rows[name] = carrier_resolve(name)  # the demo's names are the table's (one query each)
+        return self.rows[name], self._number(pattern, serial), transit
 
     @staticmethod
     def _number(pattern: str, serial: int) -> str:
@@ -591,7 +613,9 @@ class Generator:
         )
         lines = self._table(OrderLine, "id order_id product_id quantity unit_price")
         shipments = self._table(
-            Shipment, "id order_id carrier tracking_number shipped_at delivered_at reship_request_id created_at"
+            Shipment,
+            "id order_id carrier_id tracking_number tracking_status shipped_at delivered_at reship_request_id "
+            "created_at",
         )
         # Placed times: a business that doubles over the period, oldest first (ids follow time).
         span, growth = ORDER_HISTORY_DAYS * DAY, math.log(2) / (ORDER_HISTORY_DAYS * DAY)
@@ -673,8 +697,8 @@ class Generator:
                     updated = delivered_at or shipped_at
                     shipment_id += 1
                     shipments.add(
-                        f"{shipment_id}\t{order_id}\t{esc(carrier)}\t{tracking}\t{ts(shipped_at)}\t{ts(delivered_at)}\t"
-                        f"\\N\t{ts(shipped_at)}"
+                        f"{shipment_id}\t{order_id}\t{carrier.pk}\t{tracking}\t{_status(delivered_at)}\t{ts(shipped_at)}\t"
+                        f"{ts(delivered_at)}\t\\N\t{ts(shipped_at)}"
                     )
                     # When the customer complains: after delivery, or once a lost parcel is overdue.
                     ready = delivered_at + self._hours(1, 72) if delivered_at else shipped_at + (transit[1] + 2) * DAY
@@ -1127,16 +1151,17 @@ class Generator:
                     line.quality_note = (
                         "到货质检通过。" if info.language != "en" else "Passed the arrival quality check."
                     )
-                delivered = at + rng.uniform(*transit) * DAY
+                arrives = at + rng.uniform(*transit) * DAY
+                delivered = arrives if arrives < self.now else None
                 self.reship_shipments.append(
-                    f"{self.shipment_id}\t{info.order_id}\t{esc(carrier)}\t{tracking}\t{ts(at)}\t"
-                    f"{ts(delivered if delivered < self.now else None)}\t{request_id}\t{ts(at)}"
+                    f"{self.shipment_id}\t{info.order_id}\t{carrier.pk}\t{tracking}\t{_status(delivered)}\t"
+                    f"{ts(at)}\t{ts(delivered)}\t{request_id}\t{ts(at)}"
                 )
                 to = self._resolved(row, lines, at)
                 move(EventKind.SHIPPED, partner_user, to, at, line.quality_note,
-                     {"carrier": carrier, "tracking_number": tracking, "shipment": self.shipment_id,
+                     {**_parcel(carrier, tracking), "shipment": self.shipment_id,
                       "lines": [{"sku": self.product_sku[line.product], "quantity": line.quantity}]})  # fmt: skip
-                announce("lines_shipped", at, carrier=carrier, tracking_number=tracking)
+                announce("lines_shipped", at, **_parcel(carrier, tracking))
         if any(line.status not in (LineStatus.SHIPPED, LineStatus.COMPENSATED) for line in lines):
             raise _Stop
 

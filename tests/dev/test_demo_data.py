@@ -266,7 +266,7 @@ class TestTheFirstRun:
             request_id=restocked.request_id,
             actor=User.objects.get(partner_membership__partner=restocked.request.partner_id),
             items=[workflow.ShipItem(line_id=restocked.pk)],
-            carrier="顺丰速运 SF Express",
+            carrier="顺丰速运",
             tracking_number="SF0000000000001",
         )
         workflow.reship_close(

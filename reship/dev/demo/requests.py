@@ -40,6 +40,7 @@ from celery import current_app as celery_app
 from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
 
+from orders.choices import TrackingStatus
 from orders.models import Shipment
 from reship import lifecycle, workflow
 from reship.accounts.models import User
@@ -298,4 +299,5 @@ def _parcels_delivered(arrivals: list[tuple[int, datetime]], *, now: datetime) -
     shipments = list(Shipment.objects.filter(pk__in=arrived))
     for shipment in shipments:
         shipment.delivered_at = arrived[shipment.pk]
-    Shipment.objects.bulk_update(shipments, ["delivered_at"], batch_size=500)
+        shipment.tracking_status = TrackingStatus.DELIVERED
+    Shipment.objects.bulk_update(shipments, ["delivered_at", "tracking_status"], batch_size=500)

@@ -22,13 +22,14 @@ def fill(rng: random.Random, pattern: str) -> str:
     )
 
 
-# name, tracking number pattern (# a digit, ? a letter or digit), days in transit
+# name (as the carrier table knows it: orders.carriers.carrier_find), tracking number pattern (# a digit,
+# ? a letter or digit; each fits its carrier's tracking_pattern), days in transit
 DOMESTIC_CARRIERS = [
-    ("顺丰速运 SF Express", "SF#############", (1, 3)),
-    ("中通快递 ZTO Express", "73############", (2, 4)),
-    ("圆通速递 YTO Express", "YT#############", (2, 4)),
-    ("韵达快递 Yunda Express", "43###########", (2, 5)),
-    ("京东物流 JD Logistics", "JDVA###########", (1, 3)),
+    ("顺丰速运", "SF#############", (1, 3)),
+    ("中通快递", "73############", (2, 4)),
+    ("圆通速递", "YT#############", (2, 4)),
+    ("韵达快递", "43###########", (2, 5)),
+    ("京东物流", "JDVA###########", (1, 3)),
 ]
 OVERSEAS_CARRIERS = [
     ("DHL Express", "##########", (3, 7)),
