@@ -4,7 +4,8 @@ Printing changes no status, but the timeline says it happened ("Packing slip pri
 printed line remembers when (``slip_printed_at``, shown on the to-ship list), so the workflow writes
 it: all of the selection or nothing. A line of a request the partner cannot see is a 404
 (``RequestNotFound``); a line no longer to ship (shipped, compensated, its request moved on) is
-refused with what became of it (``InvalidInput``), so the packer reloads the list.
+refused with what became of it (``InvalidTransition``, 409: the list moved on since it loaded), so the
+packer reloads the list.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.translation import ngettext
 
 from reship import lifecycle, permissions
 from reship.choices import Action, EventKind
-from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import ReshipLine, ReshipRequest
 from reship.selectors.partner import LINE_READY_TO_SHIP
 from reship.workflow.base import move
@@ -102,7 +103,7 @@ def _refuse_lines_not_to_ship(line_ids: list[int], requests: dict[int, ReshipReq
         "Some selected lines are no longer to ship: %(lines)s. Reload the list and select again.",
         len(gone),
     ) % {"lines": "; ".join(reasons)}
-    raise InvalidInput(message, field_errors={"line": [message]})
+    raise InvalidTransition(message)
 
 
 def reship_print_slips(

@@ -6,7 +6,7 @@ import pytest
 
 from reship import workflow
 from reship.choices import EventKind, RequestStatus
-from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
+from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import ReshipEvent, ReshipLine
 from tests.workflow_states import line, make_parties, request_in
 
@@ -87,7 +87,7 @@ def test_one_line_no_longer_to_ship_refuses_the_whole_selection(parties):
     ready = request_in(RequestStatus.APPROVED, parties)
     waiting = request_in(RequestStatus.FULFILLING, parties)  # its B1 waits for the source
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(InvalidTransition) as refused:
         workflow.reship_print_slips(
             actor=parties.partner, line_ids=[line(ready, "A").pk, line(waiting, "B1").pk], kind="slip"
         )

@@ -75,6 +75,9 @@ EXPECTED: dict[Action, Expect] = {
     Action.DISPUTE_QUOTE: Expect(
         frozenset({"seller"}), OPEN_QUOTE, EventKind.QUOTE_DISPUTED, None, frozenset({"quote_disputed"})
     ),
+    Action.PRINT_SLIPS: Expect(
+        frozenset({"partner"}), frozenset({S.APPROVED, S.FULFILLING}), EventKind.SLIP_PRINTED, None
+    ),
     Action.REVISE_QUOTE: Expect(
         frozenset({"partner"}), OPEN_QUOTE, EventKind.QUOTE_REVISED, None, frozenset({"quote_revised"})
     ),
@@ -229,6 +232,8 @@ def _call(action: Action, request: ReshipRequest, actor: Any, context: dict) -> 
         return workflow.reship_change_ship_to(
             request_id=rid, actor=actor, ship_to={"street": "漕溪北路 88 号", "postcode": "200030"}
         )
+    if action == Action.PRINT_SLIPS:
+        return workflow.reship_print_slips(actor=actor, line_ids=[line(request, "A").pk], kind="slip")
     if action == Action.FOLLOW_UP:
         return workflow.reship_follow_up(
             request_id=rid,
