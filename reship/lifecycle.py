@@ -168,9 +168,15 @@ def stage_owner(status: str) -> Role:
     return step.owner if step else Role.NONE
 
 
+# Printing packing slips is allowed in these statuses too, but it is done for many requests at once
+# from the partner's to-ship list, not as a step on one request: no action card, no API endpoint,
+# so it is not offered among a request's next steps.
+LIST_ACTIONS = frozenset({Action.PRINT_SLIPS})
+
+
 def allowed_actions(status: str) -> list[Action]:
-    """The actions this status allows, for anyone (which side may take them: ``ACTORS``)."""
-    return [action for action, sources in TRANSITIONS.items() if status in sources]
+    """The steps this status allows on the request, for anyone (which side may take them: ``ACTORS``)."""
+    return [action for action, sources in TRANSITIONS.items() if status in sources and action not in LIST_ACTIONS]
 
 
 def side_may(action: Action, side: Role) -> bool:

@@ -300,7 +300,9 @@ def english_words(texts: list[str], data: DemoData) -> list[tuple[str, str]]:
     for text in texts:
         if not ENGLISH_UI_WORD.search(text) or data.is_json(text):
             continue
-        remaining = data.without_data(text)
+        # A placeholder a form asks for literally ({number} in a carrier's tracking-page address) is
+        # code to type, not an interface word.
+        remaining = re.sub(r"\{\w+\}", "", data.without_data(text))
         found.extend((match.group(0), text) for match in ENGLISH_UI_WORD.finditer(remaining))
     return found
 

@@ -599,7 +599,7 @@ def test_each_side_sees_only_its_own_next_steps(parties):
     request = request_in(RequestStatus.SUBMITTED, parties)
 
     assert workflow.actions_for(parties.partner, request) == ["request_info", "approve", "reject"]
-    assert workflow.actions_for(parties.seller, request) == ["cancel"]
+    assert workflow.actions_for(parties.seller, request) == ["cancel", "change_ship_to"]
     assert workflow.actions_for(parties.other_partner, request) == []
 
 

@@ -208,8 +208,10 @@ class _Replay:
         if move.action == SURVEY:  # the customer, through the survey link
             # The survey exists once sent (after delivery + the seller's delay); the plan answers
             # within days of closing, so the demo brings the survey's date to the answer's moment.
-            ReshipRequest.objects.filter(pk=self.request_id, survey_sent_at__isnull=True).update(survey_due_at=moment)
-            workflow.surveys_send_due(now=moment, request_ids=[self.request_id])
+            # Sent a second before the answer: the timeline reads "survey sent", then the answer.
+            sent = moment - timedelta(seconds=1)
+            ReshipRequest.objects.filter(pk=self.request_id, survey_sent_at__isnull=True).update(survey_due_at=sent)
+            workflow.surveys_send_due(now=sent, request_ids=[self.request_id])
             workflow.survey_answer(request_id=self.request_id, now=moment, **args)
             return
         if move.action == Action.CONFIRM_RESTOCK:  # the source through its signed link (no user), or the partner
