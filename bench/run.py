@@ -396,6 +396,8 @@ def login(port: int, username: str, password: str) -> str:
         if key.lower() == "set-cookie":
             cookies.load(value)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    # Production names its cookies __Host-csrftoken / __Host-sessionid (bound to the host, HTTPS only).
+    csrf = next(name for name in cookies if name.endswith("csrftoken"))
     form = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token}).encode()
     origin = f"https://{HOST}:{port}"
     status, headers, body = http(
@@ -404,7 +406,7 @@ def login(port: int, username: str, password: str) -> str:
         "/login/",
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+            "Cookie": f"{csrf}={cookies[csrf].value}",
             "Origin": origin,
             "Referer": origin + "/login/",
         },
@@ -413,9 +415,10 @@ def login(port: int, username: str, password: str) -> str:
     for key, value in headers:
         if key.lower() == "set-cookie":
             cookies.load(value)
-    if status != 302 or "sessionid" not in cookies:
+    session = next((name for name in cookies if name.endswith("sessionid")), None)
+    if status != 302 or session is None:
         raise SystemExit(f"Signing in as {username} failed: {status} {body[:300]!r}")
-    return f"sessionid={cookies['sessionid'].value}; csrftoken={cookies['csrftoken'].value}"
+    return f"{session}={cookies[session].value}; {csrf}={cookies[csrf].value}"
 
 
 # --- the scenarios ------------------------------------------------------------------------------

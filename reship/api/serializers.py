@@ -44,6 +44,7 @@ from reship.representations import (  # noqa: F401 - the request's read side, re
     QuoteSerializer,
     RequestDetailSerializer,
     RequestSerializer,
+    RequestShipToSerializer,
     ReservedNamesSerializer,
     ReshipLineSerializer,
     RestockOrderSerializer,
@@ -227,20 +228,10 @@ class ShipmentSerializer(serializers.Serializer):
 # --- orders -----------------------------------------------------------------------------------------
 
 
-class ShipToSerializer(serializers.Serializer):
+class ShipToSerializer(RequestShipToSerializer):
     """Where the order's parcel goes, as the caller may read it: in full for the seller (and for the
-    partner while the order awaits shipment), masked otherwise (王*明, 138****1234, street cut)."""
-
-    name = serializers.CharField()
-    phone = serializers.CharField(help_text=_("As typed."))
-    phone_e164 = serializers.CharField(help_text=_("The phone in E.164 (+8613812341234); empty when masked."))
-    country = serializers.CharField(help_text=_("ISO 3166 code, e.g. CN, US."))
-    province = serializers.CharField()
-    city = serializers.CharField()
-    district = serializers.CharField()
-    street = serializers.CharField()
-    postcode = serializers.CharField()
-    masked = serializers.BooleanField(help_text=_("True when the caller may only read the masked form."))
+    partner while the order awaits shipment), masked otherwise (王*明, 138****1234, street cut). The
+    fields are the request's ship-to's."""
 
 
 class OrderShipToField(serializers.Field):
