@@ -162,9 +162,7 @@ class ReshipRequest(ShipTo):
                 name="request_escalation_due",
             ),
             # The survey sender's question: whose survey is due and not sent yet.
-            models.Index(
-                fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="request_survey_due"
-            ),
+            models.Index(fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="request_survey_due"),
         ]
 
     def __str__(self) -> str:

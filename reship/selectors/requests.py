@@ -20,10 +20,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
-    Window,
 )
+from django.db.models.functions import Coalesce, Concat, Trim
 
 from orders.models import Seller, Shipment
 from reship import permissions, privacy
@@ -147,7 +148,7 @@ def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | Non
     ship-to window (``privacy.with_ship_to_window``), so the page's and the API's ship-to rule reads
     no more rows."""
     return (
-        privacy.with_ship_to_window(_visible(user))
+        _with_last_reveal(privacy.with_ship_to_window(_visible(user)))
         .select_related("order", "seller", "partner", "follow_up_of", "created_by")
         .prefetch_related(
             Prefetch(
@@ -174,6 +175,11 @@ def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | Non
         .filter(pk=request_id)
         .first()
     )
+
+
+def request_for_user(*, user: User, request_id: int) -> ReshipRequest | None:
+    """The request alone, if the user may see it (another organisation's is None)."""
+    return _visible(user).filter(pk=request_id).first()
 
 
 def request_is_visible(*, user: User, request_id: int) -> bool:
@@ -204,18 +210,30 @@ def request_thread_for_user(*, user: User, request_id: int) -> ReshipRequest | N
     )
 
 
-REVEALS_SHOWN = 20
-
-
-def request_reveals_for_seller(*, request: ReshipRequest, limit: int = REVEALS_SHOWN) -> tuple[list[ShipToReveal], int]:
-    """The latest full reveals of the request's ship-to to its partner's users (who, when, where),
-    and how many there were in all, in one query (the total rides on each row as a window count).
-    Only for the request's seller: the caller has checked the side."""
-    rows = list(
-        ShipToReveal.objects.filter(request_id=request.pk)
-        .select_related("user")
-        .annotate(total=Window(Count("pk")))
-        .order_by("-revealed_at", "-pk")[:limit]
+def _with_last_reveal(queryset: QuerySet[ReshipRequest]) -> QuerySet[ReshipRequest]:
+    """How often the partner saw the ship-to in full, and the last time (who, when, where), on the
+    request's own row: the page's summary costs no query of its own (the index reveal_request_recent
+    answers each subquery); the whole log is its own page."""
+    reveals = ShipToReveal.objects.filter(request_id=OuterRef("pk"))
+    last = reveals.order_by("-revealed_at", "-pk")
+    return queryset.annotate(
+        reveal_count=Coalesce(
+            Subquery(reveals.order_by().values("request_id").annotate(total=Count("pk")).values("total")[:1]),
+            Value(0),
+        ),
+        last_reveal_at=Subquery(last.values("revealed_at")[:1]),
+        last_reveal_via=Subquery(last.values("via")[:1]),
+        last_reveal_username=Subquery(last.values("user__username")[:1]),
+        last_reveal_name=Subquery(
+            last.annotate(name=Trim(Concat("user__first_name", Value(" "), "user__last_name"))).values("name")[:1]
+        ),
     )
-    total = int(rows[0].total) if rows else 0
-    return list[ShipToReveal](rows), total
+
+
+REVEALS_PER_PAGE = 50
+
+
+def request_reveals_for_seller(*, request: ReshipRequest) -> QuerySet[ShipToReveal]:
+    """Every full reveal of the request's ship-to to its partner's users (who, when, where), the
+    latest first. Only for the request's seller: the caller has checked the side."""
+    return ShipToReveal.objects.filter(request_id=request.pk).select_related("user").order_by("-revealed_at", "-pk")

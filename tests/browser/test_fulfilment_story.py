@@ -91,6 +91,7 @@ WORDS: dict[str, dict[str, str | Later | re.Pattern[str]]] = {
         "parcels": "Parcels",
         "sf_name": "SF Express",
         "seen_in_full": "Seen in full by the partner",
+        "every_view": "Every view",
         "via_list": "To-ship list",
         "via_slip": "Packing slip",
         "lines": "Lines",
@@ -138,6 +139,7 @@ WORDS: dict[str, dict[str, str | Later | re.Pattern[str]]] = {
         "parcels": Later("Parcels"),
         "sf_name": "顺丰速运",
         "seen_in_full": Later("Seen in full by the partner"),
+        "every_view": Later("Every view"),
         "via_list": Later("To-ship list"),
         "via_slip": Later("Packing slip"),
         "lines": "明细",
@@ -477,9 +479,11 @@ def test_twenty_lines_printed_shipped_delivered_and_surveyed(new_page, screensho
     expect(timeline.get_by_role("link", name="SF123456789012")).to_have_attribute("href", sf_page)
     shoot(seller, screenshot_dir, "11-seller-sees-the-parcel")
     expect(seller.get_by_text("王小明").first).to_be_visible()  # the seller reads its customer in full
+    seller.get_by_role("link", name=words("every_view"), exact=True).click()
     reveals = seller.get_by_role("table", name=words("seen_in_full"), exact=True)
     expect(reveals).to_contain_text(words("via_list"))  # the partner's full views, logged where they were
     expect(reveals).to_contain_text(words("via_slip"))
+    seller.go_back()
     parcels.get_by_role("button", name=words("mark_delivered")).click()
     expect(flash(seller, words("delivered_flash"))).to_be_visible()
     parcels = seller.get_by_role("region", name=words("parcels"), exact=True)

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from reship import workflow
@@ -171,29 +172,44 @@ def test_the_seller_reads_who_saw_the_ship_to_in_full_when_and_where(client, par
     _page(client, parties.partner, request)
     _page(client, parties.partner, request)
     _api(parties.partner).get(f"/api/v1/requests/{request.pk}/")
+    last = ShipToReveal.objects.select_related("user").latest("revealed_at", "pk")  # the API key's user
 
     body = _page(client, parties.seller, request).content.decode()
 
     block = body.split('id="ship-to-heading"')[1].split("</section>")[0]
     assert "3 times in all." in block
-    assert block.count("Li Packer") == 2
-    assert block.count("Request page") == 2
-    assert block.count(">API<") == 1
-    assert "The latest" not in block  # all of them are shown
+    when = f"{timezone.localtime(last.revealed_at):%Y-%m-%d %H:%M}"
+    assert f"Last: {last.user.get_full_name() or last.user.username}, {when}, on the API." in block
+    assert f'href="/requests/{request.pk}/ship-to-views/"' in block
     assert ShipToReveal.objects.filter(request=request).count() == 3  # the seller's own reads are not logged
 
+    log = _page_at(client, parties.seller, f"/requests/{request.pk}/ship-to-views/").content.decode()
+    assert log.count("Li Packer") == 2
+    assert log.count("<td>Request page</td>") == 2
+    assert log.count("<td>API</td>") == 1
 
-def test_the_seller_reads_the_latest_20_of_many_reveals(client, parties):
+
+def test_the_seller_pages_through_many_reveals_and_no_one_else_reads_them(client, parties):
     request = request_in(S.APPROVED, parties)
     ShipToReveal.objects.bulk_create(
-        ShipToReveal(request=request, user=parties.partner, via=RevealChannel.LIST) for _ in range(23)
+        ShipToReveal(request=request, user=parties.partner, via=RevealChannel.LIST) for _ in range(53)
     )
+    url = f"/requests/{request.pk}/ship-to-views/"
 
     block = _page(client, parties.seller, request).content.decode().split('id="ship-to-heading"')[1]
-    block = block.split("</section>")[0]
+    assert "53 times in all." in block.split("</section>")[0]
+    first = _page_at(client, parties.seller, url).content.decode()
+    second = _page_at(client, parties.seller, url + "?page=2").content.decode()
+    assert first.count("<td>To-ship list</td>") == 50
+    assert second.count("<td>To-ship list</td>") == 3
+    assert "Page 2 of 2" in second
+    assert _page_at(client, parties.partner, url).status_code == 404
+    assert _page_at(client, parties.other_seller, url).status_code == 404
 
-    assert "23 times in all. The latest 20:" in block
-    assert block.count("To-ship list") == 20
+
+def _page_at(client, user, url):
+    client.force_login(user)
+    return client.get(url)
 
 
 def _page_queries(client, user, request) -> int:

@@ -325,7 +325,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # python-barcode says at INFO in every process that Pillow is absent: slips draw SVG, no images.
-    "loggers": {"barcode": {"level": "WARNING"}},
+    "loggers": {"pyBarcode": {"level": "WARNING"}},
 }
 
 # --- Reship ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.csv", views.export, {"file_format": "csv"}, name="export-csv"),
     path("export.xlsx", views.export, {"file_format": "xlsx"}, name="export-xlsx"),
     path("<int:pk>/", views.request_detail, name="detail"),
+    path("<int:pk>/ship-to-views/", views.ship_to_reveals, name="ship-to-reveals"),
     path("<int:pk>/action/<slug:action>/", views.request_action, name="action"),
     path("<int:pk>/messages/", views.message_create, name="message"),
     path("<int:pk>/messages/<int:message_pk>/attachment/", views.message_attachment, name="attachment"),

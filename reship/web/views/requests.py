@@ -238,14 +238,31 @@ def _ship_to_context(user: User, reship: ReshipRequest, side: Role) -> dict[str,
     """The ship-to block: full or masked by ``reship.privacy``'s rule (a partner's full view is
     logged), the customer's name likewise, and for the seller the reveal log (latest, and how many)."""
     shown = privacy.ship_to_for(user, reship, via=RevealChannel.PAGE)
-    reveals, reveal_count = selectors.request_reveals_for_seller(request=reship) if side == Role.SELLER else ([], 0)
     customer = reship.order.customer_name
     return {
         "ship_to": shown,
         "customer_name": mask_name(customer) if shown.masked else customer,
-        "ship_to_reveals": reveals,
-        "ship_to_reveal_count": reveal_count,
+        # The summary (how often, the last view) rides on the request's row; the log has its page.
+        "ship_to_last_via": _channel_label(getattr(reship, "last_reveal_via", "")),
     }
+
+
+def _channel_label(via: str | None) -> str:
+    return str(RevealChannel(via).label) if via else ""
+
+
+@login_required
+@require_GET
+def ship_to_reveals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every time the partner's users saw the request's ship-to in full (PIPL), for its seller;
+    anyone else reads a 404, as for a request that is not theirs."""
+    reship = selectors.request_for_user(user=request.user, request_id=pk)
+    if reship is None or permissions.side_of(request.user, reship) != Role.SELLER:
+        raise Http404
+    page = Paginator(selectors.request_reveals_for_seller(request=reship), selectors.REVEALS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "requests/ship_to_reveals.html", {"reship": reship, "page": page})
 
 
 def _load(request: AuthenticatedRequest, pk: int) -> ReshipRequest:
