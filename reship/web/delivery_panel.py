@@ -14,7 +14,7 @@ from orders.models import Shipment
 from reship import workflow
 from reship.accounts.roles import Role
 from reship.choices import Action, RequestStatus
-from reship.web.forms.requests import request_parcels
+from reship.web.forms.parcels import request_parcels
 
 if TYPE_CHECKING:
     from reship.accounts.models import User

@@ -15,9 +15,6 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from orders import carriers
-from orders import ship_to as ship_to_fields
-from orders.models import Product, Shipment
 from reship import workflow
 from reship.accounts.roles import Role
 from reship.choices import (
@@ -52,7 +49,7 @@ CUSTOMER_CHANNELS = [
 ]
 
 
-def _textarea(rows: int = 3) -> forms.Textarea:
+def textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
@@ -130,13 +127,13 @@ class ActionForm(forms.Form):
 class RequestInfoForm(ActionForm):
     action = Action.REQUEST_INFO
     submit_label = _("Ask the seller")
-    question = forms.CharField(label=_("Question for the seller"), max_length=MAX_TEXT, widget=_textarea())
+    question = forms.CharField(label=_("Question for the seller"), max_length=MAX_TEXT, widget=textarea())
 
 
 class AnswerInfoForm(ActionForm):
     action = Action.ANSWER_INFO
     submit_label = _("Send the answer")
-    answer = forms.CharField(label=_("Your answer"), max_length=MAX_TEXT, widget=_textarea(4))
+    answer = forms.CharField(label=_("Your answer"), max_length=MAX_TEXT, widget=textarea(4))
 
     @property
     def intro(self) -> StrOrPromise:
@@ -155,21 +152,21 @@ class ApproveForm(_QuoteFields):
     action = Action.APPROVE
     submit_label = _("Approve with this quote")
     promised_date = forms.DateField(label=_("Promised date"), required=False, widget=_date_input())
-    note = forms.CharField(label=_("Note to the seller"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+    note = forms.CharField(label=_("Note to the seller"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
 
 class RejectForm(ActionForm):
     action = Action.REJECT
     submit_label = _("Reject the request")
     danger = True
-    reason = forms.CharField(label=_("Reason for rejecting"), max_length=MAX_TEXT, widget=_textarea())
+    reason = forms.CharField(label=_("Reason for rejecting"), max_length=MAX_TEXT, widget=textarea())
 
 
 class CancelForm(ActionForm):
     action = Action.CANCEL
     submit_label = _("Cancel the request")
     danger = True
-    reason = forms.CharField(label=_("Reason for cancelling"), max_length=MAX_TEXT, widget=_textarea(2))
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=MAX_TEXT, widget=textarea(2))
 
 
 def quote_summary(reship: ReshipRequest) -> str:
@@ -202,7 +199,7 @@ class AcceptQuoteForm(ActionForm):
 class DisputeQuoteForm(ActionForm):
     action = Action.DISPUTE_QUOTE
     submit_label = _("Dispute the quote")
-    message = forms.CharField(label=_("What you disagree with"), max_length=MAX_TEXT, widget=_textarea())
+    message = forms.CharField(label=_("What you disagree with"), max_length=MAX_TEXT, widget=textarea())
 
     @property
     def intro(self) -> StrOrPromise:
@@ -216,7 +213,7 @@ class ReviseQuoteForm(_QuoteFields):
     action = Action.REVISE_QUOTE
     submit_label = _("Send the new quote")
     message = forms.CharField(
-        label=_("Message with the new quote"), required=False, max_length=MAX_TEXT, widget=_textarea(2)
+        label=_("Message with the new quote"), required=False, max_length=MAX_TEXT, widget=textarea(2)
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -227,7 +224,7 @@ class ReviseQuoteForm(_QuoteFields):
             self.initial.setdefault("cost_bearer", self.reship.cost_bearer)
 
 
-class _LinesForm(ActionForm):
+class LinesForm(ActionForm):
     """An action on some of the request's lines: offers those it applies to now."""
 
     line_field = "line_ids"
@@ -253,11 +250,11 @@ class _LinesForm(ActionForm):
         return bool(self.offered)
 
 
-class StartRestockForm(_LinesForm):
+class StartRestockForm(LinesForm):
     action = Action.START_RESTOCK
     submit_label = _("Order the restock")
     line_label_text = _("Lines to restock from their source")
-    note = forms.CharField(label=_("Note to the source"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+    note = forms.CharField(label=_("Note to the source"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
     def offers(self, line: ReshipLine) -> bool:
         return line.resolution == Resolution.RESTOCK_RESEND and line.status == LineStatus.PENDING
@@ -268,7 +265,7 @@ class ConfirmRestockForm(ActionForm):
     submit_label = _("Confirm for the source")
     intro_text = _("When the source confirmed by phone or chat instead of its link.")
     ship_date = forms.DateField(label=_("Source ship date"), widget=_date_input())
-    note = forms.CharField(label=_("Restock note"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+    note = forms.CharField(label=_("Restock note"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -293,81 +290,13 @@ class ConfirmRestockForm(ActionForm):
         return bool(self.offered)
 
 
-class CarrierField(forms.ChoiceField):
-    """The active carriers, "other" last; any value reaches the workflow, which names the codes it
-    knows when it does not know this one (a carrier deactivated since the page loaded)."""
-
-    def valid_value(self, value: Any) -> bool:
-        return True
-
-
-def carrier_options() -> list[tuple[str, str]]:
-    """Each active carrier in the reader's language, with the shape of its numbers."""
-    options = [("", "—")]
-    for carrier in carriers.carrier_choices():
-        shape = carrier.pattern_help
-        options.append((carrier.code, f"{carrier.name} · {shape}" if shape else carrier.name))
-    return options
-
-
-class ShipForm(_LinesForm):
-    action = Action.SHIP
-    submit_label = _("Ship these lines")
-    line_field = "items"
-    line_label_text = _("Lines in this parcel")
-    carrier = CarrierField(
-        label=_("Carrier"), help_text=_("Each carrier's numbers have their own shape, shown next to its name.")
-    )
-    carrier_name = forms.CharField(
-        label=_("Carrier name"),
-        required=False,
-        max_length=60,
-        help_text=_("Only for a carrier not in the list (“Other”)."),
-    )
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
-    quality_check_note = forms.CharField(
-        label=_("Quality-check note"), required=False, max_length=MAX_TEXT, widget=_textarea(2)
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        carrier = self.fields["carrier"]
-        assert isinstance(carrier, CarrierField)
-        carrier.choices = carrier_options()
-        products = Product.objects.filter(seller_id=self.reship.seller_id, is_active=True).order_by("sku_code")
-        choices = [("", _("— the ordered SKU —")), *((p.pk, f"{p.sku_code} · {p.name}") for p in products)]
-        self.substitute_fields = []
-        for line in self.offered:
-            name = f"substitute_{line.pk}"
-            self.fields[name] = forms.TypedChoiceField(
-                label=_("Substitute for %(sku)s") % {"sku": line.order_line.product.sku_code},
-                choices=choices,
-                coerce=int,
-                empty_value=None,
-                required=False,
-                help_text=_("Only when the ordered SKU is out of stock."),
-            )
-            self.substitute_fields.append(name)
-        self.order_fields([self.line_field, *self.substitute_fields])
-
-    def offers(self, line: ReshipLine) -> bool:
-        ready = LineStatus.RESTOCKED if line.resolution == Resolution.RESTOCK_RESEND else LineStatus.PENDING
-        return line.resolution != Resolution.COMPENSATION and line.status == ready
-
-    def ship_items(self) -> list[workflow.ShipItem]:
-        return [
-            workflow.ShipItem(line_id, self.cleaned_data.get(f"substitute_{line_id}"))
-            for line_id in self.cleaned_data["items"]
-        ]
-
-
-class CompensateForm(_LinesForm):
+class CompensateForm(LinesForm):
     action = Action.COMPENSATE
     submit_label = _("Record the compensation")
     line_label_text = _("Lines to compensate")
     method = forms.ChoiceField(label=_("Compensation method"), choices=[("", "—"), *CompensationMethod.choices])
     amount = _money_field(_("Compensation amount"))
-    note = forms.CharField(label=_("Compensation note"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+    note = forms.CharField(label=_("Compensation note"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
     def offers(self, line: ReshipLine) -> bool:
         return line.status not in RESOLVED_LINE_STATUSES and line.status != LineStatus.CANCELLED
@@ -377,7 +306,7 @@ class ConfirmInfoUpdateForm(ActionForm):
     action = Action.CONFIRM_INFO_UPDATE
     submit_label = _("Confirm the info update")
     platform_updated = forms.BooleanField(label=_("The sales platform shows the new tracking or the refund"))
-    note = forms.CharField(label=_("Info update note"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+    note = forms.CharField(label=_("Info update note"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
 
 def customer_message_prefill(reship: ReshipRequest) -> str:
@@ -417,7 +346,7 @@ class ContactCustomerForm(ActionForm):
         help_text=_("Email and SMS are sent by Reship; for a call, a chat or a site message, log what you said."),
     )
     message = forms.CharField(
-        label=_("Message to the customer"), required=False, max_length=MAX_TEXT, widget=_textarea(8)
+        label=_("Message to the customer"), required=False, max_length=MAX_TEXT, widget=textarea(8)
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -440,7 +369,7 @@ class CloseForm(ActionForm):
     rating_cooperation = forms.TypedChoiceField(label=_("Cooperation (1–5)"), choices=RATING_CHOICES, coerce=int)
     platform_dispute = forms.BooleanField(label=_("The customer opened a platform dispute"), required=False)
     bad_review = forms.BooleanField(label=_("The customer left a bad review"), required=False)
-    note = forms.CharField(label=_("Closing note"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
+    note = forms.CharField(label=_("Closing note"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
     def is_available(self) -> bool:
         return self.reship.quote_status != QuoteStatus.DISPUTED
@@ -455,7 +384,7 @@ class FollowUpForm(ActionForm):
     intro_text = _("The replacement failed too: ask again for some of this request's lines.")
     reason = forms.ChoiceField(label=_("Follow-up reason"), choices=[("", "—"), *Reason.choices])
     description = forms.CharField(
-        label=_("What went wrong with the replacement"), max_length=MAX_TEXT, widget=_textarea()
+        label=_("What went wrong with the replacement"), max_length=MAX_TEXT, widget=textarea()
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -496,138 +425,11 @@ class FollowUpForm(ActionForm):
         ]
 
 
-def _ship_to_field(key: str, **kwargs: Any) -> forms.CharField:
-    """A ship-to field with the label and length ``orders.ship_to`` gives it (the checks are its own)."""
-    _field, max_length, label = ship_to_fields.FIELDS[key]
-    return forms.CharField(
-        label=label, max_length=max_length, required=key in ship_to_fields.REQUIRED, strip=True, **kwargs
-    )
-
-
-class ChangeShipToForm(ActionForm):
-    """改地址: where the replacement goes, prefilled with the request's current ship-to."""
-
-    action = Action.CHANGE_SHIP_TO
-    submit_label = _("Change the ship-to")
-    intro_text = _(
-        "Where the replacement goes (the order keeps its own). Once the partner is packing, it is told to ship "
-        "to the new address."
-    )
-    name = _ship_to_field("name")
-    phone = _ship_to_field("phone", help_text=_("Any format; a foreign number with its +country code."))
-    country = forms.CharField(
-        label=ship_to_fields.FIELDS["country"][2],
-        max_length=40,
-        required=False,
-        help_text=_("A two-letter code such as CN or US; empty for China."),
-    )
-    province = _ship_to_field("province")
-    city = _ship_to_field("city")
-    district = _ship_to_field("district")
-    street = _ship_to_field("street")
-    postcode = _ship_to_field("postcode")
-    note = forms.CharField(label=_("Note on the change"), required=False, max_length=MAX_TEXT, widget=_textarea(2))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            for key, value in ship_to_fields.values_of(self.reship).items():
-                self.initial.setdefault(key, value)
-
-    def is_available(self) -> bool:
-        return not any(line.shipment_id for line in self.lines)
-
-    def hint(self) -> str:
-        return str(
-            _("A parcel of this request has left: the ship-to can no longer change; ask the carrier to redirect it.")
-        )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        cleaned["ship_to"] = {key: cleaned.get(key) or "" for key in ship_to_fields.FIELDS}
-        return cleaned
-
-
-def request_parcels(reship: ReshipRequest) -> list[Shipment]:
-    """The request's reship parcels, from its lines (which the request page prefetches)."""
-    parcels = {line.shipment.pk: line.shipment for line in reship.lines.all() if line.shipment is not None}
-    return sorted(parcels.values(), key=lambda parcel: (parcel.shipped_at, parcel.pk))
-
-
-class MarkDeliveredForm(ActionForm):
-    """Rendered once per parcel by ``requests/_delivery.html`` (the parcel is a hidden field there);
-    the list of actions shows it only with its errors."""
-
-    action = Action.MARK_DELIVERED
-    submit_label = _("Mark delivered")
-    delivered_at = forms.DateTimeField(
-        label=_("Delivered at"),
-        required=False,
-        help_text=_("Leave empty for now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        parcels = request_parcels(self.reship)
-        self.offered = [parcel for parcel in parcels if parcel.delivered_at is None]
-        self.fields["shipment"] = OfferedChoiceField(
-            label=_("Parcel"),
-            choices=[(parcel.pk, f"{parcel.carrier_name} {parcel.tracking_number}") for parcel in self.offered],
-            accepted={str(parcel.pk) for parcel in parcels},
-            coerce=int,
-            widget=forms.RadioSelect,
-        )
-        self.order_fields(["shipment"])
-
-    def is_available(self) -> bool:
-        return False  # each parcel has its own button in the parcels section
-
-    def hint(self) -> str:
-        return str(_("Mark a parcel delivered in the Parcels section below.")) if self.offered else ""
-
-
-ACTION_FORMS: dict[Action, type[ActionForm]] = {
-    form.action: form
-    for form in (
-        RequestInfoForm,
-        AnswerInfoForm,
-        ApproveForm,
-        RejectForm,
-        CancelForm,
-        AcceptQuoteForm,
-        DisputeQuoteForm,
-        ReviseQuoteForm,
-        StartRestockForm,
-        ConfirmRestockForm,
-        ShipForm,
-        CompensateForm,
-        ConfirmInfoUpdateForm,
-        ContactCustomerForm,
-        CloseForm,
-        FollowUpForm,
-        ChangeShipToForm,
-        MarkDeliveredForm,
-    )
-}
-
-
-def action_forms(actions: list[Action], reship: ReshipRequest, *, bound: ActionForm | None = None) -> list[ActionForm]:
-    """The forms for the actions the user may take now, the posted one (with its errors) in place."""
-    result = []
-    for action in actions:
-        if bound is not None and bound.action == action:
-            result.append(bound)
-        elif action in ACTION_FORMS:
-            result.append(ACTION_FORMS[action](reship=reship))
-    return result
-
-
 # --- the thread and the communication log --------------------------------------------------------
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=MAX_TEXT, widget=_textarea(3))
+    body = forms.CharField(label=_("Message"), max_length=MAX_TEXT, widget=textarea(3))
     attachment = forms.FileField(
         label=_("Attachment (optional)"),
         required=False,
@@ -650,7 +452,7 @@ class CommunicationForm(forms.Form):
         help_text=_("Leave empty for now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    summary = forms.CharField(label=_("Summary"), max_length=MAX_TEXT, widget=_textarea(3))
+    summary = forms.CharField(label=_("Summary"), max_length=MAX_TEXT, widget=textarea(3))
 
     def __init__(self, *args: Any, side: Role, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "communication")

@@ -43,15 +43,9 @@ from reship.services import thread
 from reship.web import request_exports
 from reship.web.decorators import form_add_workflow_error
 from reship.web.delivery_panel import delivery_panel
-from reship.web.forms.requests import (
-    ACTION_FORMS,
-    ActionForm,
-    CommunicationForm,
-    FollowUpForm,
-    MessageForm,
-    ShipForm,
-    action_forms,
-)
+from reship.web.forms.action_forms import ACTION_FORMS, action_forms
+from reship.web.forms.parcels import ShipForm
+from reship.web.forms.requests import ActionForm, CommunicationForm, FollowUpForm, MessageForm
 from reship.web.http import AuthenticatedRequest
 from reship.workflow import actions
 

@@ -26,7 +26,7 @@ from orders.models import ImportJob
 from reship.core import exports
 from reship.core.spreadsheets import SheetError, open_sheet
 from reship.selectors import partner as selectors
-from reship.services import tracking_import
+from reship.services import tracking_import, tracking_sheet
 from reship.services.tasks import run_tracking_import
 from reship.web.decorators import form_add_workflow_error, partner_required
 from reship.web.forms.partner import TrackingImportForm
@@ -63,7 +63,7 @@ def upload(request: PartnerRequest) -> HttpResponse:
     context = {
         "form": form,
         "jobs": selectors.partner_tracking_imports(partner=request.partner),
-        "columns": tracking_import.COLUMNS,
+        "columns": tracking_sheet.COLUMNS,
         "carriers": carrier_choices(),
     }
     return render(request, "partner/tracking_import.html", context, status=400 if form.is_bound else 200)
@@ -85,11 +85,11 @@ def _refused_rows(job: ImportJob) -> list[dict]:
     if not job.is_finished or not refused_name:
         return []
     try:
-        found = tracking_import.columns_find(job.headers)
+        found = tracking_sheet.columns_find(job.headers)
     except SheetError:
         return []
-    shown = [tracking_import.REQUEST_NUMBER, tracking_import.ORDER_NUMBER, tracking_import.SKU, tracking_import.LINE]
-    shown += [tracking_import.CARRIER, tracking_import.TRACKING_NUMBER]
+    shown = [tracking_sheet.REQUEST_NUMBER, tracking_sheet.ORDER_NUMBER, tracking_sheet.SKU, tracking_sheet.LINE]
+    shown += [tracking_sheet.CARRIER, tracking_sheet.TRACKING_NUMBER]
     with job.refused_file.open("rb"), open_sheet(job.refused_file, filename=refused_name) as sheet:
         return [
             {
@@ -134,5 +134,5 @@ def to_ship_sheet(request: PartnerRequest, file_format: str) -> HttpResponseBase
     """The lines ready to ship, with their ship-to, as a sheet to fill in with carriers and tracking
     numbers (each request's full ship-to read here is logged as a reveal through the sheet)."""
     lines = selectors.partner_lines_to_ship(partner=request.partner)
-    table = tracking_import.to_ship_table(request.user)
+    table = tracking_sheet.to_ship_table(request.user)
     return exports.response(file_format=file_format, table=table, queryset=lines, filename="to-ship")
