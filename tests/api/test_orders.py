@@ -397,6 +397,21 @@ def test_bad_input_is_a_400_with_every_field_named(parties):
     assert errors["customer_name"] == ["This field is required."]
 
 
+def test_a_nul_character_in_any_text_is_a_400_naming_the_field_and_nothing_is_written(parties):
+    """PostgreSQL cannot store NUL; the schema does not say so on every string, so the Schemathesis run
+    sends none (allow-x00 = false) and this is where the refusal is held."""
+    body = new_order_body(parties, customer_name="李\x00四")
+    body["ship_to"] = {**body["ship_to"], "street": "建国路\x001 号"}
+    body["lines"] = [{"sku_code": "SKU-\x00A", "quantity": 1, "unit_price": "30.00"}]
+
+    response = client_for(parties.seller).post(LIST, body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["field_errors"]) == {"customer_name", "ship_to.street", "lines.0.sku_code"}
+    assert response.json()["field_errors"]["lines.0.sku_code"] == ["Null characters are not allowed."]
+    assert not Order.objects.filter(platform_order_number="JD-2026-0001").exists()
+
+
 def test_an_order_needs_a_line_and_a_placing_time_not_in_the_future(parties):
     future = (timezone.now() + timedelta(days=1)).isoformat()
 

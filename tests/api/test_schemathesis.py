@@ -50,6 +50,10 @@ print("KEYS=" + json.dumps(keys))
 CONFIG = """\
 [generation]
 max-examples = {max_examples}
+# A NUL character in a JSON string is refused with a 400 naming the field (PostgreSQL cannot store it;
+# tests/api test it per field), which the schema does not state as a pattern on every string; the run
+# does not send it, rather than report that documented refusal as a schema-valid request rejected.
+allow-x00 = false
 
 # Valid data may be refused with 422 too: the API answers 400 when a request breaks the schema and 422
 # when a rule no schema can state refuses a well-formed one (an unknown SKU, a line of another order,
