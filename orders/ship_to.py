@@ -270,12 +270,19 @@ class ShipToView:
         }
 
 
+# The personal fields and how each is masked; the region (country, province, city, district) stays.
+MASKS = {"name": mask_name, "phone": mask_phone, "street": mask_street, "postcode": mask_postcode}
+
+
+def masked_value(key: str, value: str) -> str:
+    """One field (short name) as a masked ship-to shows it."""
+    mask = MASKS.get(key)
+    return mask(value) if mask is not None else value
+
+
 def view(obj: Any, *, full: bool) -> ShipToView:
     """The ship-to of an order or request, in full or masked (region and country stay readable)."""
     values = values_of(obj)
     if not full:
-        values["name"] = mask_name(values["name"])
-        values["phone"] = mask_phone(values["phone"])
-        values["street"] = mask_street(values["street"])
-        values["postcode"] = mask_postcode(values["postcode"])
+        values = {key: masked_value(key, value) for key, value in values.items()}
     return ShipToView(masked=not full, **values)

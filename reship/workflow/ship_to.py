@@ -25,10 +25,7 @@ from orders.ship_to import (
     FIELDS,
     MODEL_FIELDS,
     clean,
-    mask_name,
-    mask_phone,
-    mask_postcode,
-    mask_street,
+    masked_value,
     values_of,
 )
 from reship.choices import Action, EventKind, RequestStatus
@@ -44,14 +41,6 @@ if TYPE_CHECKING:
 # The partner is told only once the request is its to pack; before approval it reads the new
 # ship-to (masked) when it reviews.
 PARTNER_TOLD_STATUSES = frozenset({RequestStatus.APPROVED, RequestStatus.FULFILLING})
-
-_MASKS = {"name": mask_name, "phone": mask_phone, "street": mask_street, "postcode": mask_postcode}
-
-
-def masked_value(key: str, value: str) -> str:
-    """A ship-to field as the event keeps it: personal fields masked, the region as it is."""
-    mask = _MASKS.get(key)
-    return mask(value) if mask is not None else value
 
 
 def _first_parcel(request: ReshipRequest) -> Shipment | None:
