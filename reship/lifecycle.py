@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reship.accounts.roles import Role
-from reship.choices import Action, RequestStatus
+from reship.choices import Action, LineStatus, RequestStatus, Resolution
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -166,6 +167,19 @@ def stage_owner(status: str) -> Role:
     """The side that owes the next step in this status, or NONE when the request is final."""
     step = step_of(status)
     return step.owner if step else Role.NONE
+
+
+# --- which lines a parcel may take now ----------------------------------------------------------
+# A resend still pending, or a restock the source delivered: shipping (the workflow), the ship form,
+# the to-ship list and printing all read this one rule (as a row test and as a query filter).
+READY_TO_SHIP = {Resolution.RESEND: LineStatus.PENDING, Resolution.RESTOCK_RESEND: LineStatus.RESTOCKED}
+LINE_READY_TO_SHIP = Q(resolution=Resolution.RESEND, status=LineStatus.PENDING) | Q(
+    resolution=Resolution.RESTOCK_RESEND, status=LineStatus.RESTOCKED
+)
+
+
+def line_ready_to_ship(resolution: str, status: str) -> bool:
+    return READY_TO_SHIP.get(Resolution(resolution)) == status
 
 
 # Printing packing slips is allowed in these statuses too, but it is done for many requests at once

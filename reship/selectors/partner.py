@@ -11,7 +11,8 @@ from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, V
 from orders.choices import ImportKind
 from orders.models import ImportJob, Order, Seller
 from reship import privacy
-from reship.choices import LineStatus, RequestStatus, Resolution, RestockStatus
+from reship.choices import RequestStatus, RestockStatus
+from reship.lifecycle import LINE_READY_TO_SHIP
 from reship.models import AutoApprovalRule, ReshipLine, ReshipRequest, RestockOrder
 from suppliers.models import DropshipPartner
 
@@ -66,12 +67,6 @@ def partner_restock_orders(*, partner: DropshipPartner, status: str = "") -> Que
     return queryset.select_related("request", "line__order_line__product", "supplier").order_by(
         status_rank, "created_at", "id"
     )
-
-
-# A line waiting for this partner's parcel: a resend still pending, or a restock the source delivered.
-LINE_READY_TO_SHIP = Q(resolution=Resolution.RESEND, status=LineStatus.PENDING) | Q(
-    resolution=Resolution.RESTOCK_RESEND, status=LineStatus.RESTOCKED
-)
 
 
 def partner_lines_to_ship(*, partner: DropshipPartner) -> QuerySet[ReshipLine]:

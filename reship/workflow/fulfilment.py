@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from orders.carriers import carrier_label_clean, carrier_resolve, tracking_number_clean
 from orders.models import Carrier, Product, Shipment
-from reship import permissions
+from reship import lifecycle, permissions
 from reship.accounts.roles import Role
 from reship.choices import (
     RESOLVED_LINE_STATUSES,
@@ -240,8 +240,7 @@ def reship_ship(
             for product in Product.objects.filter(pk__in=substitutes.values(), seller_id=request.seller_id)
         }
         for line in lines:
-            ready = LineStatus.RESTOCKED if line.resolution == Resolution.RESTOCK_RESEND else LineStatus.PENDING
-            if line.resolution == Resolution.COMPENSATION or line.status != ready:
+            if not lifecycle.line_ready_to_ship(line.resolution, line.status):
                 raise InvalidInput(
                     _("SKU %(sku)s cannot be shipped now: it is %(status)s, to be %(resolution)s.")
                     % {

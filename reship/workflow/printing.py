@@ -24,7 +24,6 @@ from reship import lifecycle, permissions
 from reship.choices import Action, EventKind
 from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import ReshipLine, ReshipRequest
-from reship.selectors.partner import LINE_READY_TO_SHIP
 from reship.workflow.base import move
 
 if TYPE_CHECKING:
@@ -81,7 +80,7 @@ def _lock_requests(actor: User, line_ids: list[int]) -> tuple[dict[int, int], di
 
 
 def _refuse_lines_not_to_ship(line_ids: list[int], requests: dict[int, ReshipRequest]) -> None:
-    ready = set(ReshipLine.objects.filter(LINE_READY_TO_SHIP, pk__in=line_ids).values_list("pk", flat=True))
+    ready = set(ReshipLine.objects.filter(lifecycle.LINE_READY_TO_SHIP, pk__in=line_ids).values_list("pk", flat=True))
     open_statuses = lifecycle.TRANSITIONS[Action.PRINT_SLIPS]
     gone = [
         line

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from orders import carriers
 from orders import ship_to as ship_to_fields
 from orders.models import Product, Shipment
-from reship import workflow
-from reship.choices import Action, LineStatus, Resolution
+from reship import lifecycle, workflow
+from reship.choices import Action
 from reship.core.inputs import MAX_TEXT
 from reship.models import ReshipLine, ReshipRequest
 from reship.web.forms.requests import ActionForm, LinesForm, OfferedChoiceField, textarea
@@ -78,8 +78,7 @@ class ShipForm(LinesForm):
         self.order_fields([self.line_field, *self.substitute_fields])
 
     def offers(self, line: ReshipLine) -> bool:
-        ready = LineStatus.RESTOCKED if line.resolution == Resolution.RESTOCK_RESEND else LineStatus.PENDING
-        return line.resolution != Resolution.COMPENSATION and line.status == ready
+        return lifecycle.line_ready_to_ship(line.resolution, line.status)
 
     def ship_items(self) -> list[workflow.ShipItem]:
         return [
