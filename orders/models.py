@@ -1,5 +1,6 @@
 """Sellers (shops), their products, orders, order lines and shipments."""
 
+import secrets
 from urllib.parse import quote
 
 from django.conf import settings
@@ -13,6 +14,15 @@ from orders.choices import Currency, ImportKind, ImportStatus, OrderStatus, Plat
 from orders.ship_to import ShipTo
 from reship.accounts.validation import validate_single_organisation
 from suppliers.choices import MemberRole
+
+
+def report_key_new() -> str:
+    """The random part of a shop's public after-sale link (售后卡): stable, unguessable, URL-safe."""
+    return secrets.token_urlsafe(9)
+
+
+def shop_logo_upload_to(instance: "Seller", filename: str) -> str:
+    return f"shops/{instance.pk}/logo-{secrets.token_hex(4)}-{filename}"
 
 
 class Seller(models.Model):
@@ -33,6 +43,39 @@ class Seller(models.Model):
         default=7,
         help_text=_("Without a delivery date, the survey goes out this many days after shipping."),
     )
+    # What the shop's customers see (customer messages, the after-sale and tracking pages): never
+    # "Reship", never an RS number (reship.customers).
+    display_name = models.CharField(
+        _("display name"), max_length=100, blank=True, help_text=_("The shop's name as customers know it.")
+    )
+    logo = models.FileField(_("logo"), upload_to=shop_logo_upload_to, max_length=255, blank=True)
+    # The public after-sale page (售后自助): /c/<report_key>/, printed as a QR code on the insert card.
+    report_key = models.CharField(
+        _("after-sale page key"), max_length=24, unique=True, default=report_key_new, editable=False
+    )
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=30,
+        help_text=_("Customers may report a problem up to this many days after the order was placed."),
+    )
+    # Per-shop rules that confirm a customer's report at once (empty: the seller confirms by hand).
+    auto_confirm_lost_days = models.PositiveSmallIntegerField(
+        _("confirm lost parcels automatically after (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A report of a parcel lost in transit is confirmed at once when the order shipped this many days ago "
+            "or more and was not delivered."
+        ),
+    )
+    auto_confirm_max_value = models.DecimalField(
+        _("confirm reports automatically up to this value"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A report whose lines are worth at most this much (quantity × unit price) is confirmed at once."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -43,6 +86,11 @@ class Seller(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name customers read: the display name, or the shop's name."""
+        return self.display_name or self.name
 
 
 class SellerMembership(models.Model):
@@ -112,6 +160,12 @@ class Order(ShipTo):
         choices=settings.LANGUAGES,
         default="zh-hans",
         help_text=_("Messages to the customer are written in this language."),
+    )
+    customer_time_zone = models.CharField(
+        _("customer time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("For the SMS quiet hours; empty: read from the phone number, else the shop's time zone."),
     )
     partner = models.ForeignKey(
         "suppliers.DropshipPartner",

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RequestStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported by the customer")  # 售后自助: the seller confirms, edits or declines
+    DECLINED = "declined", _("Declined")  # the seller declined the customer's report, with a reason (final)
     SUBMITTED = "submitted", _("Submitted")  # 补单申请: waiting for the partner's review
     NEEDS_INFO = "needs_info", _("Needs information")  # the partner asked the seller a question
     APPROVED = "approved", _("Approved")  # 审核确认: accepted with a quote; fulfilment not started
@@ -64,6 +66,10 @@ class CostBearer(models.TextChoices):
 class EventKind(models.TextChoices):
     """What happened to a request; past tense, one per transition plus notes."""
 
+    REPORTED = "reported", _("Reported by the customer")
+    REPORT_EDITED = "report_edited", _("Report edited")
+    REPORT_CONFIRMED = "report_confirmed", _("Report confirmed")
+    REPORT_DECLINED = "report_declined", _("Report declined")
     SUBMITTED = "submitted", _("Submitted")
     INFO_REQUESTED = "info_requested", _("Information requested")
     INFO_ANSWERED = "info_answered", _("Information answered")
@@ -87,6 +93,7 @@ class EventKind(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     TRACKING_UPDATED = "tracking_updated", _("Tracking updated")
     SURVEY_SENT = "survey_sent", _("Survey sent")
+    CUSTOMER_MESSAGE_SENT = "customer_message_sent", _("Customer told automatically")
     OVERDUE = "overdue", _("Overdue")
     NOTE = "note", _("Note")
 
@@ -144,6 +151,9 @@ class Action(models.TextChoices):
     """Everything a person (or the system) can do to a request; the workflow has one function each."""
 
     SUBMIT = "submit", _("Submit")
+    CONFIRM_REPORT = "confirm_report", _("Confirm the report")
+    EDIT_REPORT = "edit_report", _("Edit the report")
+    DECLINE_REPORT = "decline_report", _("Decline the report")
     REQUEST_INFO = "request_info", _("Ask for information")
     ANSWER_INFO = "answer_info", _("Answer the question")
     APPROVE = "approve", _("Approve")
@@ -174,3 +184,30 @@ class RevealChannel(models.TextChoices):
     SLIP = "slip", _("Packing slip")
     EXPORT = "export", _("Export")
     API = "api", _("API")
+
+
+class RequestSource(models.TextChoices):
+    """Who filed the request: the seller (page, API, import) or the customer (售后自助, the shop's public page)."""
+
+    SELLER = "seller", _("Seller")
+    CUSTOMER = "customer", _("Customer (self-service)")
+
+
+class CustomerEvent(models.TextChoices):
+    """The messages a customer may get; per shop, each goes out automatically or not, on chosen channels."""
+
+    REQUEST_RECEIVED = "request_received", _("Request received")
+    LINES_SHIPPED = "lines_shipped", _("Replacement shipped")
+    LINES_COMPENSATED = "lines_compensated", _("Compensation paid")
+    SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
+    REPORT_DECLINED = "report_declined", _("Report declined")
+
+
+class CustomerChannels(models.TextChoices):
+    """Where one customer message goes: one message per event unless the seller asks for both."""
+
+    OFF = "off", _("Not sent automatically")
+    EMAIL_OR_SMS = "email_or_sms", _("Email, or SMS when the order has no email")
+    EMAIL = "email", _("Email only")
+    SMS = "sms", _("SMS only")
+    BOTH = "both", _("Email and SMS")

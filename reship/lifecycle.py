@@ -33,6 +33,11 @@ S = RequestStatus
 # the last line finishes fulfilment).
 _QUOTE_OPEN = frozenset({S.APPROVED, S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED})
 TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
+    # A customer's own report (售后自助) waits for the seller: confirmed, it goes to the partner as a
+    # submitted request; edited, it stays here; declined, it ends with a reason the customer reads.
+    Action.CONFIRM_REPORT: frozenset({S.REPORTED}),
+    Action.EDIT_REPORT: frozenset({S.REPORTED}),
+    Action.DECLINE_REPORT: frozenset({S.REPORTED}),
     Action.REQUEST_INFO: frozenset({S.SUBMITTED}),
     Action.ANSWER_INFO: frozenset({S.NEEDS_INFO}),
     Action.APPROVE: frozenset({S.SUBMITTED}),
@@ -50,7 +55,7 @@ TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
     Action.CLOSE: frozenset({S.CONTACTED}),
     Action.FOLLOW_UP: frozenset({S.CLOSED}),
     # The seller re-addresses the replacement (改地址) until a parcel has left (the workflow says 409).
-    Action.CHANGE_SHIP_TO: frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
+    Action.CHANGE_SHIP_TO: frozenset({S.REPORTED, S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
     Action.PRINT_SLIPS: frozenset({S.APPROVED, S.FULFILLING}),
     # A parcel may arrive at any time after it left, even after the request closed.
     Action.MARK_DELIVERED: frozenset({S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED, S.CLOSED}),
@@ -60,6 +65,9 @@ TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
 # Compensation is both sides': the partner pays the customer, or the seller does it themselves.
 ACTORS: dict[Action, frozenset[Role]] = {
     Action.SUBMIT: frozenset({Role.SELLER}),
+    Action.CONFIRM_REPORT: frozenset({Role.SELLER}),
+    Action.EDIT_REPORT: frozenset({Role.SELLER}),
+    Action.DECLINE_REPORT: frozenset({Role.SELLER}),
     Action.REQUEST_INFO: frozenset({Role.PARTNER}),
     Action.ANSWER_INFO: frozenset({Role.SELLER}),
     Action.APPROVE: frozenset({Role.PARTNER}),
@@ -94,6 +102,7 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step("confirm_report", Role.SELLER, "seller"),
     Step("review", Role.PARTNER, "review"),
     Step("seller_answer", Role.SELLER, "seller"),
     Step("fulfilment", Role.PARTNER, "fulfilment"),
@@ -117,7 +126,10 @@ class Stage:
 
 # The application is complete once submitted (there are no drafts), so no status has it in
 # progress; a submitted request is in review until the partner decides.
+# A customer's report (售后自助) comes before the application: it becomes one when the seller confirms
+# it. Requests the seller filed never pass through it (the stage bar leaves it out for them).
 STAGES: tuple[Stage, ...] = (
+    Stage("reported", _("Reported by the customer"), (S.REPORTED,)),
     Stage("application", _("Application"), ()),
     Stage("review", _("Review"), (S.SUBMITTED, S.NEEDS_INFO)),
     Stage("fulfilment", _("Restock / resend"), (S.APPROVED, S.FULFILLING)),
@@ -129,6 +141,7 @@ STAGES: tuple[Stage, ...] = (
 OFF_TRACK_STAGES: tuple[Stage, ...] = (
     Stage("rejected", _("Rejected"), (S.REJECTED,)),
     Stage("cancelled", _("Cancelled"), (S.CANCELLED,)),
+    Stage("declined", _("Declined"), (S.DECLINED,)),
 )
 FILTER_STAGES: tuple[Stage, ...] = tuple(stage for stage in STAGES if stage.statuses) + OFF_TRACK_STAGES
 STAGE_BY_KEY: dict[str, Stage] = {stage.key: stage for stage in STAGES + OFF_TRACK_STAGES}
@@ -137,6 +150,7 @@ STAGE_BY_KEY: dict[str, Stage] = {stage.key: stage for stage in STAGES + OFF_TRA
 # --- each status: its stage and its step ----------------------------------------------------------
 # A status with no step is final: nobody owes anything and no clock runs.
 STEP_OF_STATUS: dict[str, str] = {
+    S.REPORTED: "confirm_report",
     S.SUBMITTED: "review",
     S.NEEDS_INFO: "seller_answer",
     S.APPROVED: "fulfilment",
@@ -153,8 +167,12 @@ OPEN_STATUSES: tuple[str, ...] = tuple(STEP_OF_STATUS)
 FINAL_STATUSES = frozenset(status for status in RequestStatus if status not in STEP_OF_STATUS)
 # Requests in these statuses hold the quantities they claim; rejected and cancelled ones give them back.
 CLAIMING_STATUSES: tuple[str, ...] = tuple(
-    status for status in RequestStatus if status not in (S.REJECTED, S.CANCELLED)
+    status for status in RequestStatus if status not in (S.REJECTED, S.CANCELLED, S.DECLINED)
 )
+# A customer's report is the seller's alone until confirmed: the partner neither sees nor counts
+# requests in these statuses (``permissions.visible_requests_filter``); a declined report never was
+# the partner's.
+BEFORE_PARTNER_STATUSES: tuple[str, ...] = (S.REPORTED, S.DECLINED)
 
 
 def step_of(status: str) -> Step | None:

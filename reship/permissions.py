@@ -32,7 +32,11 @@ def side_of(user: User | None, request: ReshipRequest) -> Role:
     organisation = organisation_for(user)
     if organisation.seller is not None and organisation.seller.pk == request.seller_id:
         return Role.SELLER
-    if organisation.partner is not None and organisation.partner.pk == request.partner_id:
+    if (
+        organisation.partner is not None
+        and organisation.partner.pk == request.partner_id
+        and request.status not in lifecycle.BEFORE_PARTNER_STATUSES
+    ):
         return Role.PARTNER
     return Role.NONE
 
@@ -46,7 +50,8 @@ def visible_requests_filter(user: User | None) -> Q:
     if organisation.seller is not None:
         return Q(seller_id=organisation.seller.pk)
     if organisation.partner is not None:
-        return Q(partner_id=organisation.partner.pk)
+        # A customer's report is the seller's until confirmed (lifecycle.BEFORE_PARTNER_STATUSES).
+        return Q(partner_id=organisation.partner.pk) & ~Q(status__in=lifecycle.BEFORE_PARTNER_STATUSES)
     if organisation.role == Role.ADMIN:
         return Q()  # platform staff read every request (to follow a dashboard figure); they act on none
     return Q(pk__in=[])

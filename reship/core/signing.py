@@ -1,5 +1,6 @@
 """Signed, expiring, single-purpose links for people without an account: the source confirming a
-restock order, and the customer answering the survey.
+restock order, the customer answering the survey, following a request (its tracking page) and
+reporting a problem with an order they found on the shop's after-sale page.
 
 Each token is signed with a purpose-specific salt (a survey token cannot confirm a restock) and
 an age limit. Single use is enforced by the state it changes: a confirmed restock order or an
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
 RESTOCK_SALT = "reship.restock-confirm"
 SURVEY_SALT = "reship.survey"
+TRACK_SALT = "reship.customer-track"
+REPORT_SALT = "reship.customer-report"
+# A found order stays open for the customer's report this long after the lookup.
+REPORT_LINK_HOURS = 2
 
 
 class LinkError(Exception):
@@ -69,3 +74,39 @@ def survey_token_read(token: str) -> int:
 
 def survey_path(request: ReshipRequest) -> str:
     return reverse("survey", kwargs={"token": survey_token(request)})
+
+
+def track_token(request: ReshipRequest) -> str:
+    """The customer's tracking page of a request. No age in the token: the page is open until
+    ``RESHIP_FOLLOW_LINK_DAYS`` after the request ended (``reship.customers.links``)."""
+    return _dumps({"track": request.pk}, TRACK_SALT)
+
+
+def track_token_read(token: str) -> int:
+    try:
+        data: dict[str, Any] = signing.loads(token, salt=TRACK_SALT)
+    except signing.BadSignature:
+        raise LinkError(_("This link is not valid. Check that it was copied whole.")) from None
+    return int(data["track"])
+
+
+def track_path(request: ReshipRequest) -> str:
+    return reverse("customer-track", kwargs={"token": track_token(request)})
+
+
+def report_token(order_id: int, seller_id: int) -> str:
+    """After a customer found their order on the shop's after-sale page: reporting on it, for a while."""
+    return _dumps({"order": order_id, "seller": seller_id}, REPORT_SALT)
+
+
+def report_token_read(token: str, seller_id: int) -> int:
+    """The order id, or ``LinkError`` (also for another shop's token)."""
+    try:
+        data: dict[str, Any] = signing.loads(token, salt=REPORT_SALT, max_age=REPORT_LINK_HOURS * 3600)
+    except signing.SignatureExpired:
+        raise LinkExpired(_("This page has expired. Look up your order again.")) from None
+    except signing.BadSignature:
+        raise LinkError(_("This link is not valid. Look up your order again.")) from None
+    if int(data.get("seller", 0)) != seller_id:
+        raise LinkError(_("This link is not valid. Look up your order again."))
+    return int(data["order"])

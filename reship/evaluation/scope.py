@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from reship import lifecycle
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import Reason
 from reship.evaluation.sql import has_reason
@@ -45,7 +46,8 @@ class Scope:
         if self.role == Role.SELLER:
             return Q(seller_id=self.seller_id)
         if self.role == Role.PARTNER:
-            return Q(partner_id=self.partner_id)
+            # A customer's report is the seller's until confirmed (lifecycle.BEFORE_PARTNER_STATUSES).
+            return Q(partner_id=self.partner_id) & ~Q(status__in=lifecycle.BEFORE_PARTNER_STATUSES)
         if self.role == Role.ADMIN:
             return Q()
         return Q(pk__in=[])

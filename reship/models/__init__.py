@@ -1,6 +1,7 @@
 """The reship domain's tables; split by job, re-exported so callers import from ``reship.models``."""
 
 from reship.models.api import ApiKey, IdempotencyRecord, WebhookEndpoint
+from reship.models.customers import CustomerMessageSetting, CustomerMessageTemplate
 from reship.models.notifications import Notification
 from reship.models.requests import (
     AppendOnlyError,
@@ -25,6 +26,8 @@ __all__ = [
     "AppendOnlyError",
     "AutoApprovalRule",
     "CommunicationRecord",
+    "CustomerMessageSetting",
+    "CustomerMessageTemplate",
     "Evidence",
     "Notification",
     "RequestMessage",

@@ -48,6 +48,9 @@ class Notification(models.Model):
         verbose_name=_("webhook endpoint"),
     )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    # A customer message's identity (request, event, channel, and the parcel or line it is about):
+    # unique, so a customer never gets the same message twice (reship.customers.messages.dedup_key).
+    dedup_key = models.CharField(_("message key"), max_length=160, null=True, blank=True, unique=True, editable=False)
     # Sent as the webhook's idempotency key and the email's Message-ID: receivers can drop repeats.
     delivery_key = models.UUIDField(_("delivery key"), default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(

@@ -24,6 +24,7 @@ from reship.choices import (
     LineStatus,
     QuoteStatus,
     Reason,
+    RequestSource,
     RequestStatus,
     Resolution,
     RestockStatus,
@@ -59,6 +60,13 @@ class ReshipRequest(ShipTo):
     )
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
     description = models.TextField(_("description"), blank=True)
+    # Who filed it: the seller, or the customer on the shop's after-sale page (售后自助), which the
+    # seller confirms (``submitted_at``: from then on it is the partner's), edits or declines.
+    source = models.CharField(_("filed by"), max_length=20, choices=RequestSource.choices, default=RequestSource.SELLER)
+    reported_at = models.DateTimeField(_("reported by the customer at"), null=True, blank=True)
+    auto_confirmed = models.BooleanField(
+        _("confirmed automatically"), default=False, help_text=_("A shop rule confirmed the customer's report.")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
     )
@@ -163,6 +171,10 @@ class ReshipRequest(ShipTo):
             ),
             # The survey sender's question: whose survey is due and not sent yet.
             models.Index(fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="request_survey_due"),
+            # Customers' own reports per shop over time (the evaluation's self-service figures).
+            models.Index(
+                fields=["seller", "reported_at"], condition=Q(reported_at__isnull=False), name="request_seller_reported"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,6 +223,9 @@ class ReshipLine(models.Model):
     quality_check_note = models.TextField(_("quality-check note"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     slip_printed_at = models.DateTimeField(_("packing slip printed at"), null=True, blank=True)
+    # When an automatic message told the customer this line's outcome (shipped, compensated): once
+    # every resolved line was told, the contact step (客户沟通) is done without a second message.
+    customer_told_at = models.DateTimeField(_("customer told at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reship line")
@@ -342,6 +357,16 @@ class CommunicationRecord(models.Model):
     summary = models.TextField(_("summary"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    # An automatic customer message logs itself here; its outbox row says whether it was delivered.
+    automatic = models.BooleanField(_("sent automatically"), default=False)
+    notification = models.ForeignKey(
+        "reship.Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message sent"),
     )
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

@@ -337,6 +337,12 @@ RESHIP_CUSTOMER_SMS = env_bool("RESHIP_CUSTOMER_SMS", default=True)
 # How long the source's restock link and the customer's survey link stay valid.
 RESHIP_RESTOCK_LINK_DAYS = env_int("RESHIP_RESTOCK_LINK_DAYS", 14)
 RESHIP_SURVEY_LINK_DAYS = env_int("RESHIP_SURVEY_LINK_DAYS", 30)
+# The customer's tracking page stays open until this many days after the request ended.
+RESHIP_FOLLOW_LINK_DAYS = env_int("RESHIP_FOLLOW_LINK_DAYS", 30)
+# The shop's after-sale page (售后自助): order lookups per visitor address and per order number per hour.
+RESHIP_REPORT_LOOKUPS_PER_ADDRESS = env_int("RESHIP_REPORT_LOOKUPS_PER_ADDRESS", 10)
+RESHIP_REPORT_LOOKUPS_PER_ORDER = env_int("RESHIP_REPORT_LOOKUPS_PER_ORDER", 5)
+RESHIP_REPORT_MAX_PHOTOS = env_int("RESHIP_REPORT_MAX_PHOTOS", 6)
 # The site's public address, for links in emails (no trailing slash).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
