@@ -77,3 +77,32 @@ def upload_name(file: UploadedFile[bytes], kind: FileKind, *, default: str) -> s
     # leading dot (a hidden name) and nothing a path or a shell reads.
     stem = " ".join(_UNSAFE_IN_NAME.sub("", stem).split())[:NAME_STEM_LENGTH].strip(". ")
     return f"{stem or default}.{kind.extension}"
+
+
+def _header_is_whole(head: bytes, kind: FileKind) -> bool:
+    """The first bytes after the signature are what every valid file of that kind has there; a
+    truncated or hand-made file with only the magic number fails this."""
+    if kind.content_type == "image/png":
+        return head[8:16] == b"\x00\x00\x00\x0dIHDR"  # the first chunk is always a 13-byte IHDR
+    if kind.content_type == "image/jpeg":
+        return len(head) >= 4 and 0xC0 <= head[3] <= 0xFE  # a marker follows the start-of-image
+    if kind.content_type == "image/gif":
+        return len(head) >= 13  # header and logical screen descriptor
+    if kind.content_type == "image/webp":
+        return head[12:15] == b"VP8"  # VP8, VP8L or VP8X chunk
+    return True
+
+
+def image_kind(file: UploadedFile[bytes], *, field: str) -> FileKind:
+    """A photo's real kind (evidence, a customer's photos, a shop's logo), or ``InvalidInput``: not an
+    image by its bytes, too large, empty, or damaged (only the magic number)."""
+    kind = upload_kind(file, images_only=True, field=field)
+    file.seek(0)
+    head = file.read(32)
+    file.seek(0)
+    if not _header_is_whole(head, kind):
+        raise InvalidInput(
+            _("%(name)s looks damaged: it is not a complete image.") % {"name": file.name},
+            field_errors={field: [_("Damaged file.")]},
+        )
+    return kind

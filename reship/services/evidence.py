@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from reship import permissions
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
-from reship.core.uploads import FileKind, upload_kind, upload_name
+from reship.core.uploads import FileKind, image_kind, upload_name
 from reship.models import Evidence, ReshipRequest
 
 if TYPE_CHECKING:
@@ -29,31 +29,8 @@ if TYPE_CHECKING:
 FIELD = "evidence"
 
 
-def _header_is_whole(head: bytes, kind: FileKind) -> bool:
-    """The first bytes after the signature are what every valid file of that kind has there; a
-    truncated or hand-made file with only the magic number fails this."""
-    if kind.content_type == "image/png":
-        return head[8:16] == b"\x00\x00\x00\x0dIHDR"  # the first chunk is always a 13-byte IHDR
-    if kind.content_type == "image/jpeg":
-        return len(head) >= 4 and 0xC0 <= head[3] <= 0xFE  # a marker follows the start-of-image
-    if kind.content_type == "image/gif":
-        return len(head) >= 13  # header and logical screen descriptor
-    if kind.content_type == "image/webp":
-        return head[12:15] == b"VP8"  # VP8, VP8L or VP8X chunk
-    return True
-
-
 def _checked(file: UploadedFile) -> FileKind:
-    kind = upload_kind(file, images_only=True, field=FIELD)
-    file.seek(0)
-    head = file.read(32)
-    file.seek(0)
-    if not _header_is_whole(head, kind):
-        raise InvalidInput(
-            _("%(name)s looks damaged: it is not a complete image.") % {"name": file.name},
-            field_errors={FIELD: [_("Damaged file.")]},
-        )
-    return kind
+    return image_kind(file, field=FIELD)
 
 
 def evidence_add(
