@@ -31,6 +31,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
     path("survey/<str:token>/", public_views.survey, name="survey"),
+    path("", include("reship.web.urls.customers")),
     path("healthz", views.healthz, name="healthz"),
     # Where browsers report what the Content-Security-Policy blocked (settings.CSP_REPORT_PATH).
     path(settings.CSP_REPORT_PATH.lstrip("/"), csp_views.csp_report, name="csp-report"),
