@@ -1,6 +1,14 @@
 """The customer's pages, no account needed: the shop's after-sale page (售后自助) with its logo and QR code,
-and a request's tracking page. Each helper view module checks its own key or signed token."""
+and a request's tracking page. Each view module checks its own key or signed token."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from reship.web.views import customer_report, customer_track, shop_public
+
+urlpatterns = [
+    path("c/<str:key>/", customer_report.placeholder, name="customer-report"),
+    path("c/<str:key>/order/<str:token>/", customer_report.placeholder, name="customer-report-order"),
+    path("c/<str:key>/logo/", shop_public.placeholder, name="shop-logo"),
+    path("c/<str:key>/qr.svg", shop_public.placeholder, name="shop-report-qr"),
+    path("t/<str:token>/", customer_track.placeholder, name="customer-track"),
+]
