@@ -41,6 +41,39 @@ PLACEHOLDER_HELP: dict[str, StrPromise] = {
     "survey_days": gettext_lazy("How many days the survey link stays valid"),
     "reason": gettext_lazy("Why the shop declined the report"),
 }
+# What a shop's preview fills its templates with (the live preview of the template page), per language.
+SAMPLE_VALUES: dict[str, dict[str, str]] = {
+    "zh-hans": {
+        "shop": "小鹿家居旗舰店",
+        "customer_name": "王女士",
+        "order_number": "3561298847201937",
+        "items": "陶瓷马克杯（蓝）× 2",
+        "follow_link": "https://example.com/t/abc123/",
+        "carrier": "顺丰速运",
+        "tracking_number": "SF1234567890123",
+        "tracking_link": "https://www.sf-express.com/",
+        "amount": "¥39.00",
+        "method": "退款",
+        "survey_link": "https://example.com/survey/abc123/",
+        "survey_days": "14",
+        "reason": "订单已超过售后期限",
+    },
+    "en": {
+        "shop": "Little Deer Home",
+        "customer_name": "Ms Wang",
+        "order_number": "3561298847201937",
+        "items": "Ceramic mug (blue) × 2",
+        "follow_link": "https://example.com/t/abc123/",
+        "carrier": "SF Express",
+        "tracking_number": "SF1234567890123",
+        "tracking_link": "https://www.sf-express.com/",
+        "amount": "CNY 39.00",
+        "method": "refund",
+        "survey_link": "https://example.com/survey/abc123/",
+        "survey_days": "14",
+        "reason": "the order is past the return window",
+    },
+}
 COMMON = ("shop", "customer_name", "order_number", "follow_link")
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     E.REQUEST_RECEIVED: (*COMMON, "items"),
