@@ -71,6 +71,24 @@ def submit(parties: Parties) -> ReshipRequest:
     )
 
 
+def report(parties: Parties, **changes) -> ReshipRequest:
+    """The customer reports A, B1, B2 (resend) and C (compensation) on the shop's after-sale page."""
+    lines = {ol.product.sku_code: ol for ol in parties.order.lines.select_related("product")}
+    return workflow.reship_report(
+        order_id=parties.order.pk,
+        seller_id=parties.order.seller_id,
+        reason="damaged",
+        description="The box was crushed.",
+        lines=[
+            workflow.LineRequest(lines["SKU-A"].pk, 1, "resend"),
+            workflow.LineRequest(lines["SKU-B1"].pk, 1, "resend"),
+            workflow.LineRequest(lines["SKU-B2"].pk, 1, "resend"),
+            workflow.LineRequest(lines["SKU-C"].pk, 1, "compensation"),
+        ],
+        **changes,
+    )
+
+
 def approve(parties: Parties, request: ReshipRequest) -> None:
     workflow.reship_approve(
         request_id=request.pk,
@@ -84,6 +102,11 @@ def approve(parties: Parties, request: ReshipRequest) -> None:
 
 def request_in(status: str, parties: Parties) -> ReshipRequest:
     """A request in the given status, reached through the workflow only."""
+    if status in (RequestStatus.REPORTED, RequestStatus.DECLINED):
+        request = report(parties)
+        if status == RequestStatus.DECLINED:
+            workflow.reship_decline_report(request_id=request.pk, actor=parties.seller, reason="Delivered, signed for.")
+        return _fresh(request)
     request = submit(parties)
     if status == RequestStatus.SUBMITTED:
         return _fresh(request)

@@ -44,6 +44,7 @@ class Audience(models.TextChoices):
 
 # The notification table of DESIGN.md: which happening reaches whom.
 WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
+    "request_reported": (Audience.SELLER,),  # a customer's own report (售后自助), the seller's until confirmed
     "request_submitted": (Audience.PARTNER,),
     "info_requested": (Audience.SELLER,),
     "info_answered": (Audience.PARTNER,),

@@ -10,9 +10,10 @@ one event, the next step's due time, and the notification rows, which Celery del
 ``actor=None`` means the system (automatic approval, the source through its signed link); only
 this package's own callers pass it, never a view acting for a person.
 
-One module per family of transitions: ``application``, ``review``, ``quote``, ``fulfilment``,
-``closing``, ``ship_to`` (改地址), ``delivery`` (parcels delivered, the survey's schedule); ``actions`` maps a parsed
-action to its function; ``bulk`` approves many at once; ``timeliness`` keeps the SLA clock and
+One module per family of transitions: ``application``, ``report`` (a customer's own report, the
+seller's before it is the partner's), ``review``, ``quote``, ``fulfilment``, ``closing``, ``ship_to``
+(改地址), ``delivery`` (parcels delivered, the survey's schedule); ``actions`` maps a parsed action to
+its function; ``bulk`` approves many at once; ``timeliness`` keeps the SLA clock and
 sends reminders. This module is their public face.
 """
 
@@ -45,12 +46,20 @@ from reship.workflow.fulfilment import (
 )
 from reship.workflow.printing import reship_print_slips
 from reship.workflow.quote import reship_accept_quote, reship_dispute_quote, reship_revise_quote
+from reship.workflow.report import (
+    ReportAlreadyOpen,
+    reship_confirm_report,
+    reship_decline_report,
+    reship_edit_report,
+    reship_report,
+)
 from reship.workflow.review import reship_answer_info, reship_approve, reship_cancel, reship_reject, reship_request_info
 from reship.workflow.ship_to import reship_change_ship_to
 
 __all__ = [
     "DeliveredBy",
     "LineRequest",
+    "ReportAlreadyOpen",
     "ShipItem",
     "action_check",
     "actions_for",
@@ -63,15 +72,19 @@ __all__ = [
     "reship_change_ship_to",
     "reship_close",
     "reship_compensate",
+    "reship_confirm_report",
     "reship_confirm_info_update",
     "reship_confirm_restock",
     "reship_contact_customer",
+    "reship_decline_report",
     "reship_dispute_quote",
+    "reship_edit_report",
     "reship_follow_up",
     "reship_mark_delivered",
     "reship_print_slips",
     "reship_record_tracking",
     "reship_reject",
+    "reship_report",
     "reship_request_info",
     "reship_revise_quote",
     "reship_ship",

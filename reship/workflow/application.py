@@ -54,7 +54,7 @@ class LineRequest:
     reason: str | None = None  # defaults to the request's reason
 
 
-def _validated_lines(
+def validated_lines(
     order: Order, lines: Sequence[LineRequest], default_reason: str, caps: dict[int, int]
 ) -> list[tuple[OrderLine, LineRequest, str]]:
     if not lines:
@@ -102,18 +102,27 @@ def _ship_to_values(source: Order | ReshipRequest) -> dict[str, str]:
     return {field: getattr(source, field) for field in ship_to.MODEL_FIELDS}
 
 
-def _create_request(
+def lines_data(validated: Sequence[tuple[OrderLine, LineRequest, str]]) -> list[dict[str, object]]:
+    """The lines as an event's data records them."""
+    return [
+        {"order_line": ol.pk, "sku": ol.product.sku_code, "quantity": line.quantity, "resolution": line.resolution}
+        for ol, line, _reason in validated
+    ]
+
+
+def request_create(
     *,
-    actor: User,
+    actor: User | None,
     order: Order,
     reason: str,
     description: str,
-    lines: Sequence[LineRequest],
-    caps: dict[int, int],
+    validated: Sequence[tuple[OrderLine, LineRequest, str]],
+    status: str,
     follow_up_of: ReshipRequest | None,
     now: datetime,
+    **fields: object,
 ) -> ReshipRequest:
-    validated = _validated_lines(order, lines, reason, caps)
+    """A new request row and its lines, with its stage clock (seller's submit, customer's report)."""
     request = ReshipRequest(
         number=request_number_next(year=timezone.localtime(now).year),
         order=order,
@@ -121,20 +130,18 @@ def _create_request(
         partner_id=order.partner_id,
         reason=reason,
         description=description,
-        status=S.SUBMITTED,
+        status=status,
         currency=order.currency,
         follow_up_of=follow_up_of,
         created_by=actor,
         created_at=now,
-        submitted_at=now,
         # The replacement goes where the order went, or where the failed replacement went (the
         # seller may have changed it); the request keeps its own copy from here on.
         **_ship_to_values(follow_up_of or order),
+        **fields,
     )
     request.partner = order.partner
-    timeliness.apply_stage_clock(
-        request, timeliness.stage_clock(request, from_status="", to_status=S.SUBMITTED, now=now)
-    )
+    timeliness.apply_stage_clock(request, timeliness.stage_clock(request, from_status="", to_status=status, now=now))
     request.save()
     ReshipLine.objects.bulk_create(
         ReshipLine(
@@ -146,6 +153,41 @@ def _create_request(
         )
         for order_line, line, line_reason in validated
     )
+    return request
+
+
+def partner_told(
+    request: ReshipRequest, validated: Sequence[tuple[OrderLine, LineRequest, str]], now: datetime
+) -> None:
+    """What follows a request reaching the partner (a seller's submit, a confirmed customer's report):
+    a rule of the partner's approves it at once, or the partner is told to review it."""
+    if not _auto_approve(request, list(validated), now=now):
+        outbox.announce(request=request, template="request_submitted")
+
+
+def _create_request(
+    *,
+    actor: User,
+    order: Order,
+    reason: str,
+    description: str,
+    lines: Sequence[LineRequest],
+    caps: dict[int, int],
+    follow_up_of: ReshipRequest | None,
+    now: datetime,
+) -> ReshipRequest:
+    validated = validated_lines(order, lines, reason, caps)
+    request = request_create(
+        actor=actor,
+        order=order,
+        reason=reason,
+        description=description,
+        validated=validated,
+        status=S.SUBMITTED,
+        follow_up_of=follow_up_of,
+        now=now,
+        submitted_at=now,
+    )
     events.event_create(
         request=request,
         actor=actor,
@@ -153,21 +195,12 @@ def _create_request(
         to_status=S.SUBMITTED,
         message=description,
         data={
-            "lines": [
-                {
-                    "order_line": ol.pk,
-                    "sku": ol.product.sku_code,
-                    "quantity": line.quantity,
-                    "resolution": line.resolution,
-                }
-                for ol, line, _reason in validated
-            ],
+            "lines": lines_data(validated),
             **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
         },
         at=now,
     )
-    if not _auto_approve(request, validated, now=now):
-        outbox.announce(request=request, template="request_submitted")
+    partner_told(request, validated, now)
     return request
 
 

@@ -166,7 +166,7 @@ def reship_approve(
         return request
 
 
-def _cancel_open_lines(request: ReshipRequest, now: datetime) -> None:
+def cancel_open_lines(request: ReshipRequest, now: datetime) -> None:
     ReshipLine.objects.filter(request=request).exclude(status__in=RESOLVED_LINE_STATUSES).update(
         status=LineStatus.CANCELLED
     )
@@ -179,7 +179,7 @@ def reship_reject(*, request_id: int, actor: User, reason: str, now: datetime | 
         reason = inputs.required_text(reason, "reason", _("The reason for rejecting"))
         request.decision_note = reason
         request.reviewed_at = request.reviewed_at or now
-        _cancel_open_lines(request, now)
+        cancel_open_lines(request, now)
         move(
             request,
             actor=actor,
@@ -197,7 +197,7 @@ def reship_cancel(*, request_id: int, actor: User, reason: str = "", now: dateti
     """The seller withdraws the request; allowed until fulfilment starts."""
     with transition(Action.CANCEL, request_id=request_id, actor=actor, now=now) as (request, now):
         reason = inputs.optional_text(reason, "reason")
-        _cancel_open_lines(request, now)
+        cancel_open_lines(request, now)
         move(request, actor=actor, kind=EventKind.CANCELLED, to_status=S.CANCELLED, message=reason, now=now)
         outbox.announce(request=request, template="request_cancelled", context={"reason": reason})
         return request
