@@ -21,4 +21,7 @@ urlpatterns = [
     path("api-keys/", api_keys.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
     path("shop/", shop_settings.shop_settings, name="shop-settings"),
+    path("shop/messages/<str:event>/", shop_settings.shop_message, name="shop-message"),
+    path("shop/messages/<str:event>/preview/", shop_settings.shop_message_preview, name="shop-message-preview"),
+    path("shop/card/", shop_settings.shop_card, name="shop-card"),
 ]

@@ -37,7 +37,7 @@ def shop_logo(request: HttpRequest, key: str) -> FileResponse:
     seller = get_object_or_404(Seller.objects.only("logo", "report_key"), report_key=key)
     if not seller.logo:
         raise Http404
-    name = seller.logo.name.rsplit("/", 1)[-1]
+    name = (seller.logo.name or "").rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     content_type = ATTACHMENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or ""
     if content_type not in INLINE_TYPES:
