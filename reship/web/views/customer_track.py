@@ -1,7 +1,71 @@
-"""Placeholder: the URL names exist so links can be built; the helper who owns this module replaces it."""
+"""The customer's tracking page (``/t/<token>/``): a signed link in every customer message, no account.
 
-from django.http import Http404, HttpRequest, HttpResponse
+It shows the request's progress under the shop's name and logo with the platform order number the
+customer knows, in the order's customer language unless the visitor picked another with the
+language switch (its cookie). The link opens until ``RESHIP_FOLLOW_LINK_DAYS`` after the request
+ended (``reship.customers.links``): then 410, like an expired survey link; a tampered token is 400
+and an unknown request 404.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from reship.core import signing
+from reship.customers import branding, policy
+from reship.customers.links import follow_link_open
+from reship.customers.progress import progress_load, progress_of
+from reship.web.views.public import _link_problem, _not_found, _problem
+
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
-def placeholder(request: HttpRequest, **kwargs: str) -> HttpResponse:
-    raise Http404
+def _page_language(request: HttpRequest, order_language: str) -> str:
+    """The visitor's explicit choice (the language switch's cookie), else the language the shop
+    writes to this customer in."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in LANGUAGE_CODES:
+        return chosen
+    return order_language if order_language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+@never_cache
+@require_GET
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        request_id = signing.track_token_read(token)
+    except signing.LinkError as error:
+        return _link_problem(request, error)
+    reship = progress_load(request_id)
+    if reship is None:
+        return _not_found(request, _("This request does not exist."))
+    language = _page_language(request, reship.order.customer_language)
+    with translation.override(language):
+        if not follow_link_open(reship, timezone.now(), events=reship.events.all()):
+            message = _(
+                "This page was open until %(days)s days after the request ended. Contact the shop if you need help."
+            ) % {"days": settings.RESHIP_FOLLOW_LINK_DAYS}
+            response = _problem(request, heading=_("This link has expired"), message=message, status=410)
+        else:
+            seller = reship.seller
+            survey_path = signing.survey_path(reship) if reship.survey_sent_at is not None else ""
+            response = render(
+                request,
+                "customers/track.html",
+                {
+                    "progress": progress_of(reship),
+                    "order_number": reship.order.platform_order_number,
+                    "shop_name": branding.shop_name(seller),
+                    "logo_url": branding.logo_path(seller),
+                    "survey_path": survey_path,
+                    "time_zone": policy.customer_time_zone(reship.order),
+                },
+            )
+        response.headers["Content-Language"] = language
+    return response
