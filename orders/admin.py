@@ -32,12 +32,23 @@ class SellerMembershipInline(admin.TabularInline):
 
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
-    list_display = ["name", "contact_email", "contact_phone", "is_active", "created_at"]
+    list_display = ["name", "display_name", "contact_email", "contact_phone", "is_active", "created_at"]
     list_filter = ["is_active"]
-    search_fields = ["name", "contact_email", "contact_phone"]
+    search_fields = ["name", "display_name", "contact_email", "contact_phone"]
     inlines = [SellerMembershipInline]
     actions = ACTIVATION_ACTIONS
-    readonly_fields = ["created_at", "updated_at"]
+    # What customers see of the shop is the shop managers' to set (reship.services.shop_settings checks
+    # the logo's bytes and the rules' bounds): shown here, not edited.
+    readonly_fields = [
+        "display_name",
+        "logo",
+        "report_key",
+        "return_window_days",
+        "auto_confirm_lost_days",
+        "auto_confirm_max_value",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(Product)

@@ -15,9 +15,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 # Importing a module registers its admins with the site.
-from reship.admin import api_keys, notifications, requests, rules
+from reship.admin import api_keys, customers, notifications, requests, rules
 
-__all__ = ["api_keys", "notifications", "requests", "rules"]
+__all__ = ["api_keys", "customers", "notifications", "requests", "rules"]
 
 admin.site.site_header = _("Reship administration")
 admin.site.site_title = _("Reship admin")

@@ -30,6 +30,8 @@ from reship.models import (
     ApiKey,
     AutoApprovalRule,
     CommunicationRecord,
+    CustomerMessageSetting,
+    CustomerMessageTemplate,
     Notification,
     RequestMessage,
     RequestNumberSequence,
@@ -149,6 +151,12 @@ BUILDERS = {
     User: lambda: SellerMembershipFactory().user,
     Group: GroupFactory,
     ApiKey: lambda: api_key_create(actor=SellerMembershipFactory().user, name="ERP")[0],
+    CustomerMessageSetting: lambda: CustomerMessageSetting.objects.create(
+        seller=SellerFactory(), event="lines_shipped", channels="both"
+    ),
+    CustomerMessageTemplate: lambda: CustomerMessageTemplate.objects.create(
+        seller=SellerFactory(), event="lines_shipped", language="zh-hans", subject="{shop}", body="{items}", sms="-"
+    ),
     AccessAttempt: lambda: AccessAttempt.objects.create(
         username=f"mei{AccessAttempt.objects.count()}",
         ip_address="203.0.113.7",
@@ -162,7 +170,17 @@ BUILDERS = {
 }
 
 # Written by the workflow or the delivery task (or counted by the numbering): shown, never edited.
-VIEW_ONLY = [ReshipEvent, RestockOrder, RequestMessage, SurveyResponse, RequestNumberSequence, Notification, ApiKey]
+VIEW_ONLY = [
+    ReshipEvent,
+    RestockOrder,
+    RequestMessage,
+    SurveyResponse,
+    RequestNumberSequence,
+    Notification,
+    ApiKey,
+    CustomerMessageSetting,  # the shop's managers write these (reship.services.shop_settings)
+    CustomerMessageTemplate,
+]
 # Creating these is a workflow step (or never allowed), so the admin has no add page for them.
 # Failed sign-ins are counted by django-axes: an admin only reads or deletes (unlocks) them.
 ADD_REFUSED = {ReshipRequest, AccessAttempt, *VIEW_ONLY}
