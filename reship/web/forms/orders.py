@@ -126,7 +126,22 @@ class LineRow:
 _LINE_ERROR_KEY = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
 
 
-class ReshipRequestForm(forms.Form):
+class WorkflowErrorsForm(forms.Form):
+    """A form that shows a workflow error next to the fields its keys name (``_field_for``: a
+    request form maps ``lines.1.quantity`` to its own field), or above the form."""
+
+    def _field_for(self, key: str) -> str | None:
+        return key if key in self.fields else None
+
+    def add_workflow_error(self, error: WorkflowError) -> None:
+        fields = {name for name in map(self._field_for, error.field_errors) if name is not None}
+        for name in sorted(fields):
+            self.add_error(name, error.message)
+        if not fields:
+            self.add_error(None, error.message)
+
+
+class ReshipRequestForm(WorkflowErrorsForm):
     """A new request: the request's reason and description, evidence, and one group of fields per
     order line that has something left to claim (include, quantity, reason, resolution)."""
 
@@ -246,11 +261,3 @@ class ReshipRequestForm(forms.Form):
             return None
         name = self._name(self._included[index], part)
         return name if name in self.fields else None
-
-    def add_workflow_error(self, error: WorkflowError) -> None:
-        """Show the workflow's message next to the field it names, or above the form."""
-        fields = {name for name in map(self._field_for, error.field_errors) if name is not None}
-        for name in sorted(fields):
-            self.add_error(name, error.message)
-        if not fields:
-            self.add_error(None, error.message)
