@@ -10,5 +10,5 @@ urlpatterns = [
     path("c/<str:key>/order/<str:token>/", customer_report.report, name="customer-report-order"),
     path("c/<str:key>/logo/", shop_public.shop_logo, name="shop-logo"),
     path("c/<str:key>/qr.svg", shop_public.shop_report_qr, name="shop-report-qr"),
-    path("t/<str:token>/", customer_track.placeholder, name="customer-track"),
+    path("t/<str:token>/", customer_track.track, name="customer-track"),
 ]
