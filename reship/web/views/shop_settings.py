@@ -132,9 +132,6 @@ def shop_settings(request: SellerRequest) -> HttpResponse:
             }
             for event, label in CustomerEvent.choices
         ],
-        "channel_help": [
-            (CustomerChannels(value).label, CHANNEL_HELP[CustomerChannels(value)]) for value in CustomerChannels.values
-        ],
         "logo_url": branding.logo_path(seller),
         "report_link": report_link(seller),
         "can_manage": can_manage,
