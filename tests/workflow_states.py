@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from reship import workflow
-from reship.choices import RequestStatus
-from reship.models import ReshipLine, ReshipRequest, RestockOrder
+from reship.choices import CustomerChannels, CustomerEvent, RequestStatus
+from reship.models import CustomerMessageSetting, ReshipLine, ReshipRequest, RestockOrder
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,
@@ -107,6 +107,9 @@ def request_in(status: str, parties: Parties) -> ReshipRequest:
         if status == RequestStatus.DECLINED:
             workflow.reship_decline_report(request_id=request.pk, actor=parties.seller, reason="Delivered, signed for.")
         return _fresh(request)
+    if status == RequestStatus.CUSTOMER_CONTACT:
+        # The shop does not tell the customer of outcomes automatically: the contact step waits.
+        outcome_messages_off(parties.order.seller)
     request = submit(parties)
     if status == RequestStatus.SUBMITTED:
         return _fresh(request)
@@ -131,7 +134,8 @@ def request_in(status: str, parties: Parties) -> ReshipRequest:
     workflow.reship_confirm_info_update(request_id=request.pk, actor=parties.seller)
     if status == RequestStatus.CUSTOMER_CONTACT:
         return _fresh(request)
-    workflow.reship_contact_customer(request_id=request.pk, actor=parties.seller, channel="email")
+    if _fresh(request).status == RequestStatus.CUSTOMER_CONTACT:
+        workflow.reship_contact_customer(request_id=request.pk, actor=parties.seller, channel="email")
     if status == RequestStatus.CONTACTED:
         return _fresh(request)
     workflow.reship_close(
@@ -139,6 +143,14 @@ def request_in(status: str, parties: Parties) -> ReshipRequest:
     )
     assert status == RequestStatus.CLOSED, status
     return _fresh(request)
+
+
+def outcome_messages_off(seller) -> None:
+    """The shop chooses not to send the shipped and compensated messages automatically."""
+    for event in (CustomerEvent.LINES_SHIPPED, CustomerEvent.LINES_COMPENSATED):
+        CustomerMessageSetting.objects.update_or_create(
+            seller=seller, event=event, defaults={"channels": CustomerChannels.OFF}
+        )
 
 
 def resolve_every_line(parties: Parties, request: ReshipRequest) -> None:

@@ -15,7 +15,7 @@ import smtplib
 import socket
 import threading
 import time
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.utils.module_loading import import_string
 
 from reship.choices import NotificationChannel
 from reship.core.webhook_targets import PrivateTarget, WebhookUnanswered, webhook_post
-from reship.notifications.rendering import render, short_text
+from reship.notifications.rendering import is_customer_message, render, short_text
 
 if TYPE_CHECKING:
     from reship.models import Notification
@@ -49,7 +49,7 @@ class EmailChannel:
         message = EmailMultiAlternatives(
             subject=subject,
             body=text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=_sender(notification),
             to=[notification.recipient_address],
             headers={
                 "Message-ID": message_id(notification),
@@ -59,6 +59,15 @@ class EmailChannel:
         )
         message.attach_alternative(html, "text/html")
         _send_within(message, settings.EMAIL_TIMEOUT)
+
+
+def _sender(notification: Notification) -> str:
+    """A customer hears from the shop: its display name on the project's sending address."""
+    if not is_customer_message(notification):
+        return settings.DEFAULT_FROM_EMAIL
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    shop = str((notification.payload or {}).get("shop", ""))
+    return formataddr((shop, address)) if shop and address else settings.DEFAULT_FROM_EMAIL
 
 
 # --- One deadline for the whole SMTP exchange -------------------------------------------------------
@@ -255,8 +264,10 @@ class MessagingChannel:
         if not notification.recipient_address:
             raise DeliveryError("The notification has no phone number or IM address.")
         _subject, text, _html = render(notification)
+        # A customer's SMS is the shop's short wording, sent whole (a link is never cut).
+        text = text.strip() if is_customer_message(notification) else short_text(text)
         backend = import_string(settings.RESHIP_MESSAGING_BACKEND)()
-        backend.send(channel=notification.channel, to=notification.recipient_address, text=short_text(text))
+        backend.send(channel=notification.channel, to=notification.recipient_address, text=text)
 
 
 CHANNELS: dict[str, type[Channel]] = {

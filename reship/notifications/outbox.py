@@ -15,7 +15,6 @@ import json
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -55,11 +54,11 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "quote_revised": (Audience.SELLER,),
     "restock_ordered": (Audience.SUPPLIER,),
     "restock_confirmed": (Audience.PARTNER,),
-    "lines_shipped": (Audience.SELLER, Audience.CUSTOMER),
-    "lines_compensated": (Audience.SELLER, Audience.CUSTOMER),
+    # The customer hears of a parcel or a compensation from the shop, once, on the channels the shop
+    # chose (reship.notifications.customer), never through here.
+    "lines_shipped": (Audience.SELLER,),
+    "lines_compensated": (Audience.SELLER,),
     "ship_to_changed": (Audience.PARTNER,),  # sent only once the partner is packing (workflow.ship_to)
-    "customer_message": (Audience.CUSTOMER,),
-    "survey_invitation": (Audience.CUSTOMER,),
     "parcel_delivered": (Audience.SELLER, Audience.PARTNER),  # webhook event "parcel_delivered"
     "stage_reminder": (),  # the stage's owner, given by the caller
     "stage_escalated": (Audience.SELLER, Audience.ADMIN),
@@ -105,7 +104,6 @@ def _rows_for(
     audience: Audience,
     base: dict[str, Any],
     supplier: Supplier | None,
-    channels: frozenset[str] | None,
 ) -> list[Notification]:
     rows: list[Notification] = []
     if audience in (Audience.SELLER, Audience.PARTNER, Audience.ADMIN):
@@ -145,26 +143,6 @@ def _rows_for(
                 )
                 for endpoint in _webhook_endpoints(request, audience, base["template"])
             )
-    elif audience == Audience.CUSTOMER:
-        order = request.order
-        if order.customer_email:
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.EMAIL,
-                    recipient_address=order.customer_email,
-                    language=order.customer_language,
-                )
-            )
-        if order.customer_phone and (settings.RESHIP_CUSTOMER_SMS or channels):
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.SMS,
-                    recipient_address=order.customer_phone,
-                    language=order.customer_language,
-                )
-            )
     elif audience == Audience.SUPPLIER:
         if supplier is not None and supplier.email:
             rows.append(
@@ -188,8 +166,8 @@ def announce(
     channels: Iterable[str] | None = None,
 ) -> list[Notification]:
     """Write the rows for one happening and deliver them after commit. Must run inside the
-    transaction of the change it announces. ``channels`` limits the rows to the channels a person
-    chose (a seller texting the customer sends an SMS, not also an email)."""
+    transaction of the change it announces. ``channels`` limits the rows to those channels. The
+    customer is never told through here: ``reship.notifications.customer.customer_tell``."""
     if template not in TEMPLATES:
         raise ValueError(f"Unknown notification template {template!r}")
     audiences = [Audience(value) for value in (audience if audience is not None else WHO_IS_TOLD[template])]
@@ -208,7 +186,7 @@ def announce(
     rows: list[Notification] = []
     for each in audiences:
         base = {"template": template, "request": request, "payload": {**payload, "audience": each.value}}
-        rows.extend(_rows_for(request, each, base, supplier, chosen))
+        rows.extend(_rows_for(request, each, base, supplier))
     if chosen is not None:
         rows = [row for row in rows if row.channel in chosen]
     _webhook_data_add(request, [row for row in rows if row.channel == NotificationChannel.WEBHOOK], context or {})

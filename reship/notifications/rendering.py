@@ -41,8 +41,40 @@ def _text_engine() -> Engine:
     return Engine(dirs=main.dirs, loaders=main.loaders, libraries=main.libraries, debug=main.debug, autoescape=False)
 
 
+def is_customer_message(notification: Notification) -> bool:
+    """A row ``reship.notifications.customer`` wrote: its words are in its payload, as sent."""
+    payload = notification.payload or {}
+    return payload.get("audience") == "customer" and "text" in payload
+
+
+def customer_render(notification: Notification) -> tuple[str, str, str]:
+    """A customer's message as the shop wrote it (its stored ``subject`` and ``text``), the HTML
+    branded with the shop's logo and display name, a button to follow the request, signed by the
+    shop: no "Reship", no request number."""
+    payload: dict[str, Any] = notification.payload or {}
+    subject = " ".join(str(payload.get("subject", "")).split())
+    text = str(payload.get("text", "")).strip()
+    shop = str(payload.get("shop", ""))
+    with translation.override(notification.language):
+        html = render_to_string(
+            "notifications/customer_email.html",
+            {
+                "subject": subject,
+                "text": text,
+                "shop": shop,
+                "logo_url": payload.get("logo_url", ""),
+                "follow_link": payload.get("follow_link", ""),
+                # The shop's wording usually signs with its name already.
+                "signed": bool(shop) and text.rstrip().endswith(shop),
+            },
+        )
+    return subject, text + "\n", html
+
+
 def render(notification: Notification) -> tuple[str, str, str]:
     """``(subject, text, html)`` for the row, in its language."""
+    if is_customer_message(notification):
+        return customer_render(notification)
     name = notification.template
     with translation.override(notification.language):
         context = notification_context(notification)

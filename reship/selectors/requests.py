@@ -162,7 +162,9 @@ def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | Non
             Prefetch("messages", queryset=RequestMessage.objects.select_related("author").order_by("created_at", "pk")),
             Prefetch(
                 "communications",
-                queryset=CommunicationRecord.objects.select_related("recorded_by").order_by("occurred_at", "pk"),
+                queryset=CommunicationRecord.objects.select_related("recorded_by", "notification").order_by(
+                    "occurred_at", "pk"
+                ),
             ),
             Prefetch(
                 "restock_orders",

@@ -24,7 +24,7 @@ from reship.workflow.application import (
 )
 from reship.workflow.base import action_check, actions_for, allowed_actions
 from reship.workflow.closing import (
-    customer_update_context,
+    outcome_message,
     reship_close,
     reship_confirm_info_update,
     reship_contact_customer,
@@ -64,7 +64,7 @@ __all__ = [
     "action_check",
     "actions_for",
     "allowed_actions",
-    "customer_update_context",
+    "outcome_message",
     "reship_accept_quote",
     "reship_answer_info",
     "reship_approve",

@@ -19,6 +19,7 @@ from orders.models import Order, OrderLine
 from reship import lifecycle, permissions
 from reship.choices import (
     Action,
+    CustomerEvent,
     EventKind,
     Reason,
     RequestStatus,
@@ -31,7 +32,7 @@ from reship.models import (
     ReshipLine,
     ReshipRequest,
 )
-from reship.notifications import outbox
+from reship.notifications import customer, outbox
 from reship.selectors.quantities import remaining_quantities
 from reship.workflow import events, timeliness
 from reship.workflow.base import move, transition
@@ -201,6 +202,7 @@ def _create_request(
         at=now,
     )
     partner_told(request, validated, now)
+    customer.customer_tell(request=request, event=CustomerEvent.REQUEST_RECEIVED, now=now, actor=actor)
     return request
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -10,22 +11,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reship.choices import (
+    RESOLVED_LINE_STATUSES,
     Action,
     Counterpart,
+    CustomerEvent,
     Direction,
     EventKind,
+    LineStatus,
     QuoteStatus,
     RequestStatus,
 )
 from reship.core import inputs
 from reship.core.bounds import int_from_text
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
+from reship.customers import policy
+from reship.customers.messages import Wording
 from reship.models import (
     CommunicationRecord,
+    ReshipLine,
     ReshipRequest,
     SurveyResponse,
 )
-from reship.notifications import outbox
+from reship.notifications import customer
 from reship.workflow import events
 from reship.workflow.base import move, transition
 from reship.workflow.fulfilment import shipment_facts
@@ -40,59 +47,146 @@ S = RequestStatus
 def reship_confirm_info_update(
     *, request_id: int, actor: User, note: str = "", now: datetime | None = None
 ) -> ReshipRequest:
-    """The seller confirms the sales platform now carries the new tracking (or the refund)."""
+    """The seller confirms the sales platform now carries the new tracking (or the refund).
+
+    When the customer was already told of every outcome automatically (each shipped or compensated
+    line has ``customer_told_at``: the shop's choice sent the message), the contact step
+    (客户沟通) is completed by it at once: the request moves on to CONTACTED with a
+    CUSTOMER_CONTACTED event by the system naming the automatic messages, instead of waiting for the
+    seller to send the same again."""
     with transition(Action.CONFIRM_INFO_UPDATE, request_id=request_id, actor=actor, now=now) as (request, now):
         note = inputs.optional_text(note, "note")
         move(request, actor=actor, kind=EventKind.INFO_UPDATED, to_status=S.CUSTOMER_CONTACT, message=note, now=now)
+        _contact_done_automatically(request, now)
         return request
 
 
+def _contact_done_automatically(request: ReshipRequest, now: datetime) -> None:
+    resolved = request.lines.filter(status__in=RESOLVED_LINE_STATUSES)
+    if not resolved.exists() or resolved.filter(customer_told_at__isnull=True).exists():
+        return
+    told = list(
+        CommunicationRecord.objects.filter(
+            request=request,
+            automatic=True,
+            notification__template__in=[CustomerEvent.LINES_SHIPPED, CustomerEvent.LINES_COMPENSATED],
+        )
+        .select_related("notification")
+        .order_by("occurred_at", "pk")
+    )
+    channels = sorted({record.channel for record in told})
+    sent = ", ".join(
+        f"{CustomerEvent(record.notification.template).label} ({record.get_channel_display()})"
+        for record in told
+        if record.notification is not None
+    )
+    move(
+        request,
+        actor=None,
+        kind=EventKind.CUSTOMER_CONTACTED,
+        to_status=S.CONTACTED,
+        message=_("The customer was told automatically: %(sent)s.") % {"sent": sent},
+        data={"automatic": True, "channels": channels},
+        now=now,
+    )
+
+
+# The channels the outbox sends itself; the others are logged contacts the seller had.
 CUSTOMER_NOTIFY_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS})
+
+
+def outcome_message(request: ReshipRequest, channel: str) -> str:
+    """The shop's outcome wording filled for this request, for the contact step (客户沟通) when the
+    shop does not send it automatically: one "shipped" message per parcel and one "compensated"
+    message for the compensated lines, the SMS wording for an SMS, the email's otherwise."""
+    lines = list(
+        request.lines.filter(status__in=RESOLVED_LINE_STATUSES)
+        .select_related("order_line__product", "substitute_product", "shipment__carrier")
+        .order_by("pk")
+    )
+    parts: list[str] = []
+    parcels: dict[int, list[ReshipLine]] = {}
+    for line in lines:
+        if line.shipment_id is not None:
+            parcels.setdefault(line.shipment_id, []).append(line)
+    for parcel_lines in parcels.values():
+        shipment = parcel_lines[0].shipment
+        assert shipment is not None
+        parcel: dict[str, Any] = {**shipment_facts(shipment), "lines": _lines_facts(parcel_lines)}
+        parts.append(_wording_text(customer.filled(request, CustomerEvent.LINES_SHIPPED, parcel), channel))
+    compensated = [line for line in lines if line.status == LineStatus.COMPENSATED]
+    if compensated:
+        facts = {
+            "lines": _lines_facts(compensated),
+            "amount": sum((line.compensation_amount or Decimal("0.00") for line in compensated), Decimal("0.00")),
+            "currency": request.currency,
+            "method": compensated[-1].compensation_method,
+        }
+        parts.append(_wording_text(customer.filled(request, CustomerEvent.LINES_COMPENSATED, facts), channel))
+    return "\n\n".join(parts)
+
+
+def _lines_facts(lines: list[ReshipLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": line.order_line.product.name,
+            "quantity": line.quantity,
+            "substitute_name": line.substitute_product.name if line.substitute_product else None,
+        }
+        for line in lines
+    ]
+
+
+def _wording_text(wording: Wording, channel: str) -> str:
+    return wording.sms if channel == Channel.SMS else wording.body
 
 
 def reship_contact_customer(
     *, request_id: int, actor: User, channel: str, message: str = "", now: datetime | None = None
 ) -> ReshipRequest:
-    """Tell the customer what happens. Email and SMS go through the outbox (an empty message sends
-    the system's own message with carrier and tracking); a phone call, IM chat or site message the
-    seller had is logged. Either way it is recorded in the communication log."""
+    """Tell the customer what happens, when the shop's automatic message did not (its choice is
+    off, or the order could not be reached). The channel must be one the order can reach
+    (``policy.contact_channels``). Email and SMS are sent under the shop's name (an empty message
+    sends the shop's outcome wording, filled); a phone call, IM chat or site message the seller had
+    is logged. Either way it is recorded in the contact log."""
     with transition(Action.CONTACT_CUSTOMER, request_id=request_id, actor=actor, now=now) as (request, now):
         channel = inputs.choice(channel, Channel, "channel")
         message = inputs.optional_text(message, "message")
+        offered = policy.contact_channels(request.order)
+        if channel not in offered:
+            names = ", ".join(str(Channel(each).label) for each in offered)
+            raise InvalidInput(
+                _("Order %(order)s cannot be reached by %(channel)s; choose one of: %(channels)s.")
+                % {"order": request.order, "channel": Channel(channel).label, "channels": names},
+                field_errors={"channel": [_("Choose one of: %(channels)s.") % {"channels": names}]},
+            )
         automatic = not message
         if automatic and channel not in CUSTOMER_NOTIFY_CHANNELS:
             raise InvalidInput(
                 _("Say what you told the customer: only email and SMS can send the automatic message."),
                 field_errors={"message": [_("Required for this channel.")]},
             )
-        if channel == Channel.EMAIL and not request.order.customer_email:
-            raise InvalidInput(
-                _("Order %(order)s has no customer email; choose SMS or log a call.") % {"order": request.order},
-                field_errors={"channel": [_("No customer email.")]},
-            )
-        if channel == Channel.SMS and not request.order.customer_phone:
-            raise InvalidInput(
-                _("Order %(order)s has no customer phone; choose email or log another contact.")
-                % {"order": request.order},
-                field_errors={"channel": [_("No customer phone.")]},
-            )
         if channel in CUSTOMER_NOTIFY_CHANNELS:
-            context = customer_update_context(request)
-            outbox.announce(
+            text = message or outcome_message(request, channel)
+            customer.customer_tell(
                 request=request,
-                template="customer_message",
-                context={**context, "message": message, "automatic": automatic, "channel": channel},
+                event=customer.CONTACT_MESSAGE,
+                now=now,
+                about=customer.CONTACT_ABOUT,
+                facts={"message": text},
                 channels=[channel],
+                actor=actor,
             )
-        CommunicationRecord.objects.create(
-            request=request,
-            counterpart=Counterpart.CUSTOMER,
-            channel=channel,
-            direction=Direction.OUTBOUND,
-            summary=message or _("Automatic update with carrier and tracking number."),
-            recorded_by=actor,
-            occurred_at=now,
-        )
+        else:
+            CommunicationRecord.objects.create(
+                request=request,
+                counterpart=Counterpart.CUSTOMER,
+                channel=channel,
+                direction=Direction.OUTBOUND,
+                summary=message,
+                recorded_by=actor,
+                occurred_at=now,
+            )
         move(
             request,
             actor=actor,
@@ -103,32 +197,6 @@ def reship_contact_customer(
             now=now,
         )
         return request
-
-
-def customer_update_context(request: ReshipRequest) -> dict[str, Any]:
-    """What the customer is told: each line's outcome, with carrier, tracking and substitutions."""
-    lines = request.lines.select_related("order_line__product", "substitute_product", "shipment__carrier").order_by(
-        "pk"
-    )
-    return {
-        "customer_name": request.order.customer_name,
-        "lines": [
-            {
-                "sku": line.order_line.product.sku_code,
-                "name": line.order_line.product.name,
-                "quantity": line.quantity,
-                "status": line.status,
-                "carrier": None,
-                "tracking_number": None,
-                **(shipment_facts(line.shipment) if line.shipment else {}),
-                **({"carrier": line.shipment.carrier_name} if line.shipment else {}),  # the caller's language
-                "substitute_name": line.substitute_product.name if line.substitute_product else None,
-                "compensation_method": line.compensation_method or None,
-                "compensation_amount": line.compensation_amount,
-            }
-            for line in lines
-        ],
-    }
 
 
 def reship_close(

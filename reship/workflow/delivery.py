@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,11 +37,11 @@ from django.utils.translation import gettext as _
 
 from orders.choices import TrackingStatus
 from orders.models import Shipment
-from reship.choices import Action, EventKind, RequestStatus
+from reship.choices import Action, CustomerEvent, EventKind, RequestStatus
 from reship.core import signing
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
 from reship.models import ReshipRequest
-from reship.notifications import outbox
+from reship.notifications import customer, outbox
 from reship.workflow.base import action_check, lock, move
 
 if TYPE_CHECKING:
@@ -275,17 +276,23 @@ def surveys_send_due(
 
 
 def _survey_send(request: ReshipRequest, now: datetime) -> None:
+    """The survey falls due: the customer is invited on the channels the shop chose. When it chose
+    none (or the order cannot be reached) it is still "sent": the tracking page offers it."""
     request.survey_sent_at = now
+    told = customer.customer_tell(
+        request=request,
+        event=CustomerEvent.SURVEY_INVITATION,
+        now=now,
+        facts={"survey_path": signing.survey_path(request), "survey_days": settings.RESHIP_SURVEY_LINK_DAYS},
+    )
     move(
         request,
         actor=None,
         kind=EventKind.SURVEY_SENT,
         fields=["survey_sent_at"],
-        data={"due_at": request.survey_due_at.isoformat() if request.survey_due_at else None},
+        data={
+            "due_at": request.survey_due_at.isoformat() if request.survey_due_at else None,
+            "channels": [row.channel for row in told],
+        },
         now=now,
     )
-    context: dict[str, Any] = {
-        "customer_name": request.order.customer_name,
-        "survey_path": signing.survey_path(request),
-    }
-    outbox.announce(request=request, template="survey_invitation", context=context)

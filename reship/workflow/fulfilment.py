@@ -22,6 +22,7 @@ from reship.choices import (
     RESOLVED_LINE_STATUSES,
     Action,
     CompensationMethod,
+    CustomerEvent,
     EventKind,
     LineStatus,
     RequestStatus,
@@ -35,7 +36,7 @@ from reship.models import (
     ReshipRequest,
     RestockOrder,
 )
-from reship.notifications import outbox
+from reship.notifications import customer, outbox
 from reship.workflow import delivery
 from reship.workflow.base import action_check, lock, move, transition
 
@@ -307,6 +308,16 @@ def reship_ship(
             now=now,
         )
         outbox.announce(request=request, template="lines_shipped", context={**parcel, "lines": shipped})
+        told = customer.customer_tell(
+            request=request,
+            event=CustomerEvent.LINES_SHIPPED,
+            now=now,
+            about=shipment.pk,
+            facts={**parcel, "lines": shipped},
+            actor=actor,
+        )
+        if told:
+            ReshipLine.objects.filter(pk__in=[line.pk for line in lines]).update(customer_told_at=now)
         return shipment
 
 
@@ -370,29 +381,32 @@ def reship_compensate(
             },
             now=now,
         )
-        audience = [outbox.Audience.CUSTOMER]
         # The other side hears of it: the seller when the partner compensated; the partner when the
-        # seller did (it must not ship those lines any more).
-        if permissions.side_of(actor, request) == Role.PARTNER:
-            audience.append(outbox.Audience.SELLER)
-        else:
-            audience.append(outbox.Audience.PARTNER)
-        outbox.announce(
+        # seller did (it must not ship those lines any more). The customer hears it from the shop.
+        by_partner = permissions.side_of(actor, request) == Role.PARTNER
+        other = outbox.Audience.SELLER if by_partner else outbox.Audience.PARTNER
+        facts = {
+            "method": method,
+            "amount": amount,
+            "currency": request.currency,
+            "lines": [
+                {
+                    "sku": line.order_line.product.sku_code,
+                    "name": line.order_line.product.name,
+                    "quantity": line.quantity,
+                }
+                for line in lines
+            ],
+        }
+        outbox.announce(request=request, template="lines_compensated", audience=[other], context=facts)
+        told = customer.customer_tell(
             request=request,
-            template="lines_compensated",
-            audience=audience,
-            context={
-                "method": method,
-                "amount": amount,
-                "currency": request.currency,
-                "lines": [
-                    {
-                        "sku": line.order_line.product.sku_code,
-                        "name": line.order_line.product.name,
-                        "quantity": line.quantity,
-                    }
-                    for line in lines
-                ],
-            },
+            event=CustomerEvent.LINES_COMPENSATED,
+            now=now,
+            about="-".join(str(line.pk) for line in lines),
+            facts=facts,
+            actor=actor,
         )
+        if told:
+            ReshipLine.objects.filter(pk__in=[line.pk for line in lines]).update(customer_told_at=now)
         return request

@@ -332,8 +332,6 @@ LOGGING = {
 # Hours the seller has for each of its own stages (answering a question, info update, customer
 # contact, closing); the partner's review and fulfilment SLAs are set per partner.
 RESHIP_SELLER_STAGE_HOURS = env_int("RESHIP_SELLER_STAGE_HOURS", 24)
-# Text customers an SMS beside the email when the order has a phone number.
-RESHIP_CUSTOMER_SMS = env_bool("RESHIP_CUSTOMER_SMS", default=True)
 # How long the source's restock link and the customer's survey link stay valid.
 RESHIP_RESTOCK_LINK_DAYS = env_int("RESHIP_RESTOCK_LINK_DAYS", 14)
 RESHIP_SURVEY_LINK_DAYS = env_int("RESHIP_SURVEY_LINK_DAYS", 30)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reship import workflow
@@ -32,6 +30,7 @@ from reship.choices import (
     RestockStatus,
 )
 from reship.core.inputs import MAX_TEXT
+from reship.customers import policy
 from reship.models import ReshipLine, ReshipRequest
 from reship.web.forms import form_field
 from suppliers.choices import Channel
@@ -309,41 +308,19 @@ class ConfirmInfoUpdateForm(ActionForm):
     note = forms.CharField(label=_("Info update note"), required=False, max_length=MAX_TEXT, widget=textarea(2))
 
 
-def customer_message_prefill(reship: ReshipRequest) -> str:
-    """What the customer is told, in the customer's language, with carrier and tracking: the same
-    words as the automatic customer message, for the seller to edit before sending or reading out."""
-    labels = {"status": dict(LineStatus.choices), "method": dict(CompensationMethod.choices)}
-    with translation.override(reship.order.customer_language):
-        context = workflow.customer_update_context(reship)
-        lines = [
-            {
-                **line,
-                "status_label": str(labels["status"].get(line["status"], line["status"])),
-                "compensation_method_label": str(
-                    labels["method"].get(line["compensation_method"], line["compensation_method"] or "")
-                ),
-            }
-            for line in context["lines"]
-        ]
-        text = render_to_string(
-            "requests/customer_prefill.txt",
-            {
-                **context,
-                "lines": lines,
-                "order_number": reship.order.platform_order_number,
-                "currency": reship.currency,
-            },
-        )
-    return "\n".join(row.rstrip() for row in text.strip().splitlines())
-
-
 class ContactCustomerForm(ActionForm):
+    """The contact step (客户沟通) when the shop's automatic message did not tell the customer: only
+    the channels the order can reach, the first preselected, the message prefilled with the shop's
+    outcome wording for that channel (the customer's language)."""
+
     action = Action.CONTACT_CUSTOMER
     submit_label = _("Contact the customer")
     channel = forms.ChoiceField(
         label=_("Send by"),
         choices=CUSTOMER_CHANNELS,
-        help_text=_("Email and SMS are sent by Reship; for a call, a chat or a site message, log what you said."),
+        help_text=_(
+            "Email and SMS are sent under the shop's name; for a call, a chat or a site message, log what you said."
+        ),
     )
     message = forms.CharField(
         label=_("Message to the customer"), required=False, max_length=MAX_TEXT, widget=textarea(8)
@@ -351,8 +328,14 @@ class ContactCustomerForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        offered = policy.contact_channels(self.reship.order)
+        labels: dict[str, StrOrPromise] = {str(value): label for value, label in CUSTOMER_CHANNELS}
+        channel_field = self.fields["channel"]
+        assert isinstance(channel_field, forms.ChoiceField)
+        channel_field.choices = [(each, labels.get(each, each)) for each in offered]
         if not self.is_bound:
-            self.initial.setdefault("message", customer_message_prefill(self.reship))
+            self.initial.setdefault("channel", offered[0])
+            self.initial.setdefault("message", workflow.outcome_message(self.reship, self.initial["channel"]))
         language = dict(self.fields["message"].widget.attrs)
         language["lang"] = self.reship.order.customer_language
         self.fields["message"].widget.attrs = language
