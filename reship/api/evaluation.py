@@ -250,6 +250,19 @@ class BrandSerializer(serializers.Serializer):
     links = serializers.DictField(child=LinkField())
 
 
+class SelfServiceSerializer(serializers.Serializer):
+    """Customers' own reports (售后自助) made in the period, by the time they reported."""
+
+    reported = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+    auto_confirmed = serializers.IntegerField()
+    auto_confirmed_share = rate_field()
+    declined = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    confirmation_median_hours = rate_field()
+    confirmation_p90_hours = rate_field()
+
+
 class PartnerScorecardSerializer(serializers.Serializer):
     partner_id = serializers.IntegerField()
     name = serializers.CharField()
@@ -308,6 +321,7 @@ class FiguresSerializer(serializers.Serializer):
     cost = CostSerializer()
     timeliness = TimelinessSerializer()
     brand = BrandSerializer()
+    self_service = SelfServiceSerializer()
     partners = PartnerScorecardSerializer(many=True)
     suppliers = SupplierScorecardSerializer(many=True)
     trend = TrendSerializer()

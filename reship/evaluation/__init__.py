@@ -1,13 +1,14 @@
 """Evaluation (评估指标): the figures of the dashboards and of ``GET /api/v1/evaluation/``.
 
-Build the filter with ``evaluation_filter_for(user=..., now=..., days=... | first_day=..., last_day=...,
-partner_id=..., supplier_id=..., reason=...)`` (the scope is forced from the user's organisation);
-then one call, ``evaluation_figures(filter=..., now=...)``, returns every section as plain frozen
-dataclasses: customer satisfaction, cost-effectiveness, timeliness, brand image, the partner and
-supplier scorecards and a trend. Every figure is an SQL aggregate (``Count``/``Sum``/``Avg`` with
-``filter=``, grouped ``values().annotate()``, ``EXISTS`` subqueries, window functions for
-percentiles), so the number of queries is fixed however many requests there are; Python only
-rounds, divides two counts and merges a handful of grouped rows.
+Build the filter with ``evaluation_filter_for(user=..., now=..., days=... | first_day=...,
+last_day=..., partner_id=..., supplier_id=..., reason=...)`` (the scope is forced from the user's
+organisation); then one call, ``evaluation_figures(filter=..., now=...)``, returns every section as
+plain frozen dataclasses: customer satisfaction, cost-effectiveness, timeliness, brand image, the
+partner and supplier scorecards, the customers' own reports (self-service) and a trend. Every figure
+is an SQL aggregate (``Count``/``Sum``/``Avg`` with ``filter=``, grouped ``values().annotate()``,
+``EXISTS`` subqueries, window functions for percentiles), so the number of queries is fixed however
+many requests there are; Python only rounds, divides two counts and merges a handful of grouped
+rows.
 
 Conventions: money is ``Decimal`` and never summed across currencies (per-currency rows or
 ``{currency: amount}``); rates are fractions rounded to 4 places; durations are hours to 2
@@ -17,7 +18,7 @@ the requests behind each figure; ``evaluation_link_filter(params, now=...)`` tur
 ``Q`` for the request list (combine it with the viewer's tenancy filter).
 
 Modules: ``scope`` (who sees what, the filter, the period), ``sql`` (expressions and percentiles),
-``links``, ``numbers`` (rounding), one module per section.
+``links``, ``numbers`` (rounding), one module per section (``self_service``: customers' reports).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from reship.evaluation.scope import (
     evaluation_scope_for,
     requests_for,
 )
+from reship.evaluation.self_service import SelfService, self_service_figures
 from reship.evaluation.timeliness import DurationStats, SlaRate, Timeliness, timeliness_figures
 from reship.evaluation.trend import Trend, TrendPoint, trend_figures
 
@@ -70,6 +72,7 @@ class Figures:
     cost: Cost
     timeliness: Timeliness
     brand: Brand
+    self_service: SelfService  # the customers' own reports (售后自助), by the time they reported
     partners: list[PartnerScorecard]
     suppliers: list[SupplierScorecard]
     trend: Trend
@@ -88,6 +91,7 @@ def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None)
         cost=cost_figures(filter),
         timeliness=timeliness_figures(filter, now=now),
         brand=brand,
+        self_service=self_service_figures(filter),
         partners=partner_scorecards(filter),
         suppliers=supplier_scorecards(filter),
         trend=trend_figures(filter),
@@ -131,6 +135,7 @@ __all__ = [
     "Satisfaction",
     "SatisfactionRow",
     "Scope",
+    "SelfService",
     "SlaRate",
     "SupplierScorecard",
     "SurveyComment",
