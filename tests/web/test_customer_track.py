@@ -359,3 +359,25 @@ def test_the_page_reads_a_constant_number_of_queries(client, parties, django_ass
         response = client.get(signing.track_path(big))
     assert response.status_code == 200
     assert response.content.decode().count("SF10000000050") == 4  # two parcels: the number and its link each
+
+
+def test_the_survey_and_its_thanks_carry_the_shops_name_and_the_order_number(client, parties):
+    _english(client)
+    request = _request(parties, [("A", "resend")])
+    _ship(parties, request, "A", "SF100000000507")
+    request = send_survey(request, now=datetime(2026, 11, 10, 8, 0, tzinfo=UTC))
+    url = signing.survey_path(request)
+
+    body = client.get(url).content.decode()
+
+    order = parties.order.platform_order_number
+    assert f"Your order {order} had a problem, and Lily&#x27;s Tea House put it right." in body
+    assert '<span class="shop-name">Lily&#x27;s Tea House</span>' in body
+    assert request.number not in body
+    assert "Reship" not in body
+
+    body = client.post(url, {"rating": "5"}).content.decode()
+
+    assert "Your rating helps Lily&#x27;s Tea House do better next time." in body
+    assert request.number not in body
+    assert "Reship" not in body

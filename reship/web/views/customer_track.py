@@ -18,21 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from reship.core import signing
-from reship.customers import branding, policy
+from reship.customers import policy
 from reship.customers.links import follow_link_open
 from reship.customers.progress import progress_load, progress_of
-from reship.web.views.public import _link_problem, _not_found, _problem
-
-LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
-
-
-def _page_language(request: HttpRequest, order_language: str) -> str:
-    """The visitor's explicit choice (the language switch's cookie), else the language the shop
-    writes to this customer in."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if chosen in LANGUAGE_CODES:
-        return chosen
-    return order_language if order_language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+from reship.web.views.public import _link_problem, _not_found, _problem, customer_page_context, customer_page_language
 
 
 @never_cache
@@ -45,7 +34,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     reship = progress_load(request_id)
     if reship is None:
         return _not_found(request, _("This request does not exist."))
-    language = _page_language(request, reship.order.customer_language)
+    language = customer_page_language(request, reship.order.customer_language)
     with translation.override(language):
         if not follow_link_open(reship, timezone.now(), events=reship.events.all()):
             message = _(
@@ -53,16 +42,13 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
             ) % {"days": settings.RESHIP_FOLLOW_LINK_DAYS}
             response = _problem(request, heading=_("This link has expired"), message=message, status=410)
         else:
-            seller = reship.seller
             survey_path = signing.survey_path(reship) if reship.survey_sent_at is not None else ""
             response = render(
                 request,
                 "customers/track.html",
                 {
+                    **customer_page_context(reship),
                     "progress": progress_of(reship),
-                    "order_number": reship.order.platform_order_number,
-                    "shop_name": branding.shop_name(seller),
-                    "logo_url": branding.logo_path(seller),
                     "survey_path": survey_path,
                     "time_zone": policy.customer_time_zone(reship.order),
                 },

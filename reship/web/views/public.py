@@ -8,6 +8,9 @@ everything under lock. The pages speak the visitor's language (``LocaleMiddlewar
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -18,6 +21,7 @@ from reship import workflow
 from reship.choices import RestockStatus
 from reship.core import signing
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
+from reship.customers import branding
 from reship.models import ReshipRequest, RestockOrder, SurveyResponse
 from reship.web.forms.public import RestockConfirmForm, SurveyForm
 
@@ -97,13 +101,40 @@ def restock_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "public/restock_confirm.html", {"restock": restock, "form": form}, status=400)
 
 
+# --- the customer's pages: the shop's name, the order's language ---------------------------------
+
+
+def customer_page_language(request: HttpRequest, order_language: str) -> str:
+    """The visitor's explicit choice (the language switch's cookie), else the language the shop
+    writes to this customer in (the order's)."""
+    codes = dict(settings.LANGUAGES)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in codes:
+        return chosen
+    return order_language if order_language in codes else settings.LANGUAGE_CODE
+
+
+def customer_page_context(reship: ReshipRequest) -> dict[str, Any]:
+    """What every customer page shows on top: the shop's name and logo, the order number the
+    customer knows (never "Reship", never an RS number)."""
+    return {
+        "shop_name": branding.shop_name(reship.seller),
+        "logo_url": branding.logo_path(reship.seller),
+        "order_number": reship.order.platform_order_number,
+    }
+
+
 # --- the customer answers the survey (客户满意度) ------------------------------------------------
 
 
 def _survey_request_for_page(request_id: int) -> ReshipRequest | None:
     """The survey exists once it was sent (after the goods arrived), whatever the request's status
     since; until then the link leads nowhere."""
-    return ReshipRequest.objects.select_related("order").filter(pk=request_id, survey_sent_at__isnull=False).first()
+    return (
+        ReshipRequest.objects.select_related("order", "seller")
+        .filter(pk=request_id, survey_sent_at__isnull=False)
+        .first()
+    )
 
 
 def _survey_answered(request: HttpRequest, message: str = "") -> HttpResponse:
@@ -125,10 +156,11 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     reship = _survey_request_for_page(request_id)
     if reship is None:
         return _not_found(request, _("This survey does not exist."))
+    page = customer_page_context(reship)
     if request.method == "GET":
         if SurveyResponse.objects.filter(request=reship).exists():
             return _survey_answered(request)
-        return render(request, "public/survey.html", {"reship": reship, "form": SurveyForm()})
+        return render(request, "public/survey.html", {**page, "reship": reship, "form": SurveyForm()})
 
     form = SurveyForm(request.POST)
     if form.is_valid():
@@ -143,5 +175,5 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         except InvalidInput as error:
             form.add_workflow_error(error)
         else:
-            return render(request, "public/survey_thanks.html", {"reship": reship})
-    return render(request, "public/survey.html", {"reship": reship, "form": form}, status=400)
+            return render(request, "public/survey_thanks.html", {**page, "reship": reship})
+    return render(request, "public/survey.html", {**page, "reship": reship, "form": form}, status=400)
