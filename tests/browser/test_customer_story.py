@@ -159,6 +159,15 @@ def _png(path: Path, width: int, height: int) -> str:
     return str(path)
 
 
+def _inbox_file(path: Path, emails: list, texts: list[dict[str, str]]) -> None:
+    parts = [
+        f"EMAIL to {', '.join(message.to)}\nFrom: {message.from_email}\nSubject: {message.subject}\n\n{message.body}"
+        for message in emails
+    ]
+    parts += [f"SMS to {text['to']}\n\n{text['text']}" for text in texts]
+    path.write_text(("\n\n" + "=" * 72 + "\n\n").join(parts) + "\n", encoding="utf-8")
+
+
 # --- the story -----------------------------------------------------------------------------------
 
 
@@ -329,6 +338,7 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     shoot(customer, screenshot_dir, "14-customer-tracking-answered")
 
     # 6. The customer's inbox: exactly the messages the seller chose, once each, under the shop's name.
+    _inbox_file(screenshot_dir / "inbox.txt", mail.outbox, PhoneInbox.sent)  # to read beside the screenshots
     told = Notification.objects.filter(request=reship, recipient_address__in=[customer_email, CUSTOMER_PHONE])
     assert sorted(told.values_list("template", "channel", "status")) == [
         ("lines_shipped", "sms", NotificationStatus.SENT),
