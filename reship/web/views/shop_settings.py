@@ -178,8 +178,9 @@ def _language_sections(
             values = {field: form.data.get(f"{language}-{field}", "") for field in values}
         else:
             this = MessageTemplateForm(prefix=language, initial=values)
-        if not can_manage:  # staff read the wording and may preview it, not change it
-            for field in this.fields.values():
+        for field in this.fields.values():
+            field.widget.attrs["lang"] = language  # the text is in that language, whatever the page's
+            if not can_manage:  # staff read the wording and may preview it, not change it
                 field.widget.attrs["readonly"] = True
         sections.append(
             {
