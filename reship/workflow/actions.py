@@ -2,7 +2,7 @@
 
 The request page's forms and the API's serializers both end here, so the mapping from input to each
 workflow call is written once. ``data`` holds the workflow's own argument names; ``items`` (ship)
-and ``lines`` (follow-up) are already ``ShipItem`` / ``LineRequest`` lists.
+and ``lines`` (follow-up, a report's edit) are already ``ShipItem`` / ``LineRequest`` lists.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from orders.models import Shipment
 from reship.choices import Action
 from reship.core.errors import InvalidInput
 from reship.models import ReshipRequest
-from reship.workflow import application, closing, delivery, fulfilment, quote, review
+from reship.workflow import application, closing, delivery, fulfilment, quote, report, review
 from reship.workflow.ship_to import reship_change_ship_to
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 # action → (the workflow function, the names it takes from ``data`` besides request_id and actor)
 CALLS: dict[Action, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    Action.CONFIRM_REPORT: (report.reship_confirm_report, ()),
+    Action.EDIT_REPORT: (report.reship_edit_report, ("lines", "reason", "description")),
+    Action.DECLINE_REPORT: (report.reship_decline_report, ("reason",)),
     Action.REQUEST_INFO: (review.reship_request_info, ("question",)),
     Action.ANSWER_INFO: (review.reship_answer_info, ("answer",)),
     Action.APPROVE: (

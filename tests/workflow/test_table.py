@@ -36,6 +36,22 @@ class Expect:
 
 OPEN_QUOTE = frozenset({S.APPROVED, S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED})
 EXPECTED: dict[Action, Expect] = {
+    # A customer's report: the seller's alone; the partner does not see it at all (404).
+    Action.CONFIRM_REPORT: Expect(
+        frozenset({"seller"}),
+        frozenset({S.REPORTED}),
+        EventKind.REPORT_CONFIRMED,
+        S.SUBMITTED,
+        frozenset({"request_submitted"}),
+    ),
+    Action.EDIT_REPORT: Expect(frozenset({"seller"}), frozenset({S.REPORTED}), EventKind.REPORT_EDITED, None),
+    Action.DECLINE_REPORT: Expect(
+        frozenset({"seller"}),
+        frozenset({S.REPORTED}),
+        EventKind.REPORT_DECLINED,
+        S.DECLINED,
+        frozenset({"report_declined"}),
+    ),
     Action.REQUEST_INFO: Expect(
         frozenset({"partner"}),
         frozenset({S.SUBMITTED}),
@@ -132,13 +148,18 @@ EXPECTED: dict[Action, Expect] = {
         None,
         frozenset({"parcel_delivered"}),
     ),
+    # A follow-up is a new request: the partner is told, and the customer that it was received.
     Action.FOLLOW_UP: Expect(
-        frozenset({"seller"}), frozenset({S.CLOSED}), EventKind.FOLLOWED_UP, None, frozenset({"request_submitted"})
+        frozenset({"seller"}),
+        frozenset({S.CLOSED}),
+        EventKind.FOLLOWED_UP,
+        None,
+        frozenset({"request_submitted", "request_received"}),
     ),
     # The partner is told only once it is packing (approved, fulfilling): see _templates_expected.
     Action.CHANGE_SHIP_TO: Expect(
         frozenset({"seller"}),
-        frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
+        frozenset({S.REPORTED, S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
         EventKind.SHIP_TO_CHANGED,
         None,
         frozenset({"ship_to_changed"}),
@@ -180,6 +201,14 @@ def _parcel_for(request: ReshipRequest) -> Shipment:
 
 def _call(action: Action, request: ReshipRequest, actor: Any, context: dict) -> Any:
     rid = request.pk
+    if action == Action.CONFIRM_REPORT:
+        return workflow.reship_confirm_report(request_id=rid, actor=actor)
+    if action == Action.EDIT_REPORT:
+        return workflow.reship_edit_report(
+            request_id=rid, actor=actor, lines=[workflow.LineRequest(line(request, "A").order_line_id, 2, "resend")]
+        )
+    if action == Action.DECLINE_REPORT:
+        return workflow.reship_decline_report(request_id=rid, actor=actor, reason="Signed for by the customer.")
     if action == Action.REQUEST_INFO:
         return workflow.reship_request_info(request_id=rid, actor=actor, question="Which side was crushed?")
     if action == Action.ANSWER_INFO:
@@ -261,6 +290,8 @@ def _snapshot(request: ReshipRequest) -> dict:
 def _expected_error(action: Action, status: str, role: str):
     if role not in ("seller", "partner"):
         return RequestNotFound
+    if role == "partner" and status in (S.REPORTED, S.DECLINED):
+        return RequestNotFound  # the seller's until confirmed: the partner does not see it
     expect = EXPECTED[action]
     if role not in expect.side:
         return ActionNotPermitted
@@ -318,4 +349,5 @@ def test_action_by_status_by_role(action, status, role, django_capture_on_commit
     assert events_on_request[0].to_status == request.status
     templates = set(Notification.objects.filter(pk__gt=last_notification_id).values_list("template", flat=True))
     assert templates == set(_templates_expected(action, status))
-    assert len(callbacks) == (1 if _templates_expected(action, status) else 0)
+    # Delivery is queued after commit: the outbox's rows, and the customer's message on its own.
+    assert bool(callbacks) == bool(_templates_expected(action, status))

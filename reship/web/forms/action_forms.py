@@ -5,6 +5,7 @@ from __future__ import annotations
 from reship.choices import Action
 from reship.models import ReshipRequest
 from reship.web.forms.parcels import ChangeShipToForm, MarkDeliveredForm, ShipForm
+from reship.web.forms.report import ConfirmReportForm, DeclineReportForm, EditReportForm
 from reship.web.forms.requests import (
     AcceptQuoteForm,
     ActionForm,
@@ -27,6 +28,9 @@ from reship.web.forms.requests import (
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     form.action: form
     for form in (
+        ConfirmReportForm,
+        EditReportForm,
+        DeclineReportForm,
         RequestInfoForm,
         AnswerInfoForm,
         ApproveForm,

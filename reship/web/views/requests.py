@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.ship_to import mask_name
 from reship import lifecycle, permissions, privacy, workflow
 from reship.accounts.roles import Role, organisation_for
-from reship.choices import Action, EventKind, RequestStatus, RevealChannel
+from reship.choices import Action, EventKind, RequestSource, RequestStatus, RevealChannel
 from reship.core import exports
 from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
 from reship.core.files import file_response, file_response_by_name
@@ -45,6 +45,7 @@ from reship.web.decorators import form_add_workflow_error
 from reship.web.delivery_panel import delivery_panel
 from reship.web.forms.action_forms import ACTION_FORMS, action_forms
 from reship.web.forms.parcels import ShipForm
+from reship.web.forms.report import EditReportForm
 from reship.web.forms.requests import ActionForm, CommunicationForm, FollowUpForm, MessageForm
 from reship.web.http import AuthenticatedRequest
 from reship.workflow import actions
@@ -166,9 +167,13 @@ def export(request: AuthenticatedRequest, file_format: str) -> HttpResponseBase:
 
 
 def _stage_bar(reship: ReshipRequest) -> list[dict[str, Any]]:
-    """Each stage with its state: done, current, ended (rejected or cancelled there) or upcoming."""
+    """Each stage with its state: done, current, ended (rejected, cancelled or declined there) or
+    upcoming. The customer's report is a stage only of the requests a customer filed."""
     ended = ""
-    if reship.status == RequestStatus.REJECTED:
+    if reship.status == RequestStatus.DECLINED:
+        at_stage = "reported"
+        ended = "declined"
+    elif reship.status == RequestStatus.REJECTED:
         at_stage = "review"
         ended = "rejected"
     elif reship.status == RequestStatus.CANCELLED:
@@ -180,6 +185,8 @@ def _stage_bar(reship: ReshipRequest) -> list[dict[str, Any]]:
         at_stage = lifecycle.STAGE_OF_STATUS.get(reship.status, "review")
     bar, reached = [], True
     for stage in lifecycle.STAGES:
+        if stage.key == "reported" and reship.source != RequestSource.CUSTOMER:
+            continue
         if stage.key == at_stage:
             state = ended or ("done" if reship.status == RequestStatus.CLOSED else "current")
             reached = False
@@ -279,6 +286,9 @@ def request_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- actions: one URL each, one form each, one workflow function each ---------------------------
 
 SUCCESS: dict[Action, StrPromise] = {
+    Action.CONFIRM_REPORT: gettext_lazy("The report was confirmed and sent to the partner."),
+    Action.EDIT_REPORT: gettext_lazy("The report was changed."),
+    Action.DECLINE_REPORT: gettext_lazy("The report was declined; the customer is told why."),
     Action.REQUEST_INFO: gettext_lazy("Your question was sent to the seller."),
     Action.ANSWER_INFO: gettext_lazy("Your answer was sent; the request is back in review."),
     Action.APPROVE: gettext_lazy("Approved with your quote; the seller is told."),
@@ -305,7 +315,7 @@ def _perform(action: Action, form: ActionForm, reship: ReshipRequest, actor: Use
     data = dict(form.cleaned_data)
     if isinstance(form, ShipForm):  # the form of Action.SHIP
         data["items"] = form.ship_items()
-    if isinstance(form, FollowUpForm):  # the form of Action.FOLLOW_UP
+    if isinstance(form, (FollowUpForm, EditReportForm)):  # follow-up, a report's edit
         data["lines"] = form.line_requests()
     return actions.action_perform(action=action, request_id=reship.pk, actor=actor, data=data)
 
