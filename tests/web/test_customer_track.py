@@ -303,7 +303,10 @@ def test_the_link_opens_until_30_days_after_close(client, parties):
     response = client.get(signing.track_path(_closed_days_ago(parties, 31)))
 
     assert response.status_code == 410
-    assert "This link has expired" in response.content.decode()
+    body = response.content.decode()
+    assert "This link has expired" in body
+    assert "This page was open until 30 days after the request ended. Contact the shop if you need help." in body
+    assert '<span class="shop-name">Lily&#x27;s Tea House</span>' in body
 
 
 def test_a_cancelled_request_expires_30_days_after_it_was_cancelled(client, parties):

@@ -21,7 +21,7 @@ from reship.core import signing
 from reship.customers import policy
 from reship.customers.links import follow_link_open
 from reship.customers.progress import progress_load, progress_of
-from reship.web.views.public import _link_problem, _not_found, _problem, customer_page_context, customer_page_language
+from reship.web.views.public import _link_problem, _not_found, customer_page_context, customer_page_language
 
 
 @never_cache
@@ -40,7 +40,12 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
             message = _(
                 "This page was open until %(days)s days after the request ended. Contact the shop if you need help."
             ) % {"days": settings.RESHIP_FOLLOW_LINK_DAYS}
-            response = _problem(request, heading=_("This link has expired"), message=message, status=410)
+            response = render(
+                request,
+                "customers/track_problem.html",
+                {**customer_page_context(reship), "heading": _("This link has expired"), "message": message},
+                status=410,
+            )
         else:
             survey_path = signing.survey_path(reship) if reship.survey_sent_at is not None else ""
             response = render(
