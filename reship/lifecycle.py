@@ -50,6 +50,8 @@ TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
     Action.CONFIRM_RESTOCK: frozenset({S.FULFILLING}),
     Action.SHIP: frozenset({S.APPROVED, S.FULFILLING}),
     Action.COMPENSATE: frozenset({S.APPROVED, S.FULFILLING}),
+    # Confirming the info update leads to customer contact, or straight on to contacted when the
+    # shop's automatic messages told the customer of every outcome (workflow.closing).
     Action.CONFIRM_INFO_UPDATE: frozenset({S.INFO_UPDATE}),
     Action.CONTACT_CUSTOMER: frozenset({S.CUSTOMER_CONTACT}),
     Action.CLOSE: frozenset({S.CONTACTED}),

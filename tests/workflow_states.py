@@ -107,7 +107,7 @@ def request_in(status: str, parties: Parties) -> ReshipRequest:
         if status == RequestStatus.DECLINED:
             workflow.reship_decline_report(request_id=request.pk, actor=parties.seller, reason="Delivered, signed for.")
         return _fresh(request)
-    if status == RequestStatus.CUSTOMER_CONTACT:
+    if status in (RequestStatus.INFO_UPDATE, RequestStatus.CUSTOMER_CONTACT):
         # The shop does not tell the customer of outcomes automatically: the contact step waits.
         outcome_messages_off(parties.order.seller)
     request = submit(parties)

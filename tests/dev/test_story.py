@@ -3,9 +3,10 @@
 Runs in this process with Celery eager (as embedded), so each row is delivered as its change
 commits. The same command under a real worker is in ``test_celery_worker.py``. Expected rows are
 derived by hand from ``WHO_IS_TOLD`` and the story's cast: one seller user and one partner user
-(inbox and email each, no webhook), the source's email, and a customer with email and phone
-(``RESHIP_CUSTOMER_SMS`` on, so the customer's notices go by email and SMS, except the
-customer_message, sent on the one channel the seller chose).
+(inbox and email each, no webhook), the source's email, and a customer with email and phone, told
+once per event on the shop's default choice (email, the order having an address): the request
+received, each outcome, the survey; the outcome messages complete the contact step, so the seller
+sends nothing more.
 """
 
 from collections import Counter
@@ -33,6 +34,7 @@ CUSTOMER_PHONE = "+86 138 0013 8000"
 SUBMITTED = [
     ("request_submitted", "inbox", "partner", PARTNER),
     ("request_submitted", "email", "partner", PARTNER_EMAIL),
+    ("request_received", "email", "customer", CUSTOMER_EMAIL),
 ]
 APPROVED = [
     ("request_approved", "inbox", "seller", SELLER),
@@ -47,17 +49,13 @@ SHIPPED = [
     ("lines_shipped", "inbox", "seller", SELLER),
     ("lines_shipped", "email", "seller", SELLER_EMAIL),
     ("lines_shipped", "email", "customer", CUSTOMER_EMAIL),
-    ("lines_shipped", "sms", "customer", CUSTOMER_PHONE),
 ]
 COMPENSATED = [
     ("lines_compensated", "inbox", "seller", SELLER),
     ("lines_compensated", "email", "seller", SELLER_EMAIL),
     ("lines_compensated", "email", "customer", CUSTOMER_EMAIL),
-    ("lines_compensated", "sms", "customer", CUSTOMER_PHONE),
 ]
-CONTACT_AND_CLOSE = [
-    ("customer_message", "email", "customer", CUSTOMER_EMAIL),
-]
+CONTACT_AND_CLOSE: list[tuple[str, str, str, str]] = []  # the outcome messages did the contact step
 DELIVERED = [
     ("parcel_delivered", "inbox", "seller", SELLER),
     ("parcel_delivered", "email", "seller", SELLER_EMAIL),
@@ -66,13 +64,12 @@ DELIVERED = [
 ]
 SURVEY = [  # after the goods arrived (the story's shop waits 0 days), not at close
     ("survey_invitation", "email", "customer", CUSTOMER_EMAIL),
-    ("survey_invitation", "sms", "customer", CUSTOMER_PHONE),
 ]
 EXPECTED_ROWS = {
-    "resend": SUBMITTED + APPROVED + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 15
-    "restock then resend": SUBMITTED + APPROVED + RESTOCK + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 18
-    "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE + SURVEY,  # 11
-    "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 22
+    "resend": SUBMITTED + APPROVED + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 13
+    "restock then resend": SUBMITTED + APPROVED + RESTOCK + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 16
+    "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE + SURVEY,  # 9
+    "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 19
 }
 EXPECTED_STAGES = {
     "resend": ["submitted", "approved", "info_update", "customer_contact", "contacted", "closed"],
@@ -93,7 +90,6 @@ STORY_ORDER = ["resend", "restock then resend", "compensation", "mix"]  # the re
 
 @pytest.fixture(autouse=True)
 def story_settings(settings):
-    settings.RESHIP_CUSTOMER_SMS = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
@@ -119,9 +115,9 @@ def test_four_requests_go_from_submission_to_closed_and_every_party_is_told_once
     for story, request in zip(STORY_ORDER, requests, strict=True):
         assert rows_of(request) == Counter(EXPECTED_ROWS[story]), story
         assert f"{request.number}" in output
-    assert Notification.objects.count() == 66
+    assert Notification.objects.count() == 57
     assert set(Notification.objects.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
-    # 8 + 10 + 6 + 12 emails went out, once each; the 2 + 2 + 2 + 3 SMS went to the logging backend.
+    # 8 + 10 + 6 + 12 emails went out, once each; no SMS (the customer has an email address).
     assert len(mail.outbox) == 36
     assert len({message.extra_headers["Message-ID"] for message in mail.outbox}) == 36
 
@@ -133,9 +129,9 @@ def test_the_output_shows_each_request_s_stages_and_notifications_and_the_delive
         assert f"{number}. {story} — RS-" in output
         assert f"   stages: {' → '.join(EXPECTED_STAGES[story])}\n" in output
     assert "     restock_ordered      email   supplier  1\n" in output
-    assert "     survey_invitation    sms     customer  1\n" in output
+    assert "     survey_invitation    email   customer  1\n" in output
     assert "Delivery: embedded (Celery eager), each row was sent as its change committed.\n" in output
-    assert "4 of 4 requests closed; 66 notifications: sent 66, pending 0, failed 0\n" in output
+    assert "4 of 4 requests closed; 57 notifications: sent 57, pending 0, failed 0\n" in output
     assert output.endswith("Every party was notified through the outbox.\n")
 
 
@@ -162,4 +158,4 @@ def test_a_second_run_reuses_the_cast_with_a_new_order_and_fresh_makes_a_new_cas
 
     assert (Seller.objects.count(), DropshipPartner.objects.count(), Supplier.objects.count()) == (2, 2, 2)
     assert ReshipRequest.objects.filter(status=RequestStatus.CLOSED).count() == 12
-    assert "4 of 4 requests closed; 66 notifications: sent 66, pending 0, failed 0\n" in output
+    assert "4 of 4 requests closed; 57 notifications: sent 57, pending 0, failed 0\n" in output

@@ -95,7 +95,6 @@ class Rig:
 @pytest.fixture
 def rig(transactional_db, tmp_path, settings):
     """Depends on ``transactional_db``, so the workers are stopped before the tables are flushed."""
-    settings.RESHIP_CUSTOMER_SMS = True
     broker_url = redis_url_with_db(settings.REDIS_URL, WORKER_REDIS_DB)
     broker = redis.Redis.from_url(broker_url, socket_connect_timeout=2)
     broker.flushdb()
@@ -201,26 +200,27 @@ def test_rows_written_while_the_broker_is_down_are_sent_by_the_sweeper_once_it_i
     budget = settings.RESHIP_BROKER_TIMEOUT_SECONDS + 3
     assert submitted_in < budget, f"submission took {submitted_in:.1f} s with the broker down"
     assert approved_in < budget, f"approval took {approved_in:.1f} s with the broker down"
-    assert caplog.text.count("the sweeper will send them") == 2
+    # Three queueings: the partner's rows and the customer's "received" at submission, the seller's.
+    assert caplog.text.count("the sweeper will send them") == 3
     ids = set(Notification.objects.filter(request=request).values_list("pk", flat=True))
-    assert len(ids) == 4  # the partner's inbox and email, then the seller's
+    assert len(ids) == 5  # the partner's inbox and email, the customer's email, then the seller's
     time.sleep(1)
-    assert statuses(ids) == {NotificationStatus.PENDING: 4}
+    assert statuses(ids) == {NotificationStatus.PENDING: 5}
     assert rig.queued() == 0
     assert sink_read(rig.sink) == []
 
     broker_set(celery_app, rig.broker_url)
-    assert notifications_sweep(now=timezone.now() + timedelta(minutes=2)) == 4
+    assert notifications_sweep(now=timezone.now() + timedelta(minutes=2)) == 5
 
     wait_all_sent(rig, ids)
     emails = set(Notification.objects.filter(pk__in=ids, channel="email").values_list("pk", flat=True))
-    assert len(emails) == 2
+    assert len(emails) == 3
     assert rig.sent_per_id() == dict.fromkeys(emails, 1)
 
 
 def _ship_and_compensate(parties, request) -> None:
-    """Two changes, two commits: lines_shipped and lines_compensated, 4 rows each (seller inbox
-    and email; customer email and SMS), 6 of them through the email and SMS backends."""
+    """Two changes, two commits: lines_shipped and lines_compensated, 3 rows each (seller inbox
+    and email; the customer's email, the shop's default choice), 4 of them through the email backend."""
     workflow.reship_ship(
         request_id=request.pk,
         actor=parties.partner,
@@ -254,7 +254,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_sends_every_row_exactly_onc
 
     _ship_and_compensate(parties, request)
     ids = new_ids(before)
-    assert len(ids) == 8
+    assert len(ids) == 6
     in_flight = _first_send_started(rig)
     assert in_flight["pid"] == first.pid  # the solo pool sends in the main process
     first.kill()  # SIGKILL, mid-send: no ack, no shutdown, the database connection dies with it
@@ -272,7 +272,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_sends_every_row_exactly_onc
 
     wait_all_sent(rig, ids)
     external = set(Notification.objects.filter(pk__in=ids).exclude(channel="inbox").values_list("pk", flat=True))
-    assert len(external) == 6
+    assert len(external) == 4
     assert rig.sent_per_id() == dict.fromkeys(external, 1)
     starts = Counter(entry["id"] for entry in rig.sink_entries("start"))
     assert starts[in_flight["id"]] == 2  # the killed attempt, and the one that went out
@@ -295,7 +295,7 @@ def test_a_pool_process_killed_mid_delivery_is_redelivered_by_the_worker(rig):
 
     wait_all_sent(rig, ids)
     external = set(Notification.objects.filter(pk__in=ids).exclude(channel="inbox").values_list("pk", flat=True))
-    assert len(external) == 6
+    assert len(external) == 4
     assert rig.sent_per_id() == dict.fromkeys(external, 1)
     redelivered = [entry for entry in rig.sink_entries("start") if entry["id"] == in_flight["id"]]
     assert len(redelivered) == 2
@@ -311,10 +311,10 @@ def test_the_reship_story_under_a_real_worker_notifies_every_party_once(rig):
     call_command("run_reship_story", wait=DELIVERY_TIMEOUT, stdout=out)
 
     output = out.getvalue()
-    assert "4 of 4 requests closed; 66 notifications: sent 66, pending 0, failed 0" in output, rig.logs()
+    assert "4 of 4 requests closed; 57 notifications: sent 57, pending 0, failed 0" in output, rig.logs()
     rows = Notification.objects.all()
-    assert rows.count() == 66
+    assert rows.count() == 57
     assert set(rows.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
     external = set(rows.exclude(channel="inbox").values_list("pk", flat=True))
-    assert len(external) == 45  # 10 + 12 + 8 + 15 emails and SMS: see tests/dev/test_story.py
+    assert len(external) == 36  # 8 + 10 + 6 + 12 emails: see tests/dev/test_story.py
     assert rig.sent_per_id() == dict.fromkeys(external, 1)

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from reship import workflow
 from reship.choices import NotificationChannel
-from reship.models import Notification, ReshipRequest, RestockOrder
+from reship.models import CustomerMessageSetting, Notification, ReshipRequest, RestockOrder
 from reship.notifications.delivery import notification_deliver
 from reship.notifications.outbox import TEMPLATES
 from reship.notifications.rendering import render, short_text
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def rendering_settings(settings):
     settings.SITE_URL = "https://reship.example.com"
-    settings.RESHIP_CUSTOMER_SMS = True
     settings.RESHIP_RESTOCK_LINK_DAYS = 14
     settings.RESHIP_SURVEY_LINK_DAYS = 30
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -158,8 +157,7 @@ def customer(request: ReshipRequest, template: str):
 def test_every_template_renders_for_every_recipient_in_both_languages():
     UserFactory(username="root", email="root@reship.example", is_superuser=True, is_staff=True)
     parties = make_parties()
-    request = to_customer_contact(parties)
-    workflow.reship_contact_customer(request_id=request.pk, actor=parties.seller, channel="email", now=NOW)
+    request = to_customer_contact(parties)  # the shipped message completed the contact step
     workflow.reship_close(
         request_id=request.pk, actor=parties.seller, rating_speed=4, rating_quality=5, rating_cooperation=4, now=NOW
     )
@@ -178,7 +176,13 @@ def test_every_template_renders_for_every_recipient_in_both_languages():
     timeliness.deadlines_check(now=NOW + timedelta(days=3))
     rows = list(Notification.objects.exclude(channel=NotificationChannel.WEBHOOK))
 
-    assert {row.template for row in rows} == TEMPLATES
+    assert {row.template for row in rows if row.payload["audience"] != "customer"} == TEMPLATES
+    assert {row.template for row in rows if row.payload["audience"] == "customer"} == {
+        "request_received",
+        "lines_shipped",
+        "lines_compensated",
+        "survey_invitation",
+    }
     for row in rows:
         for language in ("en", "zh-hans"):
             row.language = language
@@ -258,21 +262,18 @@ def test_the_customer_is_told_carrier_tracking_and_the_substitute():
 
     subject, text, html = customer(request, "lines_shipped")
 
-    assert subject == "Your replacement for order TB2030 is on its way"
-    assert text.startswith("Dear Alice,\n\nGood news: we have sent you a replacement for order TB2030.\n")
-    assert (
+    assert subject == "Tom & Jerry Shop: your replacement for order TB2030 is on its way"
+    assert text.startswith(
+        "Dear Alice,\n\nWe have sent you a replacement for order TB2030: 1 × Blue Mug, 1 × Desk Lamp.\n"
         "Carrier: SF Express\nTracking number: SF123456789012\n"
-        "Follow the parcel: https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
-    ) in text
-    assert "- 1 × Blue Mug\n  We sent Blue Mug instead of Red Mug.\n- 1 × Desk Lamp\n" in text
-    assert (
-        '<a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012">SF123456789012</a>'
-    ) in html
-    assert text.endswith(
-        "Kind regards,\nTom & Jerry Shop\n\n--\nThis is an automatic message. Please do not reply to it.\n"
+        "Follow the parcel: https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n\n"
+        "Your request: https://reship.example.com/t/"
     )
+    assert text.endswith("\n\nSorry for the trouble.\nTom & Jerry Shop\n")
+    assert ('<a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012" rel="nofollow">') in html
+    assert "Sorry for the trouble.<br>Tom &amp; Jerry Shop</p>" in html
     assert "Fast Dropship" not in text + html  # the customer bought from the shop, not the partner
-    assert "We sent Blue Mug instead of Red Mug." in html
+    assert request.number not in text + html
 
 
 def test_the_customer_is_told_the_compensation():
@@ -280,32 +281,36 @@ def test_the_customer_is_told_the_compensation():
 
     subject, text, _html = customer(request, "lines_compensated")
 
-    assert subject == "Compensation for your order TB2030"
-    assert "we are compensating you 25.00 CNY (Voucher):\n\n- 1 × Flower Vase\n" in text
+    assert subject == "Tom & Jerry Shop: your compensation for order TB2030"
+    assert "For order TB2030 (1 × Flower Vase) we have compensated you: CNY 25.00 (Voucher).\n" in text
 
 
-def test_the_automatic_customer_message_lists_each_lines_outcome():
+def outcomes_not_automatic(parties: Parties) -> None:
+    for event in ("lines_shipped", "lines_compensated"):
+        CustomerMessageSetting.objects.create(seller=parties.order.seller, event=event, channels="off")
+
+
+def test_the_contact_step_sends_the_shops_outcome_wording_when_it_was_not_sent_automatically():
     parties = make_parties()
+    outcomes_not_automatic(parties)
     request = to_customer_contact(parties)
     workflow.reship_contact_customer(request_id=request.pk, actor=parties.seller, channel="email", now=NOW)
 
     subject, text, _html = customer(request, "customer_message")
 
-    assert subject == "An update on your order TB2030"
+    assert subject == "Tom & Jerry Shop: about your order TB2030"
+    assert text.startswith(
+        "Dear Alice,\n\nWe have sent you a replacement for order TB2030: 1 × Blue Mug, 1 × Desk Lamp.\n"
+    )
     assert (
-        "Here is where things stand with the items of your order TB2030 that had a problem:\n\n"
-        "- 1 × Red Mug: sent again with SF Express, tracking number SF123456789012. "
-        "We sent Blue Mug instead of Red Mug. "
-        "Follow it at https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
-        "- 1 × Desk Lamp: sent again with SF Express, tracking number SF123456789012. "
-        "Follow it at https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF123456789012\n"
-        "- 1 × Flower Vase: compensated with 25.00 CNY (Voucher).\n\n"
-        "Thank you for your patience.\n"
+        "Sorry for the trouble.\nTom & Jerry Shop\n\n"
+        "Dear Alice,\n\nFor order TB2030 (1 × Flower Vase) we have compensated you: CNY 25.00 (Voucher).\n"
     ) in text
 
 
 def test_the_sellers_own_message_replaces_the_automatic_text():
     parties = make_parties()
+    outcomes_not_automatic(parties)
     request = to_customer_contact(parties)
     workflow.reship_contact_customer(
         request_id=request.pk,
@@ -317,15 +322,14 @@ def test_the_sellers_own_message_replaces_the_automatic_text():
 
     _subject, text, html = customer(request, "customer_message")
 
-    assert text.startswith("Dear Alice,\n\nHi Alice, your new mug is on its way <3\nSorry again!\n")
-    assert "Here is where things stand" not in text
+    assert text == "Hi Alice, your new mug is on its way <3\nSorry again!\n"
     assert "<p>Hi Alice, your new mug is on its way &lt;3<br>Sorry again!</p>" in html
+    assert "Tom &amp; Jerry Shop" in html  # signed by the shop, since the text is not
 
 
 def test_the_survey_link_is_absolute():
     parties = make_parties()
     request = to_customer_contact(parties)
-    workflow.reship_contact_customer(request_id=request.pk, actor=parties.seller, channel="email", now=NOW)
     workflow.reship_close(
         request_id=request.pk, actor=parties.seller, rating_speed=4, rating_quality=5, rating_cooperation=4, now=NOW
     )
@@ -333,7 +337,7 @@ def test_the_survey_link_is_absolute():
 
     subject, text, html = customer(request, "survey_invitation")
 
-    assert subject == "How did we do with your order TB2030?"
+    assert subject == "Tom & Jerry Shop: how did we do?"
     assert "\nhttps://reship.example.com/survey/" in text
     assert 'href="https://reship.example.com/survey/' in html
     assert "The link stays valid for 30 days." in text

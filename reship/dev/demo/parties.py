@@ -14,6 +14,8 @@ from django.contrib.auth.hashers import make_password
 from orders.choices import Platform
 from orders.models import Seller, SellerMembership
 from reship.accounts.models import User
+from reship.choices import CustomerChannels, CustomerEvent
+from reship.models import CustomerMessageSetting
 from suppliers.choices import Channel, MemberRole, PartnerMode, Region, SupplierKind
 from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership, Supplier
 
@@ -237,6 +239,12 @@ def parties_create() -> Parties:
     for seller_spec in SELLERS:
         seller = Seller.objects.create(
             name=seller_spec.name, contact_email=seller_spec.email, contact_phone=seller_spec.phone
+        )
+        # The demo's shops tell customers of outcomes in the contact step (客户沟通), by hand, so
+        # requests wait in every stage; the other customer messages go out as by default.
+        CustomerMessageSetting.objects.bulk_create(
+            CustomerMessageSetting(seller=seller, event=event, channels=CustomerChannels.OFF)
+            for event in (CustomerEvent.LINES_SHIPPED, CustomerEvent.LINES_COMPENSATED)
         )
         user = _staff_user(parties.kept, seller_spec.user, staff_password_hash)
         SellerMembership.objects.create(user=user, seller=seller, role=MemberRole.MANAGER)
