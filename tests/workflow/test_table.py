@@ -36,6 +36,22 @@ class Expect:
 
 OPEN_QUOTE = frozenset({S.APPROVED, S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED})
 EXPECTED: dict[Action, Expect] = {
+    # A customer's report: the seller's alone; the partner does not see it at all (404).
+    Action.CONFIRM_REPORT: Expect(
+        frozenset({"seller"}),
+        frozenset({S.REPORTED}),
+        EventKind.REPORT_CONFIRMED,
+        S.SUBMITTED,
+        frozenset({"request_submitted"}),
+    ),
+    Action.EDIT_REPORT: Expect(frozenset({"seller"}), frozenset({S.REPORTED}), EventKind.REPORT_EDITED, None),
+    Action.DECLINE_REPORT: Expect(
+        frozenset({"seller"}),
+        frozenset({S.REPORTED}),
+        EventKind.REPORT_DECLINED,
+        S.DECLINED,
+        frozenset({"report_declined"}),
+    ),
     Action.REQUEST_INFO: Expect(
         frozenset({"partner"}),
         frozenset({S.SUBMITTED}),
@@ -143,7 +159,7 @@ EXPECTED: dict[Action, Expect] = {
     # The partner is told only once it is packing (approved, fulfilling): see _templates_expected.
     Action.CHANGE_SHIP_TO: Expect(
         frozenset({"seller"}),
-        frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
+        frozenset({S.REPORTED, S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.FULFILLING}),
         EventKind.SHIP_TO_CHANGED,
         None,
         frozenset({"ship_to_changed"}),
@@ -185,6 +201,14 @@ def _parcel_for(request: ReshipRequest) -> Shipment:
 
 def _call(action: Action, request: ReshipRequest, actor: Any, context: dict) -> Any:
     rid = request.pk
+    if action == Action.CONFIRM_REPORT:
+        return workflow.reship_confirm_report(request_id=rid, actor=actor)
+    if action == Action.EDIT_REPORT:
+        return workflow.reship_edit_report(
+            request_id=rid, actor=actor, lines=[workflow.LineRequest(line(request, "A").order_line_id, 2, "resend")]
+        )
+    if action == Action.DECLINE_REPORT:
+        return workflow.reship_decline_report(request_id=rid, actor=actor, reason="Signed for by the customer.")
     if action == Action.REQUEST_INFO:
         return workflow.reship_request_info(request_id=rid, actor=actor, question="Which side was crushed?")
     if action == Action.ANSWER_INFO:
@@ -266,6 +290,8 @@ def _snapshot(request: ReshipRequest) -> dict:
 def _expected_error(action: Action, status: str, role: str):
     if role not in ("seller", "partner"):
         return RequestNotFound
+    if role == "partner" and status in (S.REPORTED, S.DECLINED):
+        return RequestNotFound  # the seller's until confirmed: the partner does not see it
     expect = EXPECTED[action]
     if role not in expect.side:
         return ActionNotPermitted
