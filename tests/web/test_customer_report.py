@@ -85,6 +85,12 @@ def _photo(name="crack.png", content=None, content_type="image/png"):
     return SimpleUploadedFile(name, png_bytes() if content is None else content, content_type=content_type)
 
 
+def _tracked(body: str) -> list[int]:
+    """The requests whose tracking pages the page links (a signed token holds its time, so it is
+    read back rather than compared)."""
+    return [signing.track_token_read(token) for token in re.findall(r'href="/t/([^"/]+)/"', body)]
+
+
 def _nothing_written():
     assert ReshipRequest.objects.count() == 0
     assert Evidence.objects.count() == 0
@@ -258,7 +264,7 @@ def test_a_report_creates_a_request_the_seller_confirms(client, shop):
     assert response.status_code == 200
     assert "Thank you, we have your report" in body
     reship = ReshipRequest.objects.get()
-    assert signing.track_path(reship) in body
+    assert _tracked(body) == [reship.pk]
     assert reship.number not in body
     assert (reship.status, reship.source, reship.reason, reship.description) == (
         RequestStatus.REPORTED,
@@ -353,7 +359,7 @@ def test_a_second_report_for_the_same_item_links_to_the_open_one(client, shop):
     body = response.content.decode()
     assert response.status_code == 409
     assert "This problem is already being handled" in body
-    assert f'href="{signing.track_path(first)}"' in body
+    assert _tracked(body) == [first.pk]
     assert ReshipRequest.objects.count() == 1
 
 
@@ -368,7 +374,7 @@ def test_nothing_left_to_claim_is_explained_with_the_open_report(client, shop):
     body = response.content.decode()
     assert response.status_code == 409
     assert "There is nothing left to report for this order." in body
-    assert f'href="{signing.track_path(first)}"' in body
+    assert _tracked(body) == [first.pk]
 
 
 def test_the_pages_read_in_chinese(client, shop):
