@@ -28,6 +28,7 @@ from reship.choices import (
     LineStatus,
     QuoteStatus,
     Reason,
+    RequestSource,
     RequestStatus,
     Resolution,
     RestockStatus,
@@ -114,6 +115,15 @@ class RequestSerializer(serializers.Serializer):
     partner = NamedRefSerializer()
     reason = serializers.ChoiceField(choices=Reason.choices)
     status = serializers.ChoiceField(choices=RequestStatus.choices)
+    # A field named like DRF's own ``Field.source``: the metaclass takes it out of the class, as any field.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=RequestSource.choices,
+        help_text=_("Who filed it: the seller, or the customer on the shop's after-sale page."),
+    )
+    reported_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the customer reported it (a customer's report only).")
+    )
+    auto_confirmed = serializers.BooleanField(help_text=_("A rule of the shop confirmed the customer's report."))
     stage_due_at = serializers.DateTimeField(allow_null=True, help_text=_("When the current stage is due."))
     overdue = serializers.SerializerMethodField(help_text=_("Open and past its stage's due time."))
     follow_up_of = serializers.IntegerField(source="follow_up_of_id", allow_null=True)

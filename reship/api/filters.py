@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from orders.choices import Platform
 from orders.models import Order, Shipment
 from orders.selectors import phone_candidates, tracking_candidates
-from reship.choices import Reason, RequestStatus, RestockStatus
+from reship.choices import Reason, RequestSource, RequestStatus, RestockStatus
 from reship.core.bounds import MAX_ID, validate_moment
 from reship.lifecycle import OPEN_STATUSES
 from reship.models import ReshipLine, ReshipRequest, RestockOrder
@@ -49,6 +49,9 @@ class RequestFilter(django_filters.FilterSet):
     )
     partner = IdFilter(field_name="partner_id", help_text=_("A dropship partner's id."))
     seller = IdFilter(field_name="seller_id", help_text=_("A seller's id."))
+    source = django_filters.ChoiceFilter(
+        choices=RequestSource.choices, help_text=_("customer: the customers' own reports (售后自助).")
+    )
     reason = django_filters.ChoiceFilter(
         choices=Reason.choices, method="filter_reason", help_text=_("The request's reason or any line's.")
     )

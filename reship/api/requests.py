@@ -39,6 +39,7 @@ from reship.api.serializers import (
     ConfirmRestockInputSerializer,
     ContactCustomerInputSerializer,
     DisputeQuoteInputSerializer,
+    EditReportInputSerializer,
     EmptyInputSerializer,
     FollowUpInputSerializer,
     MarkDeliveredInputSerializer,
@@ -245,6 +246,37 @@ class RequestActionView(APIView):
             request_detail_body(user, shown),
             status=status.HTTP_201_CREATED if self.endpoint.creates else status.HTTP_200_OK,
         )
+
+
+class RequestConfirmReportView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.CONFIRM_REPORT,
+        EmptyInputSerializer,
+        "The seller confirms a customer's report (status `reported`): it becomes a submitted request, the "
+        "partner's, as if the seller had filed it (the partner's rules may approve it at once).",
+    )
+
+
+class RequestEditReportView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.EDIT_REPORT,
+        EditReportInputSerializer,
+        "The seller changes a customer's report before confirming it: the lines replace the report's (checked "
+        "as a new request's), the reason and description change when given. The event keeps before and after.",
+        {"lines": [{"order_line": 2048, "quantity": 1, "resolution": "resend"}], "reason": "missing_item"},
+    )
+
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
+        return super().perform(pk, actor, {**data, "lines": _line_requests(data["lines"])})
+
+
+class RequestDeclineReportView(RequestActionView):
+    endpoint = ActionEndpoint(
+        Action.DECLINE_REPORT,
+        RejectInputSerializer,
+        "The seller declines a customer's report with a reason, which the customer is told (status `declined`).",
+        {"reason": "The carrier shows the parcel signed for on 3 March."},
+    )
 
 
 class RequestRequestInfoView(RequestActionView):
@@ -481,6 +513,9 @@ class RequestMarkDeliveredView(RequestActionView):
 ACTION_VIEWS: dict[str, type[RequestActionView]] = {
     action_slug(view.endpoint.action): view
     for view in (
+        RequestConfirmReportView,
+        RequestEditReportView,
+        RequestDeclineReportView,
         RequestRequestInfoView,
         RequestAnswerInfoView,
         RequestApproveView,

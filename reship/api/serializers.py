@@ -416,6 +416,17 @@ class CancelInputSerializer(JsonInputSerializer):
     reason = _text(required=False)
 
 
+class EditReportInputSerializer(JsonInputSerializer):
+    lines = _many(LineRequestSerializer(), max_length=1000)
+    reason = serializers.ChoiceField(choices=Reason.choices, required=False, help_text=_("Unchanged when left out."))
+    description = _text(required=False, help_text=_("Unchanged when left out."))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Left out means unchanged (the workflow's None), not emptied.
+        description = attrs["description"] if "description" in self.initial_data else None
+        return {"reason": None, **attrs, "description": description}
+
+
 class EmptyInputSerializer(JsonInputSerializer):
     """No fields: send ``{}``."""
 

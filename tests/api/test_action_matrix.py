@@ -19,6 +19,11 @@ TODAY = timezone.localdate
 def _body(name, request):
     """A valid body for each step, for a request built by tests.workflow_states."""
     return {
+        "confirm-report": lambda: {},
+        "edit-report": lambda: {
+            "lines": [{"order_line": line(request, "A").order_line_id, "quantity": 2, "resolution": "resend"}]
+        },
+        "decline-report": lambda: {"reason": "Signed for by the customer."},
         "request-info": lambda: {"question": "Which side was crushed?"},
         "answer-info": lambda: {"answer": "The left side."},
         "approve": lambda: {"quote_goods": "40", "quote_shipping": "12", "cost_bearer": "carrier"},
@@ -52,6 +57,9 @@ def _body(name, request):
 
 # (step, a status where it is allowed, the side whose step it is), written out by hand.
 STEPS = [
+    ("confirm-report", S.REPORTED, {"seller"}),
+    ("edit-report", S.REPORTED, {"seller"}),
+    ("decline-report", S.REPORTED, {"seller"}),
     ("request-info", S.SUBMITTED, {"partner"}),
     ("answer-info", S.NEEDS_INFO, {"seller"}),
     ("approve", S.SUBMITTED, {"partner"}),
@@ -87,6 +95,8 @@ def _expected(sides, caller, step):
         return 401, "not_authenticated"
     if caller not in ("seller", "partner"):
         return 404, "not_found"
+    if caller == "partner" and step.endswith("-report"):
+        return 404, "not_found"  # a customer's report is the seller's alone until confirmed
     if caller not in sides:
         return 403, "permission_denied"
     return (201 if step == "follow-up" else 200), None
