@@ -275,6 +275,11 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     # 3. The seller finds the report on the request page and confirms it.
     seller.goto(f"/requests/{reship.pk}/")
     expect(seller.get_by_role("heading", level=1)).to_contain_text(words("Reported by the customer"))
+    evidence = seller.get_by_role("region", name=words("Evidence"), exact=True)
+    for photo, width in (("box-crushed.jpg", 1200), ("leaves-spilled.jpg", 900)):  # as downsized in the phone
+        shown = evidence.get_by_role("img", name=photo, exact=True)
+        shown.scroll_into_view_if_needed()  # loaded lazily
+        expect(shown).to_have_js_property("naturalWidth", width)
     confirm = action_card(seller, words("Confirm the report"))
     shoot(seller, screenshot_dir, "07-seller-sees-the-report")
     confirm.get_by_role("button", name=words("Confirm and send to the partner")).click()
@@ -303,6 +308,14 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     expect(flash(partner, delivered)).to_be_visible()
     shoot(partner, screenshot_dir, "09-partner-shipped-and-delivered")
 
+    # The shipped SMS went out by itself: the seller's contact log holds it, sent, not to be repeated.
+    seller.reload()
+    contacts = seller.get_by_role("region", name=words("Communication log"), exact=True)
+    sms_logged = contacts.get_by_role("listitem").filter(has_text=TRACKING)
+    expect(sms_logged).to_have_count(1)
+    expect(sms_logged).to_contain_text(words("sent automatically"))
+    shoot(seller, screenshot_dir, "10-seller-contact-log")
+
     # 5. The customer follows the link in the email they got to the tracking page.
     [received] = [message for message in mail.outbox if customer_email in message.to]
     links = re.findall(r"https?://[^\s\"'<>]+/t/[^\s\"'<>/]+/", received.body)
@@ -314,7 +327,7 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     expect(track.get_by_role("link", name=words("Follow the parcel"))).to_have_attribute("href", SF_PAGE)
     expect(customer.get_by_text(TRACKING)).to_be_visible()
     expect(customer.get_by_role("heading", name=words("How did we do?"))).to_have_count(0)  # not sent yet
-    shoot(customer, screenshot_dir, "10-customer-tracking-delivered")
+    shoot(customer, screenshot_dir, "11-customer-tracking-delivered")
 
     # The survey goes out as the beat sends it (the shop's delay: 0 days after delivery).
     reship.refresh_from_db()
@@ -322,20 +335,20 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     assert workflow.surveys_send_due(now=timezone.now()) == 1
     customer.reload()
     expect(customer.get_by_role("heading", name=words("How did we do?"))).to_be_visible()
-    shoot(customer, screenshot_dir, "11-customer-tracking-survey-due")
+    shoot(customer, screenshot_dir, "12-customer-tracking-survey-due")
     customer.get_by_role("link", name=words("Rate your experience")).click()
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("How did we do?"))
     expect(customer.locator(".shop-name")).to_have_text(shop_name)
-    shoot(customer, screenshot_dir, "12-customer-survey")
+    shoot(customer, screenshot_dir, "13-customer-survey")
     customer.get_by_label(words("5 – very satisfied"), exact=True).check()
     customer.get_by_label(words("Comment (optional)"), exact=True).fill("Quick and friendly, thank you!")
     customer.get_by_role("button", name=words("Send my answer")).click()
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Thank you for your answer"))
-    shoot(customer, screenshot_dir, "13-customer-survey-thanks")
+    shoot(customer, screenshot_dir, "14-customer-survey-thanks")
     assert SurveyResponse.objects.filter(request=reship, rating=5).count() == 1
     customer.goto(links[0])
     expect(customer.get_by_text(words("Thank you for answering our survey."))).to_be_visible()
-    shoot(customer, screenshot_dir, "14-customer-tracking-answered")
+    shoot(customer, screenshot_dir, "15-customer-tracking-answered")
 
     # 6. The customer's inbox: exactly the messages the seller chose, once each, under the shop's name.
     _inbox_file(screenshot_dir / "inbox.txt", mail.outbox, PhoneInbox.sent)  # to read beside the screenshots
