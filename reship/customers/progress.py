@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from orders.models import Shipment
 from reship.choices import CompensationMethod, LineStatus, RequestStatus, Resolution
@@ -41,7 +42,7 @@ UPCOMING = "upcoming"
 @dataclass(frozen=True)
 class Step:
     key: str  # received, approved, shipped, delivered, compensated, closed
-    label: str
+    label: str  # what happened when done (Shipped, 已发货); what is awaited otherwise (Shipping, 待发货)
     state: str  # done, current, upcoming
     at: datetime | None = None
 
@@ -147,6 +148,18 @@ def _steps(request: ReshipRequest, lines: list[ReshipLine], parcels: list[Parcel
     return steps
 
 
+def _pending_label(key: str) -> str:
+    """A step not reached yet, named for what is awaited (待发货), not for what happened (已发货)."""
+    labels = {
+        "approved": pgettext("step not reached yet", "Approval"),
+        "shipped": pgettext("step not reached yet", "Shipping"),
+        "delivered": pgettext("step not reached yet", "Delivery"),
+        "compensated": pgettext("step not reached yet", "Compensation"),
+        "closed": pgettext("step not reached yet", "Closing"),
+    }
+    return labels[key]
+
+
 def _state(status: str) -> str:
     if status == S.REPORTED:
         return "checking"
@@ -180,10 +193,10 @@ def progress_of(request: ReshipRequest) -> Progress:
             if done:
                 steps_list.append(Step(key, label, DONE, at))
             elif not current_given:
-                steps_list.append(Step(key, label, CURRENT))
+                steps_list.append(Step(key, _pending_label(key), CURRENT))
                 current_given = True
             else:
-                steps_list.append(Step(key, label, UPCOMING))
+                steps_list.append(Step(key, _pending_label(key), UPCOMING))
         steps = tuple(steps_list)
     methods = dict(CompensationMethod.choices)
     compensations = tuple(

@@ -113,9 +113,9 @@ def test_an_open_request_shows_what_is_done_and_what_comes_in_the_customers_lang
         ("已收到申请", "done"),
         ("已通过", "done"),
         ("已发货", "done"),
-        ("已签收", "current"),
-        ("已补偿", "upcoming"),
-        ("已完结", "upcoming"),
+        ("待签收", "current"),
+        ("待补偿", "upcoming"),
+        ("待完结", "upcoming"),
     ]
     body = response.content.decode()
     assert "Lily&#x27;s Tea House" in body
@@ -134,9 +134,9 @@ def test_an_open_request_shows_what_is_done_and_what_comes_in_the_customers_lang
         ("Request received", "done"),
         ("Approved", "done"),
         ("Shipped", "done"),
-        ("Delivered", "current"),
-        ("Compensated", "upcoming"),
-        ("Closed", "upcoming"),
+        ("Delivery", "current"),
+        ("Compensation", "upcoming"),
+        ("Closing", "upcoming"),
     ]
     body = response.content.decode()
     assert "SF Express · SF100000000501" in body
@@ -161,7 +161,7 @@ def test_delivered_and_compensated_with_the_amount_and_method(client, parties):
         ("Shipped", "done"),
         ("Delivered", "done"),
         ("Compensated", "done"),
-        ("Closed", "current"),
+        ("Closing", "current"),
     ]
     body = response.content.decode()
     assert "Delivered 2026-11-05 22:30" in body
@@ -204,10 +204,10 @@ def test_a_customers_report_waits_for_the_shop_then_a_decline_shows_the_shops_re
 
     assert _steps(response) == [
         ("已收到申请", "done"),
-        ("已通过", "current"),
-        ("已发货", "upcoming"),
-        ("已签收", "upcoming"),
-        ("已完结", "upcoming"),
+        ("待审核", "current"),
+        ("待发货", "upcoming"),
+        ("待签收", "upcoming"),
+        ("待完结", "upcoming"),
     ]
     assert "我们正在核实您的反馈" in response.content.decode()
 
