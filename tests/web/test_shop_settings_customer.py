@@ -3,8 +3,10 @@ channels, the wording of each message with its live preview, the after-sale page
 insert card; and the public logo and QR code the customer's pages and the card show."""
 
 import json
+import re
 
 import pytest
+import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -89,6 +91,16 @@ def test_the_qr_code_is_an_svg_of_the_after_sale_link(client, manager, settings)
     svg = response.content.decode()
     assert svg.startswith("<svg")
     assert "<path" in svg
+    # The same modules as the code of the link typed by hand (segno draws a given text one way only),
+    # and not those of any other shop's link.
+    expected = segno.make(f"https://shop.example.com/c/{seller.report_key}/", error="m")
+    assert _modules(svg) == _modules(expected.svg_inline(scale=4, border=2))
+    assert _modules(svg) != _modules(segno.make("https://shop.example.com/c/other/", error="m").svg_inline(border=2))
+
+
+def _modules(svg: str) -> str:
+    """The path that draws the QR code's dark modules: what the code encodes, whatever its size."""
+    return re.search(r' d="([^"]+)"', svg).group(1)
 
 
 def test_the_settings_page_shows_the_after_sale_link_qr_and_insert_card(client, manager, settings):
