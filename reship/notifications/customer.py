@@ -14,7 +14,7 @@ sends them as written (``reship.notifications.rendering.customer_render``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from reship.accounts.models import User
-    from reship.models import ReshipRequest
+    from reship.models import ReshipLine, ReshipRequest
 
 # The seller's own message from the contact step (客户沟通): sent as typed, no placeholders.
 CONTACT_MESSAGE = "customer_message"
@@ -68,8 +68,8 @@ def amount_text(amount: Any, currency: str, language: str) -> str:
     return f"{currency} {value.quantize(Decimal('0.01'))}"
 
 
-def _request_lines(request: ReshipRequest) -> list[dict[str, Any]]:
-    lines = request.lines.select_related("order_line__product", "substitute_product").order_by("pk")
+def line_facts(lines: Iterable[ReshipLine]) -> list[dict[str, Any]]:
+    """What ``{items}`` names of each line: the product (or its substitute) and the quantity."""
     return [
         {
             "name": line.order_line.product.name,
@@ -78,6 +78,10 @@ def _request_lines(request: ReshipRequest) -> list[dict[str, Any]]:
         }
         for line in lines
     ]
+
+
+def _request_lines(request: ReshipRequest) -> list[dict[str, Any]]:
+    return line_facts(request.lines.select_related("order_line__product", "substitute_product").order_by("pk"))
 
 
 def message_values(request: ReshipRequest, facts: dict[str, Any] | None = None) -> dict[str, str]:

@@ -112,29 +112,18 @@ def outcome_message(request: ReshipRequest, channel: str) -> str:
     for parcel_lines in parcels.values():
         shipment = parcel_lines[0].shipment
         assert shipment is not None
-        parcel: dict[str, Any] = {**shipment_facts(shipment), "lines": _lines_facts(parcel_lines)}
+        parcel: dict[str, Any] = {**shipment_facts(shipment), "lines": customer.line_facts(parcel_lines)}
         parts.append(_wording_text(customer.filled(request, CustomerEvent.LINES_SHIPPED, parcel), channel))
     compensated = [line for line in lines if line.status == LineStatus.COMPENSATED]
     if compensated:
         facts = {
-            "lines": _lines_facts(compensated),
+            "lines": customer.line_facts(compensated),
             "amount": sum((line.compensation_amount or Decimal("0.00") for line in compensated), Decimal("0.00")),
             "currency": request.currency,
             "method": compensated[-1].compensation_method,
         }
         parts.append(_wording_text(customer.filled(request, CustomerEvent.LINES_COMPENSATED, facts), channel))
     return "\n\n".join(parts)
-
-
-def _lines_facts(lines: list[ReshipLine]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": line.order_line.product.name,
-            "quantity": line.quantity,
-            "substitute_name": line.substitute_product.name if line.substitute_product else None,
-        }
-        for line in lines
-    ]
 
 
 def _wording_text(wording: Wording, channel: str) -> str:

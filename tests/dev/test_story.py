@@ -71,19 +71,19 @@ EXPECTED_ROWS = {
     "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE + SURVEY,  # 9
     "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 19
 }
+# Customer contact is passed in the same step as the info update: the outcome messages told the customer.
 EXPECTED_STAGES = {
-    "resend": ["submitted", "approved", "info_update", "customer_contact", "contacted", "closed"],
+    "resend": ["submitted", "approved", "info_update", "contacted", "closed"],
     "restock then resend": [
         "submitted",
         "approved",
         "fulfilling",
         "info_update",
-        "customer_contact",
         "contacted",
         "closed",
     ],
-    "compensation": ["submitted", "approved", "info_update", "customer_contact", "contacted", "closed"],
-    "mix": ["submitted", "approved", "fulfilling", "info_update", "customer_contact", "contacted", "closed"],
+    "compensation": ["submitted", "approved", "info_update", "contacted", "closed"],
+    "mix": ["submitted", "approved", "fulfilling", "info_update", "contacted", "closed"],
 }
 STORY_ORDER = ["resend", "restock then resend", "compensation", "mix"]  # the requests in pk order
 
