@@ -159,6 +159,22 @@ def _png(path: Path, width: int, height: int) -> str:
     return str(path)
 
 
+# The smallest text a visible element holds, in CSS px (its own text, not its children's).
+SMALLEST_TEXT = """() => Math.min(...[...document.querySelectorAll("body *")]
+    .filter((el) => el.offsetParent !== null
+        && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+    .map((el) => parseFloat(getComputedStyle(el).fontSize)))"""
+
+
+def phone_shot(page: Page, folder: Path, name: str) -> None:
+    """Screenshot a customer page and check it fits the phone: no sideways scrolling, no tiny text."""
+    shoot(page, folder, name)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: the page is {width} px wide on a {PHONE['width']} px phone"
+    smallest = page.evaluate(SMALLEST_TEXT)
+    assert smallest >= 12, f"{name}: text of {smallest} px on a phone"
+
+
 def _inbox_file(path: Path, emails: list, texts: list[dict[str, str]]) -> None:
     parts = [
         f"EMAIL to {', '.join(message.to)}\nFrom: {message.from_email}\nSubject: {message.subject}\n\n{message.body}"
@@ -222,7 +238,7 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Report a problem with your order"))
     expect(customer.locator(".shop-name")).to_have_text(shop_name)
     expect(customer.locator("img.shop-logo")).to_have_js_property("naturalWidth", 96)
-    shoot(customer, screenshot_dir, "01-customer-lookup")
+    phone_shot(customer, screenshot_dir, "01-customer-lookup")
 
     customer.get_by_label(words("Order number"), exact=True).fill(order.platform_order_number)
     customer.get_by_label(words("Last 4 digits of your phone number"), exact=True).fill("5679")  # a typo first
@@ -233,13 +249,13 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
             "of the phone number given with the order."
         )
     )
-    shoot(customer, screenshot_dir, "02-customer-lookup-wrong-digits")
+    phone_shot(customer, screenshot_dir, "02-customer-lookup-wrong-digits")
     customer.get_by_label(words("Last 4 digits of your phone number"), exact=True).fill("5678")
     customer.get_by_role("button", name=words("Find my order")).click()
 
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Report a problem"))
     expect(customer.get_by_text(order.platform_order_number)).to_be_visible()
-    shoot(customer, screenshot_dir, "03-customer-report-form")
+    phone_shot(customer, screenshot_dir, "03-customer-report-form")
     tea = customer.get_by_role("group", name=PRODUCTS["TEA-LJ-500"], exact=True)
     tea.get_by_label(words("How many are affected?"), exact=True).fill("1")
     reason = customer.get_by_role("group", name=words("What went wrong?"), exact=True)
@@ -253,14 +269,14 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     previews = customer.locator("[data-photo-previews] img")
     expect(previews).to_have_count(2)  # downsized in the browser, shown before sending
     expect(customer.get_by_role("button", name=words("Send my report"))).to_be_enabled()
-    shoot(customer, screenshot_dir, "04-customer-report-filled")
+    phone_shot(customer, screenshot_dir, "04-customer-report-filled")
     customer.get_by_role("button", name=words("Send my report")).click()
 
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Thank you, we have your report"))
     expect(customer.get_by_role("link", name=words("Follow my report"))).to_have_attribute(
         "href", re.compile(r"^/t/[^/]+/$")
     )
-    shoot(customer, screenshot_dir, "05-customer-thanks")
+    phone_shot(customer, screenshot_dir, "05-customer-thanks")
     reship = ReshipRequest.objects.get(order=order)
     assert (reship.status, reship.source) == (RequestStatus.REPORTED, RequestSource.CUSTOMER)
     assert [(line.order_line.product.sku_code, line.quantity, line.resolution) for line in reship.lines.all()] == [
@@ -270,7 +286,7 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
 
     customer.get_by_role("link", name=words("Follow my report")).click()
     expect(customer.get_by_role("heading", name=words("We are checking your report"))).to_be_visible()
-    shoot(customer, screenshot_dir, "06-customer-tracking-checking")
+    phone_shot(customer, screenshot_dir, "06-customer-tracking-checking")
 
     # 3. The seller finds the report on the request page and confirms it.
     seller.goto(f"/requests/{reship.pk}/")
@@ -327,7 +343,7 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     expect(track.get_by_role("link", name=words("Follow the parcel"))).to_have_attribute("href", SF_PAGE)
     expect(customer.get_by_text(TRACKING)).to_be_visible()
     expect(customer.get_by_role("heading", name=words("How did we do?"))).to_have_count(0)  # not sent yet
-    shoot(customer, screenshot_dir, "11-customer-tracking-delivered")
+    phone_shot(customer, screenshot_dir, "11-customer-tracking-delivered")
 
     # The survey goes out as the beat sends it (the shop's delay: 0 days after delivery).
     reship.refresh_from_db()
@@ -335,20 +351,20 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     assert workflow.surveys_send_due(now=timezone.now()) == 1
     customer.reload()
     expect(customer.get_by_role("heading", name=words("How did we do?"))).to_be_visible()
-    shoot(customer, screenshot_dir, "12-customer-tracking-survey-due")
+    phone_shot(customer, screenshot_dir, "12-customer-tracking-survey-due")
     customer.get_by_role("link", name=words("Rate your experience")).click()
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("How did we do?"))
     expect(customer.locator(".shop-name")).to_have_text(shop_name)
-    shoot(customer, screenshot_dir, "13-customer-survey")
+    phone_shot(customer, screenshot_dir, "13-customer-survey")
     customer.get_by_label(words("5 – very satisfied"), exact=True).check()
     customer.get_by_label(words("Comment (optional)"), exact=True).fill("Quick and friendly, thank you!")
     customer.get_by_role("button", name=words("Send my answer")).click()
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Thank you for your answer"))
-    shoot(customer, screenshot_dir, "14-customer-survey-thanks")
+    phone_shot(customer, screenshot_dir, "14-customer-survey-thanks")
     assert SurveyResponse.objects.filter(request=reship, rating=5).count() == 1
     customer.goto(links[0])
     expect(customer.get_by_text(words("Thank you for answering our survey."))).to_be_visible()
-    shoot(customer, screenshot_dir, "15-customer-tracking-answered")
+    phone_shot(customer, screenshot_dir, "15-customer-tracking-answered")
 
     # 6. The customer's inbox: exactly the messages the seller chose, once each, under the shop's name.
     _inbox_file(screenshot_dir / "inbox.txt", mail.outbox, PhoneInbox.sent)  # to read beside the screenshots
