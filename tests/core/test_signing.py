@@ -22,7 +22,7 @@ from tests.factories import (
     ProductFactory,
     SellerMembershipFactory,
 )
-from tests.workflow_states import send_survey
+from tests.workflow_states import outcome_messages_off, send_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,7 @@ def client():
 @pytest.fixture
 def parties(db):
     seller_user = SellerMembershipFactory(seller__name="Lotus Home").user
+    outcome_messages_off(seller_user.seller_membership.seller)  # the seller calls the customer
     partner_user = PartnerMembershipFactory(partner__name="Swift Dropship").user
     order = OrderFactory(
         seller=seller_user.seller_membership.seller,

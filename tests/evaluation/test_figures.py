@@ -69,7 +69,7 @@ from tests.factories import (
     SupplierFactory,
     UserFactory,
 )
-from tests.workflow_states import send_survey
+from tests.workflow_states import outcome_messages_off, send_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,8 @@ def build_world() -> World:
     partner1 = PartnerMembershipFactory(partner=alpha).user
     partner2 = PartnerMembershipFactory(partner=beta).user
     shop1, shop2 = seller1.seller_membership.seller, seller2.seller_membership.seller
+    for shop in (shop1, shop2):  # the sellers contact their customers in the contact step, timed here
+        outcome_messages_off(shop)
     a = ProductFactory(seller=shop1, sku_code="A", supplier=acme)
     b = ProductFactory(seller=shop1, sku_code="B", supplier=bolt)
     c = ProductFactory(seller=shop2, sku_code="C", supplier=acme)
@@ -806,6 +808,7 @@ def _closed_requests(count: int, *, first_day: int) -> None:
     partner = PartnerMembershipFactory(partner__name=f"Partner from {first_day}").user
     seller = SellerMembershipFactory().user
     shop = seller.seller_membership.seller
+    outcome_messages_off(shop)
     for index in range(count):
         order, lines = _order(shop, partner.partner_membership.partner, "100.00", (ProductFactory(seller=shop), 1))
         (order_line,) = lines.values()

@@ -18,7 +18,7 @@ from reship import workflow
 from reship.core.exports import neutralised
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
 from tests.web.test_dashboard import admin_user, other_parties, parties, submitted_requests  # noqa: F401
-from tests.workflow_states import send_survey
+from tests.workflow_states import outcome_messages_off, send_survey
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.web.test_dashboard")]
 
@@ -48,6 +48,7 @@ def shop():
     seller_user = SellerMembershipFactory(user__language="en", seller__name="声声小店").user
     partner_user = PartnerMembershipFactory(user__language="en", partner__name="Fast Dropship").user
     seller, partner = seller_user.seller_membership.seller, partner_user.partner_membership.partner
+    outcome_messages_off(seller)  # the seller's own contact step, as written below
 
     risky_order = OrderFactory(seller=seller, partner=partner, platform_order_number="@SUM(1+1)")
     risky_line = OrderLineFactory(order=risky_order, quantity=1)

@@ -35,7 +35,7 @@ from tests.factories import (
     SellerMembershipFactory,
     ShipmentFactory,
 )
-from tests.workflow_states import approve, line, make_parties, request_in, submit
+from tests.workflow_states import approve, line, make_parties, outcome_messages_off, request_in, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -443,6 +443,7 @@ def _ok(response, reship):
 
 
 def test_a_request_walks_from_submitted_to_closed_through_the_pages(client, parties):
+    outcome_messages_off(parties.order.seller)  # the seller tells the customer on the contact step's page
     reship = submit(parties)
     seller, partner = client, type(client)()
     seller.force_login(parties.seller)
@@ -538,7 +539,7 @@ def test_a_request_walks_from_submitted_to_closed_through_the_pages(client, part
     assert "SF990011223344" in contact_page.content.decode()
     _ok(_post(seller, reship, "contact_customer", {"channel": "email", "message": prefill}), reship)
     assert _fresh(reship).status == RequestStatus.CONTACTED
-    assert CommunicationRecord.objects.get(request=reship, counterpart="customer").summary == prefill
+    assert CommunicationRecord.objects.get(request=reship, counterpart="customer", automatic=False).summary == prefill
 
     _ok(
         _post(
@@ -618,12 +619,11 @@ def test_the_contact_prefill_is_in_the_customers_language_not_the_sellers(client
     body = page.content.decode()
 
     tracking = f"SF{reship.pk:012d}"
-    assert (
-        f"1 × {line(reship, 'A').order_line.product.name}: sent again with SF Express, tracking number {tracking}. "
-        f"Follow it at https://www.sf-express.com/chn/sc/waybill/waybill-detail/{tracking}"
-    ) in body
+    # The shop's English wording of the shipped message, filled, with the carrier's English name.
+    assert f"We have sent you a replacement for order {parties.order.platform_order_number}: 1 × " in body
+    assert f"Carrier: SF Express\nTracking number: {tracking}\n" in body
+    assert f"Follow the parcel: https://www.sf-express.com/chn/sc/waybill/waybill-detail/{tracking}" in body
     assert 'lang="en"' in body
-    assert f"Here is where things stand with the items of your order {parties.order.platform_order_number}" in body
 
 
 # --- errors: 400, 403, 404, 409 ------------------------------------------------------------------
