@@ -261,6 +261,7 @@ class SelfServiceSerializer(serializers.Serializer):
     waiting = serializers.IntegerField()
     confirmation_median_hours = rate_field()
     confirmation_p90_hours = rate_field()
+    links = serializers.DictField(child=LinkField())
 
 
 class PartnerScorecardSerializer(serializers.Serializer):

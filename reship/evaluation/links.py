@@ -26,6 +26,10 @@ The parameters (all strings; absent means "any"):
 ``dispute_or_bad_review``     ``1``: either of the two
 ``followed_up``               ``1``: a follow-up request was filed for it (a repeat reship)
 ``follow_up``                 ``1``: it is itself a follow-up of an earlier request
+``reported_from``             ISO 8601 aware datetime: reported by the customer at or after it
+``reported_to``               ISO 8601 aware datetime: reported by the customer before it
+``source``                    ``seller|customer``: filed by the seller, or reported by the customer
+``auto_confirmed``            ``1|0``: the customer's report was confirmed by the shop's rule, or not
 ============================  ==============================================================
 """
 
@@ -41,7 +45,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
-from reship.choices import CostBearer, Reason, RequestStatus
+from reship.choices import CostBearer, Reason, RequestSource, RequestStatus
 from reship.core.bounds import id_in_range, moment_in_range
 from reship.evaluation import sql
 from reship.evaluation.scope import EvaluationFilter, supplier_lines
@@ -72,6 +76,10 @@ LINK_PARAMETERS: tuple[str, ...] = (
     "dispute_or_bad_review",
     "followed_up",
     "follow_up",
+    "reported_from",
+    "reported_to",
+    "source",
+    "auto_confirmed",
 )
 
 COSTED = ",".join(sql.COSTED_STATUSES)
@@ -188,4 +196,12 @@ def evaluation_link_filter(params: Mapping[str, str], *, now: datetime) -> Q:
             q &= sql.FOLLOWED_UP if _flag(value, name) else ~sql.FOLLOWED_UP
         elif name == "follow_up":
             q &= Q(follow_up_of__isnull=not _flag(value, name))
+        elif name == "reported_from":
+            q &= Q(reported_at__gte=_moment(value, name))
+        elif name == "reported_to":
+            q &= Q(reported_at__lt=_moment(value, name))
+        elif name == "source":
+            q &= Q(source=_one_of(value, RequestSource.values, name))
+        elif name == "auto_confirmed":
+            q &= Q(auto_confirmed=_flag(value, name))
     return q

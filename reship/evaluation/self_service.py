@@ -17,9 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
+from reship import lifecycle
 from reship.choices import RequestSource, RequestStatus
 from reship.evaluation import sql
+from reship.evaluation.links import Link, base_link, narrowed
 from reship.evaluation.numbers import hours, rate
 from reship.evaluation.scope import EvaluationFilter, requests_for
 from reship.models import ReshipRequest
@@ -37,6 +40,7 @@ class SelfService:
     waiting: int  # ... still waiting for the seller
     confirmation_median_hours: float | None  # report → confirmation
     confirmation_p90_hours: float | None
+    links: dict[str, Link]  # reported, confirmed, auto_confirmed, declined, waiting
 
 
 def customer_reports(evaluation_filter: EvaluationFilter) -> QuerySet[ReshipRequest]:
@@ -48,6 +52,30 @@ def customer_reports(evaluation_filter: EvaluationFilter) -> QuerySet[ReshipRequ
     if f.end is not None:
         reports = reports.filter(reported_at__lt=f.end)
     return reports
+
+
+# Confirmed: moved on from the customer's report (the partner's from then on).
+CONFIRMED_STATUSES = ",".join(
+    status for status in RequestStatus.values if status not in lifecycle.BEFORE_PARTNER_STATUSES
+)
+
+
+def _links(evaluation_filter: EvaluationFilter) -> dict[str, Link]:
+    f = evaluation_filter
+    reported = narrowed(
+        base_link(f, period=False),
+        source=RequestSource.CUSTOMER.value,
+        reported_from=timezone.localtime(f.start).isoformat() if f.start is not None else None,
+        reported_to=timezone.localtime(f.end).isoformat() if f.end is not None else None,
+    )
+    confirmed = narrowed(reported, status=CONFIRMED_STATUSES)
+    return {
+        "reported": reported,
+        "confirmed": confirmed,
+        "auto_confirmed": narrowed(confirmed, auto_confirmed=1),
+        "declined": narrowed(reported, status=RequestStatus.DECLINED.value),
+        "waiting": narrowed(reported, status=RequestStatus.REPORTED.value),
+    }
 
 
 def self_service_figures(evaluation_filter: EvaluationFilter) -> SelfService:
@@ -71,4 +99,5 @@ def self_service_figures(evaluation_filter: EvaluationFilter) -> SelfService:
         waiting=counts["waiting"],
         confirmation_median_hours=hours(confirmation.get(50)),
         confirmation_p90_hours=hours(confirmation.get(90)),
+        links=_links(evaluation_filter),
     )

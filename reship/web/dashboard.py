@@ -342,7 +342,7 @@ def brand_section(figures: Figures, url: Url) -> Section:
     return Section("brand", _("Brand image"), charts=[chart])
 
 
-def self_service_section(figures: Figures) -> Section:
+def self_service_section(figures: Figures, url: Url) -> Section:
     """Customers' own reports (售后自助) of the period, by the time they reported."""
     service = figures.self_service
     return Section(
@@ -352,24 +352,27 @@ def self_service_section(figures: Figures) -> Section:
             Headline(
                 _("Reported by customers"),
                 format_number(service.reported),
-                note=_("%(count)s waiting for the shop") % {"count": format_number(service.waiting)},
+                url(service.links["reported"]),
+                _("%(count)s waiting for the shop") % {"count": format_number(service.waiting)},
             ),
             Headline(
                 _("Time to confirm (median)"),
                 format_hours(service.confirmation_median_hours),
-                note=_("90%% within %(hours)s") % {"hours": format_hours(service.confirmation_p90_hours)},
+                url(service.links["confirmed"]),
+                _("90%% within %(hours)s") % {"hours": format_hours(service.confirmation_p90_hours)},
             ),
             Headline(
                 _("Confirmed automatically"),
                 format_percent(service.auto_confirmed_share),
-                note=_("%(count)s of %(confirmed)s confirmed")
+                url(service.links["auto_confirmed"]),
+                _("%(count)s of %(confirmed)s confirmed")
                 % {"count": format_number(service.auto_confirmed), "confirmed": format_number(service.confirmed)},
             ),
             Headline(
                 _("Declined by the shop"),
                 format_number(service.declined),
-                note=_("%(share)s of the reports")
-                % {"share": format_percent(_share(service.declined, service.reported))},
+                url(service.links["declined"]),
+                _("%(share)s of the reports") % {"share": format_percent(_share(service.declined, service.reported))},
             ),
         ],
     )

@@ -3,18 +3,21 @@ time the shop took to confirm them, the share its rules confirmed, and the decli
 seller, the admins, and the partner (who sees a report only once confirmed)."""
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from reship import workflow
 from reship.accounts.roles import Role
-from reship.evaluation import EvaluationFilter, Scope, evaluation_figures
+from reship.evaluation import EvaluationFilter, Scope, evaluation_figures, evaluation_link_filter
 from reship.evaluation.scope import ADMIN_SCOPE
 from reship.evaluation.self_service import SelfService
+from reship.models import ReshipRequest
 from tests.factories import OrderFactory, OrderLineFactory, SellerMembershipFactory
 from tests.workflow_states import make_parties
 
@@ -89,7 +92,8 @@ def world():
 
 
 def _figures(scope):
-    return evaluation_figures(filter=EvaluationFilter(scope=scope, **MARCH), now=at(4, 1, 9)).self_service
+    figures = evaluation_figures(filter=EvaluationFilter(scope=scope, **MARCH), now=at(4, 1, 9)).self_service
+    return replace(figures, links={})  # the links have their own test
 
 
 def test_the_sellers_figures(world):
@@ -104,6 +108,7 @@ def test_the_sellers_figures(world):
         waiting=1,
         confirmation_median_hours=4.0,  # of 0, 4 and 24 hours
         confirmation_p90_hours=24.0,
+        links={},
     )
 
 
@@ -117,6 +122,7 @@ def test_the_admins_figures_count_every_shop(world):
         waiting=2,
         confirmation_median_hours=4.0,
         confirmation_p90_hours=24.0,
+        links={},
     )
 
 
@@ -132,6 +138,7 @@ def test_the_partner_sees_only_confirmed_reports(world):
         waiting=0,
         confirmation_median_hours=4.0,
         confirmation_p90_hours=24.0,
+        links={},
     )
 
 
@@ -143,7 +150,7 @@ def test_no_report_gives_zeros_and_none(world):
         end=datetime(2026, 2, 1, tzinfo=SHANGHAI),
     )
 
-    assert evaluation_figures(filter=filter_, now=at(4, 1, 9)).self_service == SelfService(
+    assert replace(evaluation_figures(filter=filter_, now=at(4, 1, 9)).self_service, links={}) == SelfService(
         reported=0,
         confirmed=0,
         auto_confirmed=0,
@@ -152,7 +159,32 @@ def test_no_report_gives_zeros_and_none(world):
         waiting=0,
         confirmation_median_hours=None,
         confirmation_p90_hours=None,
+        links={},
     )
+
+
+def test_each_figure_links_to_the_reports_behind_it(world):
+    seller, _partner = world
+    scope = Scope(role=Role.SELLER, seller_id=seller.pk)
+    links = evaluation_figures(filter=EvaluationFilter(scope=scope, **MARCH), now=at(4, 1, 9)).self_service.links
+
+    def reported_at(link):
+        requests = ReshipRequest.objects.filter(scope.requests_filter(), evaluation_link_filter(link, now=at(4, 1, 9)))
+        return sorted(
+            timezone.localtime(moment, SHANGHAI).strftime("%m-%d %H:%M")
+            for moment in requests.values_list("reported_at", flat=True)
+        )
+
+    assert links["reported"] == {
+        "source": "customer",
+        "reported_from": "2026-03-01T00:00:00+08:00",
+        "reported_to": "2026-04-01T00:00:00+08:00",
+    }
+    assert reported_at(links["reported"]) == ["03-02 10:00", "03-03 09:00", "03-04 08:00", "03-05 10:00", "03-06 11:00"]
+    assert reported_at(links["confirmed"]) == ["03-02 10:00", "03-03 09:00", "03-04 08:00"]
+    assert reported_at(links["auto_confirmed"]) == ["03-03 09:00"]
+    assert reported_at(links["declined"]) == ["03-05 10:00"]
+    assert reported_at(links["waiting"]) == ["03-06 11:00"]
 
 
 def test_the_dashboard_and_the_api_show_them(client, world):
@@ -178,7 +210,14 @@ def test_the_dashboard_and_the_api_show_them(client, world):
 
     response = client.get(reverse("api:evaluation"), period)
 
-    assert response.json()["self_service"] == {
+    figures = response.json()["self_service"]
+    assert figures.pop("links")["declined"]["filters"] == {
+        "source": "customer",
+        "reported_from": "2026-03-01T00:00:00+08:00",
+        "reported_to": "2026-04-01T00:00:00+08:00",
+        "status": "declined",
+    }
+    assert figures == {
         "reported": 5,
         "confirmed": 3,
         "auto_confirmed": 1,

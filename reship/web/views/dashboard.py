@@ -104,7 +104,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             sections.cost_section(figures, url),
             sections.timeliness_section(figures, url),
             sections.brand_section(figures, url),
-            sections.self_service_section(figures),
+            sections.self_service_section(figures, url),
         ],
         partner_charts=sections.partnership_charts(figures, url) if figures.partners else [],
         partner_rows=sections.partner_rows(figures, url),
