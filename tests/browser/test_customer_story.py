@@ -36,7 +36,7 @@ from reship.choices import NotificationStatus, RequestSource, RequestStatus
 from reship.models import Notification, ReshipRequest, SurveyResponse
 from suppliers.choices import MemberRole
 from tests.browser.conftest import shoot
-from tests.browser.story_support import action_card, flash, log_in, png_bytes
+from tests.browser.story_support import action_card, flash, log_in, png_bytes, switch_language
 from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFactory, SellerMembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -365,6 +365,11 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     customer.goto(links[0])
     expect(customer.get_by_text(words("Thank you for answering our survey."))).to_be_visible()
     phone_shot(customer, screenshot_dir, "15-customer-tracking-answered")
+    other = "en" if language == "zh-hans" else "zh-hans"  # the page's own switch, no account needed
+    switch_language(customer, {"en": "English", "zh-hans": "简体中文"}[other], other)
+    expect(customer.get_by_role("heading", level=2, name=Words(other)("Progress"), exact=True)).to_be_visible()
+    expect(customer.locator(".shop-name")).to_have_text(shop_name)
+    phone_shot(customer, screenshot_dir, "16-customer-tracking-other-language")
 
     # 6. The customer's inbox: exactly the messages the seller chose, once each, under the shop's name.
     _inbox_file(screenshot_dir / "inbox.txt", mail.outbox, PhoneInbox.sent)  # to read beside the screenshots
