@@ -230,10 +230,19 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     expect(after_sale.get_by_role("link", name=card_link, exact=True)).to_have_attribute("href", card_link)
     expect(after_sale.get_by_role("img", name=words("QR code of the after-sale page"))).to_be_visible()
     shoot(seller, screenshot_dir, "00-seller-shop-settings")
+    after_sale.get_by_role("link", name=words("Print insert card")).click()
+    card = seller.locator("article.insert-card")
+    expect(card).to_contain_text(shop_name)
+    expect(card.get_by_role("img", name=words("QR code of the after-sale page"))).not_to_have_js_property(
+        "naturalWidth", 0
+    )
+    printed_link = card.locator(".card-link").inner_text().strip()  # what the card's QR code encodes
+    assert printed_link == card_link
+    shoot(seller, screenshot_dir, "00a-seller-insert-card")
 
     # 2. The customer scans the insert card's QR code: the shop's after-sale page, on a phone.
     customer = phone(BROWSER_LOCALE[language])
-    customer.goto(card_link)
+    customer.goto(printed_link)
     expect(customer.locator("html")).to_have_attribute("lang", language)
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Report a problem with your order"))
     expect(customer.locator(".shop-name")).to_have_text(shop_name)
