@@ -105,7 +105,7 @@ def progress_load(request_id: int) -> ReshipRequest | None:
 def _remedy(resolution: str) -> str:
     if resolution == Resolution.COMPENSATION:
         return _("Compensation")
-    return _("A replacement is sent")
+    return _("Replacement")
 
 
 def _survey_state(request: ReshipRequest) -> str:

@@ -140,8 +140,7 @@ def test_an_open_request_shows_what_is_done_and_what_comes_in_the_customers_lang
     ]
     body = response.content.decode()
     assert "SF Express · SF100000000501" in body
-    assert "1 × " in body
-    assert "A replacement is sent" in body
+    assert re.search(r"<li>1 × Product \d+ · Replacement</li>", body)
     assert "Compensation" in body
 
 
