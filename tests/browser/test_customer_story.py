@@ -396,6 +396,7 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     assert TRACKING in texts[0]["text"]
     everything = [
         *(f"{message.from_email}\n{message.subject}\n{message.body}" for message in emails),
+        *(str(html) for message in emails for html, _kind in getattr(message, "alternatives", [])),  # the HTML part
         *(message["text"] for message in texts),
     ]
     for text in everything:
@@ -403,6 +404,12 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
         assert "Reship" not in text, text
         assert reship.number not in text, text
         assert order.platform_order_number in text, text
+
+    # The two emails as the customer reads them on the phone (their HTML part), to look at.
+    for index, message in enumerate(emails):
+        for html, _kind in getattr(message, "alternatives", []):
+            customer.set_content(str(html))
+            shoot(customer, screenshot_dir, f"17-customer-email-{index + 1}")
 
     if words.untranslated:
         warnings.warn(f"not translated to {language} yet: {sorted(words.untranslated)}", stacklevel=1)
