@@ -23,8 +23,12 @@ from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership,
 
 LOGINS = [("admin", "reship-admin"), ("seller1", "reship-demo"), ("seller2", "reship-demo"),
           ("partner1", "reship-demo"), ("partner2", "reship-demo")]  # fmt: skip
+# Three of them customers' own reports in seller1's shop (reship.dev.demo.reports): one waiting, one
+# declined, one a shop rule confirmed (submitted).
 REQUESTS_PER_STATUS = {
-    "submitted": 16,
+    "reported": 1,
+    "declined": 1,
+    "submitted": 17,
     "needs_info": 7,
     "approved": 10,
     "fulfilling": 18,
@@ -36,7 +40,7 @@ REQUESTS_PER_STATUS = {
     "cancelled": 10,
 }
 RESOLVED = {LineStatus.SHIPPED, LineStatus.COMPENSATED}
-FINAL = {"closed", "rejected", "cancelled"}
+FINAL = {"closed", "rejected", "cancelled", "declined"}
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -85,12 +89,12 @@ class TestTheFirstRun:
             "PartnerContact": 4,
             "Supplier": 8,
         }
-        assert (counts["Product"], counts["Order"], counts["ReshipRequest"]) == (40, 300, 150)
+        assert (counts["Product"], counts["Order"], counts["ReshipRequest"]) == (40, 300, 153)
         assert counts["ReshipLine"] >= 150
         assert counts["ReshipEvent"] > 3 * 150
         assert "Demo data loaded" in first_output
         assert re.search(r"orders 订单\s+300\b", first_output)
-        assert re.search(r"reship requests 补单\s+150\b", first_output)
+        assert re.search(r"reship requests 补单\s+153\b", first_output)
 
     def test_requests_are_spread_over_every_status(self, first_output):
         counts = {status: ReshipRequest.objects.filter(status=status).count() for status in RequestStatus.values}
@@ -173,11 +177,22 @@ class TestTheFirstRun:
             moves = [event for event in chain if event.to_status]
             notes = [event for event in chain if not event.to_status]
             first = chain[0]
-            assert (first.kind, first.from_status, first.to_status) == (EventKind.SUBMITTED, "", "submitted")
             assert first.created_at == request.created_at
-            assert organisation_of[first.actor_id] == ("seller", request.seller_id)
+            if request.source == "customer":  # the customer's report, no actor; a shop rule confirms at once
+                assert (first.kind, first.from_status, first.to_status, first.actor_id) == (
+                    EventKind.REPORTED,
+                    "",
+                    "reported",
+                    None,
+                )
+            else:
+                assert (first.kind, first.from_status, first.to_status) == (EventKind.SUBMITTED, "", "submitted")
+                assert organisation_of[first.actor_id] == ("seller", request.seller_id)
             for earlier, later in zip(chain, chain[1:], strict=False):
-                assert earlier.created_at < later.created_at
+                assert earlier.created_at < later.created_at or (later.kind, later.actor_id) == (
+                    EventKind.REPORT_CONFIRMED,
+                    None,
+                )
             for earlier, later in zip(moves, moves[1:], strict=False):
                 assert later.from_status == earlier.to_status
             assert moves[-1].to_status == request.status
@@ -193,9 +208,9 @@ class TestTheFirstRun:
     def test_line_statuses_follow_the_request_status(self, first_output):
         for request in ReshipRequest.objects.prefetch_related("lines"):
             statuses = {line.status for line in request.lines.all()}
-            if request.status in {"submitted", "needs_info", "approved"}:
+            if request.status in {"reported", "submitted", "needs_info", "approved"}:
                 assert statuses == {LineStatus.PENDING}
-            elif request.status in {"rejected", "cancelled"}:
+            elif request.status in {"rejected", "cancelled", "declined"}:
                 assert statuses == {LineStatus.CANCELLED}
             elif request.status == "fulfilling":
                 assert not statuses <= RESOLVED  # something is still to do
@@ -242,7 +257,10 @@ class TestTheFirstRun:
         told = ReshipRequest.objects.filter(status__in=["contacted", "closed"])
 
         assert set(told.values_list("pk", flat=True)) == set(
-            CommunicationRecord.objects.filter(counterpart="customer").values_list("request_id", flat=True)
+            # The contact step's own records; automatic messages (request received, …) log themselves too.
+            CommunicationRecord.objects.filter(counterpart="customer", automatic=False).values_list(
+                "request_id", flat=True
+            )
         )
         assert CommunicationRecord.objects.filter(counterpart="partner").exists()
 
@@ -299,7 +317,7 @@ def test_a_second_run_creates_nothing_and_says_so(db):
 
     assert table_counts() == before
     assert "Demo data loaded" in first_output
-    assert "Demo data already present (2 sellers, 300 orders, 150 reship requests); nothing created." in second_output
+    assert "Demo data already present (2 sellers, 300 orders, 153 reship requests); nothing created." in second_output
     assert "Demo data loaded" not in second_output
 
 

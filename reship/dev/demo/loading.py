@@ -28,6 +28,7 @@ from reship.dev.demo.parties import (
     demo_logins,
     parties_create,
 )
+from reship.dev.demo.reports import customer_reports_create
 from reship.dev.demo.requests import deliveries_queued, requests_create
 from reship.models import (
     CommunicationRecord,
@@ -75,6 +76,7 @@ def demo_data_load(*, now: datetime | None = None) -> DemoResult:
         tracking = TrackingNumbers(rng)
         orders = orders_create(rng, now=now, parties=parties, products=products, tracking=tracking)
         requests_create(rng, now=now, orders=orders, parties=parties, tracking=tracking)
+        customer_reports_create(now=now, parties=parties)
     return DemoResult(
         created=True,
         counts=demo_data_counts(),
