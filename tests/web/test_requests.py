@@ -119,6 +119,7 @@ def test_the_list_counts_requests_per_stage_for_each_side(client, parties):
 
     assert seller_counts == {
         "": 7,
+        "reported": 0,
         "review": 3,
         "fulfilment": 1,
         "info_update": 0,
@@ -126,7 +127,10 @@ def test_the_list_counts_requests_per_stage_for_each_side(client, parties):
         "closed": 1,
         "rejected": 1,
         "cancelled": 1,
+        "declined": 0,
     }
+    assert "reported" not in partner_counts  # a customer's report is never the partner's
+    assert "declined" not in partner_counts
     assert partner_counts[""] == 8
     assert partner_counts["review"] == 4
 

@@ -125,6 +125,9 @@ def request_list(request: AuthenticatedRequest) -> HttpResponse:
     rows = [
         ListRow(reship, labels.get(lifecycle.STAGE_OF_STATUS.get(reship.status, ""), "")) for reship in page.object_list
     ]
+    # The partner never sees customers' reports before the seller confirms them: no such tabs for it.
+    hidden = set(lifecycle.BEFORE_PARTNER_STATUSES) if side == Role.PARTNER else set()
+    stages = [each for each in lifecycle.FILTER_STAGES if not (each.statuses and set(each.statuses) <= hidden)]
     filters = [
         {
             "key": key,
@@ -134,7 +137,7 @@ def request_list(request: AuthenticatedRequest) -> HttpResponse:
                 {**figure_params, **{name: value for name, value in (("stage", key), ("q", search)) if value}}
             ),
         }
-        for key, label in [("", _("All")), *((each.key, each.label) for each in lifecycle.FILTER_STAGES)]
+        for key, label in [("", _("All")), *((each.key, each.label) for each in stages)]
     ]
     context = {
         "side": side,
