@@ -175,6 +175,15 @@ def phone_shot(page: Page, folder: Path, name: str) -> None:
     assert smallest >= 12, f"{name}: text of {smallest} px on a phone"
 
 
+def _serve(html: str):
+    """A route handler answering with this HTML (Playwright calls it with the route and the request)."""
+
+    def handler(route, _request) -> None:
+        route.fulfill(content_type="text/html; charset=utf-8", body=html)
+
+    return handler
+
+
 def _inbox_file(path: Path, emails: list, texts: list[dict[str, str]]) -> None:
     parts = [
         f"EMAIL to {', '.join(message.to)}\nFrom: {message.from_email}\nSubject: {message.subject}\n\n{message.body}"
@@ -405,11 +414,19 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
         assert reship.number not in text, text
         assert order.platform_order_number in text, text
 
-    # The two emails as the customer reads them on the phone (their HTML part), to look at.
+    # The two emails as the customer reads them on the phone (their HTML part, served from the site's
+    # address without its page CSP, which would block the email's inline styles), to look at.
+    too_wide = []
     for index, message in enumerate(emails):
         for html, _kind in getattr(message, "alternatives", []):
-            customer.set_content(str(html))
+            customer.route(f"**/__email__/{index}/", _serve(str(html)))
+            customer.goto(f"/__email__/{index}/")
             shoot(customer, screenshot_dir, f"17-customer-email-{index + 1}")
+            width = customer.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                too_wide.append(f"{message.subject}: {width} px")
+    if too_wide:
+        warnings.warn(f"emails wider than a {PHONE['width']} px phone: {too_wide}", stacklevel=1)
 
     if words.untranslated:
         warnings.warn(f"not translated to {language} yet: {sorted(words.untranslated)}", stacklevel=1)
