@@ -374,7 +374,12 @@ def test_a_customer_reports_from_the_insert_card_and_follows_it_to_the_survey(
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("How did we do?"))
     expect(customer.locator(".shop-name")).to_have_text(shop_name)
     phone_shot(customer, screenshot_dir, "13-customer-survey")
-    customer.get_by_label(words("5 – very satisfied"), exact=True).check()
+    very_satisfied = customer.get_by_label(words("5 – very satisfied"), exact=True)
+    very_satisfied.check()
+    row = customer.locator("label", has=very_satisfied).bounding_box()
+    assert row is not None
+    assert row["height"] >= 44, row  # a thumb's target on a phone
+    phone_shot(customer, screenshot_dir, "13a-customer-survey-chosen")
     customer.get_by_label(words("Comment (optional)"), exact=True).fill("Quick and friendly, thank you!")
     customer.get_by_role("button", name=words("Send my answer")).click()
     expect(customer.get_by_role("heading", level=1)).to_have_text(words("Thank you for your answer"))
