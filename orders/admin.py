@@ -128,7 +128,18 @@ class OrderAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("customer"), {"fields": ["customer_name", "customer_phone", "customer_email", "customer_language"]}),
+        (
+            _("customer"),
+            {
+                "fields": [
+                    "customer_name",
+                    "customer_phone",
+                    "customer_email",
+                    "customer_language",
+                    "customer_time_zone",
+                ]
+            },
+        ),
         (
             _("ship to"),
             {

@@ -147,6 +147,13 @@ def can_see_ship_to(user: User | None, request: ReshipRequest) -> bool:
     return False
 
 
+def can_read_customer_messages(user: User | None, request: ReshipRequest) -> bool:
+    """The words a shop sent its customer automatically (the customer's name, the shop's links to the
+    customer's tracking page and survey) are the seller's: the partner reads that a message went out,
+    on which channel and whether it arrived, not what it said."""
+    return side_of(user, request) == Role.SELLER
+
+
 def can_see_order_ship_to(user: User | None, order: Order) -> bool:
     """An order's ship-to: its seller always; its partner while the original parcel is still to be
     sent (the order awaits shipment). A request's own ship-to follows ``can_see_ship_to``."""

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders import ship_to
 from orders.ship_to import ShipToView
 from reship import permissions
 from reship.accounts.roles import Role
 from reship.choices import RevealChannel
-from reship.models import ReshipLine, ReshipRequest, ShipToReveal
+from reship.models import CommunicationRecord, ReshipLine, ReshipRequest, ShipToReveal
 
 if TYPE_CHECKING:
     from orders.models import Order
@@ -77,3 +78,11 @@ def order_ship_to_for(user: User | None, order: Order) -> ShipToView:
 def reveals_of(request: ReshipRequest, *, limit: int = 50) -> list[ShipToReveal]:
     """The latest full reveals of the request's ship-to, for its seller."""
     return list(request.ship_to_reveals.select_related("user").order_by("-revealed_at", "-pk")[:limit])
+
+
+def communication_summary(user: User | None, request: ReshipRequest, record: CommunicationRecord) -> str:
+    """A contact log entry's words as this user may read them: an automatic message to the customer
+    says what it said to the seller only (``permissions.can_read_customer_messages``)."""
+    if record.automatic and not permissions.can_read_customer_messages(user, request):
+        return _("An automatic message from the shop to its customer; its words are for the seller.")
+    return record.summary

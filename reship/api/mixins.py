@@ -61,9 +61,10 @@ class RequestRowsMixin(PathIdsMixin, generics.GenericAPIView):
         ).select_related(*self.row_related)
 
     def list_rows(self, request: Request) -> Response:
-        visible_request_or_404(caller(request), self.kwargs["request_id"])  # parsed by PathIdsMixin
+        reship = visible_request_or_404(caller(request), self.kwargs["request_id"])  # parsed by PathIdsMixin
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "reship": reship})
+        return self.get_paginated_response(serializer.data)
 
 
 class FileDownloadMixin(APIView):

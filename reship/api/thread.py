@@ -20,6 +20,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from reship import privacy
 from reship.api.auth import caller
 from reship.api.idempotency import idempotent
 from reship.api.mixins import FileDownloadMixin, PathIdsMixin, RequestRowsMixin, visible_request_or_404
@@ -173,6 +174,8 @@ class MessageAttachmentView(PathIdsMixin, FileDownloadMixin, generics.GenericAPI
 class CommunicationRecordSerializer(serializers.ModelSerializer):
     request_id = serializers.IntegerField(read_only=True)
     recorded_by = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    automatic = serializers.BooleanField(read_only=True, help_text="Sent to the customer automatically by the shop.")
 
     class Meta:
         model = CommunicationRecord
@@ -183,6 +186,7 @@ class CommunicationRecordSerializer(serializers.ModelSerializer):
             "channel",
             "direction",
             "summary",
+            "automatic",
             "recorded_by",
             "occurred_at",
             "created_at",
@@ -191,6 +195,13 @@ class CommunicationRecordSerializer(serializers.ModelSerializer):
 
     def get_recorded_by(self, record: CommunicationRecord) -> str | None:
         return _name(record.recorded_by)
+
+    def get_summary(self, record: CommunicationRecord) -> str:
+        """The partner reads that an automatic customer message went out, not its words."""
+        reship = self.context.get("reship")
+        if reship is None:  # one record just logged by the caller: its own words
+            return record.summary
+        return privacy.communication_summary(self.context["request"].user, reship, record)
 
 
 class CommunicationRecordAddSerializer(JsonInputSerializer):
@@ -208,6 +219,7 @@ COMMUNICATION_EXAMPLE = {
     "channel": "phone",
     "direction": "outbound",
     "summary": "Called the buyer: the replacement is fine.",
+    "automatic": False,
     "recorded_by": "Li Wei",
     "occurred_at": "2026-03-02T09:10:00+08:00",
     "created_at": "2026-03-02T09:30:00+08:00",

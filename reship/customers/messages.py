@@ -137,14 +137,14 @@ DEFAULTS: dict[tuple[str, str], Wording] = {
     (E.SURVEY_INVITATION, "zh-hans"): Wording(
         "{shop}：请为这次售后处理打个分",
         "{customer_name}，您好！\n\n订单 {order_number} 的问题已经处理完毕。您对处理结果满意吗？"
-        "花一分钟告诉我们：\n{survey_link}\n\n链接 {survey_days} 天内有效。\n{shop}",
+        "花一分钟告诉我们：\n{survey_link}\n\n链接 {survey_days} 天内有效。\n\n{shop}",
         "【{shop}】订单{order_number}的售后已处理完毕，请为我们打个分：{survey_link}",
     ),
     (E.SURVEY_INVITATION, "en"): Wording(
         "{shop}: how did we do?",
         "Dear {customer_name},\n\nWe recently sorted out a problem with your order {order_number}. "
         "How happy are you with the result? It takes a minute:\n{survey_link}\n\n"
-        "The link stays valid for {survey_days} days.\n{shop}",
+        "The link stays valid for {survey_days} days.\n\n{shop}",
         "{shop}: how did we do with your order {order_number}? Tell us in a minute: {survey_link}",
     ),
     (E.REPORT_DECLINED, "zh-hans"): Wording(

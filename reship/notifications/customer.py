@@ -184,6 +184,8 @@ def customer_tell(
         "follow_link": _absolute(signing.track_path(request)),
         "customer_name": order.customer_name,
         "subject": wording.subject,
+        # The email's button: the survey for the survey's invitation, else the tracking page.
+        "survey_link": _absolute(str((facts or {}).get("survey_path") or "")),
     }
     rows: list[Notification] = []
     for channel in channels:

@@ -202,7 +202,7 @@ def _create_request(
         at=now,
     )
     partner_told(request, validated, now)
-    customer.customer_tell(request=request, event=CustomerEvent.REQUEST_RECEIVED, now=now, actor=actor)
+    customer.customer_tell(request=request, event=CustomerEvent.REQUEST_RECEIVED, now=now)
     return request
 
 

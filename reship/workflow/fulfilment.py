@@ -292,10 +292,21 @@ def reship_ship(
                     "substitute_name": line.substitute_product.name if line.substitute_product else None,
                 }
             )
-        ReshipLine.objects.bulk_update(
-            lines, ["status", "shipment", "quality_check_note", "substitute_product", "resolved_at"]
-        )
         parcel = shipment_facts(shipment)
+        # The customer hears of the parcel from the shop (once: its key is the parcel); the lines it
+        # told them of need no second word at the contact step.
+        told = customer.customer_tell(
+            request=request,
+            event=CustomerEvent.LINES_SHIPPED,
+            now=now,
+            about=shipment.pk,
+            facts={**parcel, "lines": shipped},
+        )
+        for line in lines:
+            line.customer_told_at = now if told else line.customer_told_at
+        ReshipLine.objects.bulk_update(
+            lines, ["status", "shipment", "quality_check_note", "substitute_product", "resolved_at", "customer_told_at"]
+        )
         to_status = _finish_fulfilment_if_resolved(request, now)
         move(
             request,
@@ -308,16 +319,6 @@ def reship_ship(
             now=now,
         )
         outbox.announce(request=request, template="lines_shipped", context={**parcel, "lines": shipped})
-        told = customer.customer_tell(
-            request=request,
-            event=CustomerEvent.LINES_SHIPPED,
-            now=now,
-            about=shipment.pk,
-            facts={**parcel, "lines": shipped},
-            actor=actor,
-        )
-        if told:
-            ReshipLine.objects.filter(pk__in=[line.pk for line in lines]).update(customer_told_at=now)
         return shipment
 
 
@@ -405,7 +406,6 @@ def reship_compensate(
             now=now,
             about="-".join(str(line.pk) for line in lines),
             facts=facts,
-            actor=actor,
         )
         if told:
             ReshipLine.objects.filter(pk__in=[line.pk for line in lines]).update(customer_told_at=now)

@@ -93,7 +93,7 @@ def test_another_organisation_gets_404_for_the_thread_and_the_log(parties, reshi
     assert [response.status_code for response in responses] == [404] * 5
     assert responses[0].json() == {"code": "not_found", "message": "Not found.", "field_errors": {}}
     assert RequestMessage.objects.count() == 1
-    assert not CommunicationRecord.objects.exists()
+    assert not CommunicationRecord.objects.filter(automatic=False).exists()
 
 
 def test_anonymous_callers_get_401(reship):
@@ -258,13 +258,17 @@ def test_a_side_logs_a_contact_and_both_read_the_log(parties, reship):
     )
 
     assert response.status_code == 201
-    record = CommunicationRecord.objects.get()
+    record = CommunicationRecord.objects.get(automatic=False)
     assert record.occurred_at == datetime(2026, 3, 2, 1, 10, tzinfo=UTC)
     assert (record.counterpart, record.channel, record.direction) == ("customer", "phone", "inbound")
     partner, _key, _raw = api_client_for(parties.partner)
     rows = partner.get(_communications(reship.pk)).json()["results"]
-    assert [(row["id"], row["summary"], row["occurred_at"]) for row in rows] == [
+    assert [(row["id"], row["summary"], row["occurred_at"]) for row in rows if not row["automatic"]] == [
         (record.pk, "The buyer called about the box.", "2026-03-02T09:10:00+08:00")
+    ]
+    # The shop's automatic "request received" to the customer: the partner reads that it went out, not its words.
+    assert [row["summary"] for row in rows if row["automatic"]] == [
+        "An automatic message from the shop to its customer; its words are for the seller."
     ]
 
 
@@ -279,7 +283,7 @@ def test_a_contact_with_ones_own_side_is_refused(parties, reship):
 
     assert response.status_code == 422
     assert response.json()["field_errors"] == {"counterpart": ["That is your own side."]}
-    assert not CommunicationRecord.objects.exists()
+    assert not CommunicationRecord.objects.filter(automatic=False).exists()
 
 
 def test_an_unknown_channel_is_refused_by_the_input_check(parties, reship):

@@ -18,6 +18,8 @@ def test_statuses_read_in_chinese_with_the_briefs_vocabulary():
         labels = [str(status.label) for status in RequestStatus]
 
     assert labels == [
+        "客户自助申请",
+        "已婉拒",
         "已提交",
         "待补充信息",
         "已通过",

@@ -60,7 +60,7 @@ def test_a_contact_logged_in_year_one_is_refused(client, parties):
     )
 
     assert response.status_code == 400
-    assert not reship.communications.exists()
+    assert not reship.communications.filter(automatic=False).exists()
 
 
 def test_an_unknown_api_path_answers_the_api_error_body(client, parties):

@@ -303,6 +303,8 @@ def english_words(texts: list[str], data: DemoData) -> list[tuple[str, str]]:
         # A placeholder a form asks for literally ({number} in a carrier's tracking-page address) is
         # code to type, not an interface word.
         remaining = re.sub(r"\{\w+\}", "", data.without_data(text))
+        # A web address (a sample survey link in a message template's preview) is not an interface word.
+        remaining = re.sub(r"https?://\S+", "", remaining)
         found.extend((match.group(0), text) for match in ENGLISH_UI_WORD.finditer(remaining))
     return found
 

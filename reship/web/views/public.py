@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -21,7 +22,7 @@ from reship import workflow
 from reship.choices import RestockStatus
 from reship.core import signing
 from reship.core.errors import InvalidInput, InvalidTransition, RequestNotFound
-from reship.customers import branding
+from reship.customers import branding, links
 from reship.models import ReshipRequest, RestockOrder, SurveyResponse
 from reship.web.forms.public import RestockConfirmForm, SurveyForm
 
@@ -175,5 +176,6 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         except InvalidInput as error:
             form.add_workflow_error(error)
         else:
-            return render(request, "public/survey_thanks.html", {**page, "reship": reship})
+            follow = signing.track_path(reship) if links.follow_link_open(reship, timezone.now()) else ""
+            return render(request, "public/survey_thanks.html", {**page, "reship": reship, "track_url": follow})
     return render(request, "public/survey.html", {**page, "reship": reship, "form": form}, status=400)

@@ -235,6 +235,9 @@ def _page_context(
         "problem": problem,
         **_ship_to_context(user, reship, side),
         "delivery": delivery_panel(user, reship, side=side),
+        "communications": [
+            (record, privacy.communication_summary(user, reship, record)) for record in reship.communications.all()
+        ],
     }
 
 
