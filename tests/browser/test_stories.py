@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from reship import workflow
-from reship.choices import LineStatus, RequestStatus
-from reship.models import Notification, ReshipRequest
+from reship.choices import CustomerChannels, CustomerEvent, LineStatus, RequestStatus
+from reship.models import CustomerMessageSetting, Notification, ReshipRequest
 from reship.services.evidence import evidence_add
 from tests.browser.conftest import shoot
 from tests.browser.story_support import (
@@ -99,6 +99,11 @@ def test_the_full_story_from_application_to_close(new_page, screenshot_dir, medi
         customer_name="Li Lei",
         customer_email="lilei@example.com",
         customer_language="en",
+    )
+    # This shop tells its customers of outcomes by hand at the contact step (客户沟通), so the story
+    # walks that step; a shop whose shipped message goes out automatically skips it (test_customer_story).
+    CustomerMessageSetting.objects.create(
+        seller=seller_user.seller_membership.seller, event=CustomerEvent.LINES_SHIPPED, channels=CustomerChannels.OFF
     )
     photo = write_png(tmp_path / "cracked-mug.png")
     number = _first_number()
@@ -240,9 +245,11 @@ def test_the_full_story_from_application_to_close(new_page, screenshot_dir, medi
     contact.get_by_label("Send by").select_option(label="Email")
     message = contact.get_by_label("Message to the customer")
     expect(message).to_have_value(re.compile(re.escape("SF778899001122")))
+    # Prefilled with the shop's own wording of "replacement shipped", in the customer's language.
     expect(message).to_have_value(
-        re.compile(re.escape("1 × Enamel mug: sent again with SF Express, tracking number SF778899001122."))
+        re.compile(re.escape("We have sent you a replacement for order TB2026060001: 1 × Enamel mug."))
     )
+    expect(message).to_have_value(re.compile(re.escape("Carrier: SF Express\nTracking number: SF778899001122")))
     snap(seller, "21-seller-contact-prefilled")
     contact.get_by_role("button", name="Contact the customer").click()
     expect(flash(seller, "The contact with the customer was recorded.")).to_be_visible()

@@ -140,18 +140,23 @@ def test_a_committed_change_is_delivered_by_the_worker_after_commit(rig):
     with transaction.atomic():
         request = submit(parties)
         written = Notification.objects.filter(request=request)
-        assert written.count() == 2  # request_submitted: the partner's inbox and email
+        # request_submitted: the partner's inbox and email; request_received: the customer's email.
+        assert written.count() == 3
         time.sleep(0.5)
         assert rig.queued() == 0, "published before the commit"
         assert sink_read(rig.sink) == []
     ids = set(written.values_list("pk", flat=True))
 
     wait_all_sent(rig, ids)
-    email = Notification.objects.get(request=request, channel="email")
+    email = Notification.objects.get(request=request, channel="email", template="request_submitted")
     assert email.recipient_address == f"{parties.partner.username}@example.com"  # the factories' address
-    sent = rig.sink_entries()
-    assert [(entry["id"], entry["channel"]) for entry in sent] == [(email.pk, "email")]
-    assert sent[0]["message_id"].startswith(f"<{email.delivery_key}@")
+    received = Notification.objects.get(request=request, channel="email", template="request_received")
+    assert received.recipient_address == "buyer@example.com"
+    sent = {entry["id"]: entry for entry in rig.sink_entries()}
+    assert sorted((entry["id"], entry["channel"]) for entry in sent.values()) == sorted(
+        [(email.pk, "email"), (received.pk, "email")]
+    )
+    assert sent[email.pk]["message_id"].startswith(f"<{email.delivery_key}@")
     assert set(Notification.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {1}
 
 
@@ -170,7 +175,7 @@ def test_a_rolled_back_change_writes_no_rows_and_sends_nothing(rig):
     with pytest.raises(RuntimeError, match="the seller's browser lost the connection"):
         submit_then_fail()
 
-    assert written_inside == [2]
+    assert written_inside == [3]  # the partner's inbox and email, the customer's "received"
     assert Notification.objects.count() == 0
     time.sleep(3)
     assert rig.queued() == 0

@@ -311,7 +311,7 @@ def test_the_reset_email_is_in_the_accounts_language(client):
     client.post(reverse("account:password-reset"), {"email": "wang@dropship.example"})
 
     [message] = mail.outbox
-    assert "此邮件由 Reship 自动发送,请勿直接回复。" in message.body
+    assert "此邮件由 Reship 自动发送，请勿直接回复。" in message.body
     assert "An automatic message from Reship" not in message.body
 
 

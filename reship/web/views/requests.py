@@ -370,8 +370,21 @@ def request_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
     except InvalidInput as error:
         form_add_workflow_error(form, error)
         return _detail(request, reship, bound=form, status=400)
-    messages.success(request, SUCCESS[chosen])
+    messages.success(request, _success_message(chosen, reship.pk))
     return redirect("requests:detail", pk=(shown or reship).pk)
+
+
+def _success_message(action: Action, pk: int) -> StrPromise:
+    """What the seller reads after a step. The info update completes the contact step too when the
+    shop's automatic messages told the customer every outcome: then there is nothing left to tell."""
+    if action == Action.CONFIRM_INFO_UPDATE:
+        status = ReshipRequest.objects.filter(pk=pk).values_list("status", flat=True).first()
+        if status == RequestStatus.CONTACTED:
+            return gettext_lazy(
+                "The info update was confirmed. The shop's automatic messages already told the customer, "
+                "so the contact step is done; next, close the request."
+            )
+    return SUCCESS[action]
 
 
 # --- the thread and the communication log -------------------------------------------------------
