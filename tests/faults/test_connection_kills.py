@@ -15,6 +15,7 @@ with ``DATABASE_URL=postgres://…``.
 
 from __future__ import annotations
 
+import random
 import secrets
 import threading
 import time
@@ -37,7 +38,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 REQUESTS = 30  # submitted beforehand, approved and written on under the kills
 SUBMITS = 15  # orders the seller files a request for under the kills
 CLIENTS = 4
-KILL_EVERY_SECONDS = 0.2  # often enough that the kills land while the calls run, however fast they are
+# Between kill rounds: often enough that the kills land while the calls run, with gaps drawn at random
+# up to KILL_GAP_MAX_SECONDS so that a call slower than one gap (a loaded 2-core machine: 0.3–0.7 s
+# with six clients) still finishes in a longer one. A fixed 0.2 s killed every such call every time.
+KILL_EVERY_SECONDS = 0.2
+KILL_GAP_MAX_SECONDS = 1.2
 WALL_SECONDS = 60
 KILL_SQL = (
     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -153,7 +158,7 @@ def test_connection_kills_leave_no_key_in_progress_and_move_each_request_once(tm
                     rounds[0] += 1
                     cursor.execute(KILL_SQL if rounds[0] % 10 == 0 else KILL_BUSY_SQL)
                     kills[0] += cursor.fetchone()[0]
-                    time.sleep(KILL_EVERY_SECONDS)
+                    time.sleep(random.uniform(KILL_EVERY_SECONDS, KILL_GAP_MAX_SECONDS))
             killing.close()
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)

@@ -297,7 +297,9 @@ def test_workers_killed_again_and_again_mid_run_lose_nothing_and_duplicate_at_mo
         _endpoint(partner, receiver.url + "/hooks")
         with tasks_not_queued():
             request = submit(parties)
-        email = Notification.objects.get(request=request, channel=NotificationChannel.EMAIL)
+        email = Notification.objects.get(
+            request=request, channel=NotificationChannel.EMAIL, template="request_submitted"
+        )
         webhook = Notification.objects.get(request=request, channel=NotificationChannel.WEBHOOK)
         Notification.objects.filter(request=request).delete()
         emails, webhooks = _clones(email, 100), _clones(webhook, 100)
@@ -433,7 +435,7 @@ def test_a_backlog_written_while_the_broker_was_down_is_sent_within_60_seconds_o
     backlog = 1000
     with tasks_not_queued():
         request = submit(make_parties())
-    email = Notification.objects.get(request=request, channel=NotificationChannel.EMAIL)
+    email = Notification.objects.get(request=request, channel=NotificationChannel.EMAIL, template="request_submitted")
     Notification.objects.filter(request=request).delete()
     workers.start("celery", pool="prefork", concurrency=4)
 
