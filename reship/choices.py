@@ -211,3 +211,100 @@ class CustomerChannels(models.TextChoices):
     EMAIL = "email", _("Email only")
     SMS = "sms", _("SMS only")
     BOTH = "both", _("Email and SMS")
+
+
+# --- settlement (对账结算): monthly statements between the seller and the partner, and the partner and a source ---
+class SettlementPeriod(models.TextChoices):
+    """How often a pair's statement is drawn up (set per seller in the partner's settings)."""
+
+    MONTHLY = "monthly", _("Monthly")
+    SEMI_MONTHLY = "semi_monthly", _("Twice a month (1st–15th, 16th–end)")
+    WEEKLY = "weekly", _("Weekly (Monday–Sunday)")
+
+
+class StatementKind(models.TextChoices):
+    """Whom a statement is between. The partner issues both: to a seller for the reships it made for
+    the seller's orders, to a source (货源方) for the costs the source bears."""
+
+    SELLER = "seller", _("Partner and seller")
+    SUPPLIER = "supplier", _("Partner and source")
+
+
+class StatementStatus(models.TextChoices):
+    """A statement's lifecycle (``reship.lifecycle`` holds its moves): drawn up, issued, disputed line by
+    line, adjusted, confirmed by both sides, paid (in parts) until settled — or its open balance carried
+    into the pair's next statement."""
+
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    DISPUTED = "disputed", _("Disputed")
+    ADJUSTED = "adjusted", _("Adjusted")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    SETTLED = "settled", _("Settled")
+    CARRIED_FORWARD = "carried_forward", _("Carried forward")
+
+
+class StatementSide(models.TextChoices):
+    """The two sides of a statement: the partner issues it; the seller (or the source) checks it."""
+
+    ISSUER = "issuer", _("Issuer")
+    COUNTERPARTY = "counterparty", _("Counterparty")
+
+
+class StatementAction(models.TextChoices):
+    """What may be done to a statement; who and from which status: ``reship.lifecycle``."""
+
+    REFRESH = "refresh", _("Recalculate the draft")
+    ISSUE = "issue", _("Issue")
+    CONFIRM = "confirm", _("Confirm")
+    DISPUTE_LINE = "dispute_line", _("Dispute a line")
+    ADJUST_LINE = "adjust_line", _("Adjust a disputed line")
+    RECORD_PAYMENT = "record_payment", _("Record a payment")
+
+
+class StatementItem(models.TextChoices):
+    """What one statement line is for: a cost item of a closed request, or an adjustment."""
+
+    GOODS = "goods", _("Goods")
+    SHIPPING = "shipping", _("Shipping")
+    COMPENSATION = "compensation", _("Compensation")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class StatementLineStatus(models.TextChoices):
+    OPEN = "open", _("To check")
+    DISPUTED = "disputed", _("Disputed")
+    ADJUSTED = "adjusted", _("Adjusted")
+
+
+class CostPayer(models.TextChoices):
+    """Who paid a cost item out of pocket: the partner ships (goods, shipping) and may compensate the
+    customer; the seller may compensate the customer itself."""
+
+    SELLER = "seller", _("Seller")
+    PARTNER = "partner", _("Dropship partner")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+    CASH = "cash", _("Cash")
+    OFFSET = "offset", _("Offset against other amounts")
+    OTHER = "other", _("Other")
+
+
+class StatementEventKind(models.TextChoices):
+    """A statement's timeline, in the past tense."""
+
+    DRAFTED = "drafted", _("Drawn up")
+    REFRESHED = "refreshed", _("Recalculated")
+    ISSUED = "issued", _("Issued")
+    CONFIRMED = "confirmed", _("Confirmed")
+    LINE_DISPUTED = "line_disputed", _("Line disputed")
+    LINE_ADJUSTED = "line_adjusted", _("Line adjusted")
+    ADJUSTMENT_ADDED = "adjustment_added", _("Adjustment line added")
+    PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    SETTLED = "settled", _("Settled")
+    CARRIED_FORWARD = "carried_forward", _("Balance carried forward")

@@ -21,7 +21,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reship.accounts.roles import Role
-from reship.choices import Action, LineStatus, RequestStatus, Resolution
+from reship.choices import (
+    Action,
+    LineStatus,
+    RequestStatus,
+    Resolution,
+    StatementAction,
+    StatementSide,
+    StatementStatus,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -216,3 +224,58 @@ def allowed_actions(status: str) -> list[Action]:
 def side_may(action: Action, side: Role) -> bool:
     """Whether this side of a request takes this action at all (status aside)."""
     return side in ACTORS[action]
+
+
+# === Statements (对账单): settlement between the partner and a seller or a source ===================
+# The partner issues; the seller (or the source) checks line by line. Written only by
+# ``reship.settlement.statements``; ``permissions.statement_side`` says which side a user is on.
+#
+#   draft ─issue─► issued ─confirm (counterparty)──────────────────► confirmed ─payment─► partly_paid ─► settled
+#                    │  ▲                                                 ▲
+#                    ▼  │ (dispute again)                                 │
+#                 disputed ─adjust every disputed line─► adjusted ─confirm (both)
+#
+# A statement whose balance is zero when both have confirmed is settled at once. An open balance of a
+# confirmed statement is carried into the pair's next statement when that one is issued
+# (carried_forward): one balance per pair lives on one statement.
+ST = StatementStatus
+STATEMENT_TRANSITIONS: dict[StatementAction, frozenset[StatementStatus]] = {
+    StatementAction.REFRESH: frozenset({ST.DRAFT}),
+    StatementAction.ISSUE: frozenset({ST.DRAFT}),
+    StatementAction.CONFIRM: frozenset({ST.ISSUED, ST.ADJUSTED}),
+    StatementAction.DISPUTE_LINE: frozenset({ST.ISSUED, ST.DISPUTED, ST.ADJUSTED}),
+    StatementAction.ADJUST_LINE: frozenset({ST.DISPUTED}),
+    StatementAction.RECORD_PAYMENT: frozenset({ST.CONFIRMED, ST.PARTLY_PAID}),
+}
+STATEMENT_ACTORS: dict[StatementAction, frozenset[StatementSide]] = {
+    StatementAction.REFRESH: frozenset({StatementSide.ISSUER}),
+    StatementAction.ISSUE: frozenset({StatementSide.ISSUER}),
+    StatementAction.CONFIRM: frozenset({StatementSide.ISSUER, StatementSide.COUNTERPARTY}),
+    StatementAction.DISPUTE_LINE: frozenset({StatementSide.COUNTERPARTY}),
+    StatementAction.ADJUST_LINE: frozenset({StatementSide.ISSUER}),
+    # The payer records that it paid, or the payee that it received: either side.
+    StatementAction.RECORD_PAYMENT: frozenset({StatementSide.ISSUER, StatementSide.COUNTERPARTY}),
+}
+# Whose move a statement waits for in each status (its list's "waiting for" and its reminders).
+STATEMENT_WAITING_FOR: dict[StatementStatus, frozenset[StatementSide]] = {
+    ST.DRAFT: frozenset({StatementSide.ISSUER}),
+    ST.ISSUED: frozenset({StatementSide.COUNTERPARTY}),
+    ST.DISPUTED: frozenset({StatementSide.ISSUER}),
+    ST.ADJUSTED: frozenset({StatementSide.ISSUER, StatementSide.COUNTERPARTY}),  # each that has not confirmed
+    ST.CONFIRMED: frozenset({StatementSide.ISSUER, StatementSide.COUNTERPARTY}),  # the one that owes the balance
+    ST.PARTLY_PAID: frozenset({StatementSide.ISSUER, StatementSide.COUNTERPARTY}),
+    ST.SETTLED: frozenset(),
+    ST.CARRIED_FORWARD: frozenset(),
+}
+# Statements whose balance is still owed (the evaluation's outstanding balances and ageing).
+STATEMENT_OPEN_STATUSES: tuple[str, ...] = (ST.ISSUED, ST.DISPUTED, ST.ADJUSTED, ST.CONFIRMED, ST.PARTLY_PAID)
+STATEMENT_FINAL_STATUSES: frozenset[str] = frozenset({ST.SETTLED, ST.CARRIED_FORWARD})
+
+
+def statement_allowed_actions(status: str) -> list[StatementAction]:
+    """The steps a statement in this status allows, for anyone (which side: ``STATEMENT_ACTORS``)."""
+    return [action for action, sources in STATEMENT_TRANSITIONS.items() if status in sources]
+
+
+def statement_side_may(action: StatementAction, side: StatementSide) -> bool:
+    return side in STATEMENT_ACTORS[action]

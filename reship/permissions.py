@@ -15,13 +15,22 @@ from django.db.models import Q, QuerySet
 from orders.choices import OrderStatus
 from reship import lifecycle
 from reship.accounts.roles import Role, organisation_for
-from reship.choices import Action, LineStatus, RequestStatus, Resolution
+from reship.choices import (
+    Action,
+    LineStatus,
+    RequestStatus,
+    Resolution,
+    StatementAction,
+    StatementKind,
+    StatementSide,
+    StatementStatus,
+)
 from suppliers.choices import MemberRole
 
 if TYPE_CHECKING:
     from orders.models import Order
     from reship.accounts.models import User
-    from reship.models import ReshipRequest
+    from reship.models import ReshipRequest, Statement
     from suppliers.models import DropshipPartner
 
 
@@ -165,3 +174,50 @@ def can_see_order_ship_to(user: User | None, order: Order) -> bool:
     if organisation.partner is not None:
         return organisation.partner.pk == order.partner_id and order.status == OrderStatus.PENDING
     return False
+
+
+# --- statements (对账单) ---------------------------------------------------------------------------
+def statement_side(user: User | None, statement: Statement) -> StatementSide | None:
+    """Which side of this statement the user is on: the partner's staff issue it; the seller's staff
+    are the counterparty of a seller statement. A source has no account: it acts through a signed
+    link (``reship.core.signing``), checked by its view. ``None``: not theirs."""
+    if user is None or not user.is_authenticated:
+        return None
+    organisation = organisation_for(user)
+    if organisation.partner is not None and organisation.partner.pk == statement.partner_id:
+        return StatementSide.ISSUER
+    if (
+        organisation.seller is not None
+        and statement.kind == StatementKind.SELLER
+        and organisation.seller.pk == statement.seller_id
+        and statement.status != StatementStatus.DRAFT
+    ):
+        return StatementSide.COUNTERPARTY
+    return None
+
+
+def visible_statements_filter(user: User | None) -> Q:
+    """The tenancy filter for statements: the partner's all of its own (drafts too), a seller's issued
+    ones with that partner, platform admins every one (read only); anything else answers 404."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    organisation = organisation_for(user)
+    if organisation.partner is not None:
+        return Q(partner_id=organisation.partner.pk)
+    if organisation.seller is not None:
+        return Q(kind=StatementKind.SELLER, seller_id=organisation.seller.pk) & ~Q(status=StatementStatus.DRAFT)
+    if organisation.role == Role.ADMIN:
+        return Q()
+    return Q(pk__in=[])
+
+
+def can_statement(action: StatementAction, user: User | None, statement: Statement) -> bool:
+    """Whether the user's side may take this action on this statement (its status is the writer's job)."""
+    side = statement_side(user, statement)
+    return side is not None and lifecycle.statement_side_may(action, side)
+
+
+def can_manage_settlement_terms(user: User | None, partner: DropshipPartner) -> bool:
+    """A pair's terms (period, shared split, automatic issue, payment days) are the partner's
+    settings: its managers change them, like the rest."""
+    return can_manage_partner_settings(user, partner)

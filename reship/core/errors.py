@@ -45,3 +45,8 @@ class InvalidTransition(WorkflowError):
 class InvalidInput(WorkflowError):
     code = "invalid"
     http_status = 422
+
+
+class StatementNotFound(WorkflowError):
+    code = "not_found"
+    http_status = 404

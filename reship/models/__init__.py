@@ -18,6 +18,14 @@ from reship.models.requests import (
     SurveyResponse,
     evidence_upload_to,
 )
+from reship.models.settlement import (
+    SettlementTerms,
+    Statement,
+    StatementEvent,
+    StatementLine,
+    StatementPayment,
+    StatementTotal,
+)
 
 __all__ = [
     "ApiKey",
@@ -39,4 +47,10 @@ __all__ = [
     "ShipToReveal",
     "SurveyResponse",
     "evidence_upload_to",
+    "SettlementTerms",
+    "Statement",
+    "StatementEvent",
+    "StatementLine",
+    "StatementPayment",
+    "StatementTotal",
 ]

@@ -39,6 +39,15 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("reship request"),
     )
+    # A statement's happenings (对账单: issued, disputed, adjusted, confirmed, paid) are told with it.
+    statement = models.ForeignKey(
+        "reship.Statement",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("statement"),
+    )
     webhook_endpoint = models.ForeignKey(
         "reship.WebhookEndpoint",
         on_delete=models.SET_NULL,

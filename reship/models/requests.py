@@ -18,6 +18,7 @@ from reship.choices import (
     AuthorRole,
     CompensationMethod,
     CostBearer,
+    CostPayer,
     Counterpart,
     Direction,
     EventKind,
@@ -203,6 +204,11 @@ class ReshipLine(models.Model):
         _("compensation method"), max_length=20, choices=CompensationMethod.choices, blank=True
     )
     compensation_amount = models.DecimalField(_("compensation amount"), **MONEY, null=True, blank=True)
+    # Who paid the customer (the partner, or the seller itself): the statement charges it to the other
+    # side when the cost is borne by them (reship.settlement).
+    compensation_paid_by = models.CharField(
+        _("compensation paid by"), max_length=20, choices=CostPayer.choices, blank=True
+    )
     substitute_product = models.ForeignKey(
         "orders.Product",
         on_delete=models.PROTECT,

@@ -22,6 +22,7 @@ from reship.choices import (
     RESOLVED_LINE_STATUSES,
     Action,
     CompensationMethod,
+    CostPayer,
     CustomerEvent,
     EventKind,
     LineStatus,
@@ -348,16 +349,27 @@ def reship_compensate(
                     field_errors={"line_ids": [_("Already resolved.")]},
                 )
         changed_plan = [line.pk for line in lines if line.resolution != Resolution.COMPENSATION]
+        by_partner = permissions.side_of(actor, request) == Role.PARTNER
+        paid_by = CostPayer.PARTNER if by_partner else CostPayer.SELLER
         share = (amount / len(lines)).quantize(Decimal("0.01"))
         for index, line in enumerate(lines):
             line.status = LineStatus.COMPENSATED
             line.resolution = Resolution.COMPENSATION
             line.compensation_method = method
+            line.compensation_paid_by = paid_by
             # The last line takes the rounding remainder so the parts add up to the amount.
             line.compensation_amount = amount - share * (len(lines) - 1) if index == len(lines) - 1 else share
             line.resolved_at = now
         ReshipLine.objects.bulk_update(
-            lines, ["status", "resolution", "compensation_method", "compensation_amount", "resolved_at"]
+            lines,
+            [
+                "status",
+                "resolution",
+                "compensation_method",
+                "compensation_paid_by",
+                "compensation_amount",
+                "resolved_at",
+            ],
         )
         RestockOrder.objects.filter(line__in=lines, status=RestockStatus.ORDERED).update(status=RestockStatus.CANCELLED)
         request.quote_compensation = (request.quote_compensation or Decimal("0.00")) + amount
@@ -384,7 +396,6 @@ def reship_compensate(
         )
         # The other side hears of it: the seller when the partner compensated; the partner when the
         # seller did (it must not ship those lines any more). The customer hears it from the shop.
-        by_partner = permissions.side_of(actor, request) == Role.PARTNER
         other = outbox.Audience.SELLER if by_partner else outbox.Audience.PARTNER
         facts = {
             "method": method,

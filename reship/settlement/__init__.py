@@ -1,0 +1,12 @@
+"""Settlement (对账结算): what the seller owes the partner, or the partner the seller (and a source the
+partner), per period, as statements both sides check line by line, confirm and settle.
+
+- ``periods``     the periods (monthly, twice a month, weekly) and their cut-off
+- ``amounts``     the money rules: a closed request's cost items, who bears which share, what moves
+- ``statements``  the only writer of statements: draft, issue, confirm, dispute, adjust, pay, carry
+- ``tasks``       the beat job that issues each pair's statement when its period ends
+
+The lifecycle's moves are data in ``reship.lifecycle`` (``STATEMENT_TRANSITIONS``), who may act in
+``reship.permissions`` (``statement_side``), reads in ``reship.selectors.statements``, the figures
+in ``reship.evaluation.settlement``.
+"""
