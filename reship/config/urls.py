@@ -11,6 +11,7 @@ from reship.web.views import account as account_views
 from reship.web.views import csp as csp_views
 from reship.web.views import home as views
 from reship.web.views import public as public_views
+from reship.web.views import statement_source
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("partner/", views.partner_home, name="partner-home"),
     path("orders/", include("reship.web.urls.orders")),
     path("requests/", include("reship.web.urls.requests")),
+    path("statements/", include("reship.web.urls.statements")),
     path("partner/", include("reship.web.urls.partner")),
     path("account/", include("reship.web.urls.account")),
     path("api/v1/", include("reship.api.urls")),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("restock/<str:token>/", public_views.restock_confirm, name="restock-confirm"),
     path("survey/<str:token>/", public_views.survey, name="survey"),
+    path("statement/<str:token>/", statement_source.source_statement, name="source-statement"),
     path("", include("reship.web.urls.customers")),
     path("healthz", views.healthz, name="healthz"),
     # Where browsers report what the Content-Security-Policy blocked (settings.CSP_REPORT_PATH).

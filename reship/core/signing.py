@@ -17,12 +17,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
-    from reship.models import ReshipRequest, RestockOrder
+    from reship.models import ReshipRequest, RestockOrder, Statement
 
 RESTOCK_SALT = "reship.restock-confirm"
 SURVEY_SALT = "reship.survey"
 TRACK_SALT = "reship.customer-track"
 REPORT_SALT = "reship.customer-report"
+STATEMENT_SALT = "reship.source-statement"
+# A source's statement link (对账单) stays usable through a dispute-and-adjust round.
+STATEMENT_LINK_DAYS = 90
 # A found order stays open for the customer's report this long after the lookup.
 REPORT_LINK_HOURS = 2
 
@@ -61,6 +64,21 @@ def restock_token_read(token: str) -> int:
 
 def restock_confirm_path(restock: RestockOrder) -> str:
     return reverse("restock-confirm", kwargs={"token": restock_token(restock)})
+
+
+def statement_token(statement: Statement) -> str:
+    """A source's link to its statement with the partner: read it, confirm it, dispute a line."""
+    return _dumps({"statement": statement.pk, "supplier": statement.supplier_id}, STATEMENT_SALT)
+
+
+def statement_token_read(token: str) -> tuple[int, int]:
+    """``(statement id, supplier id)`` the token is for, or ``LinkError``."""
+    data = _loads(token, STATEMENT_SALT, STATEMENT_LINK_DAYS)
+    return int(data["statement"]), int(data["supplier"])
+
+
+def statement_source_path(statement: Statement) -> str:
+    return reverse("source-statement", kwargs={"token": statement_token(statement)})
 
 
 def survey_token(request: ReshipRequest) -> str:

@@ -1,0 +1,143 @@
+"""Reads of statements (对账单), always scoped to the caller's organisation
+(``permissions.visible_statements_filter``): another organisation's statement is not there (404).
+
+The pages and the API read through these, so a list costs the same few queries at any size: the
+list carries its totals (one query for the page of statements, one for their totals), and a
+statement's lines are read one page at a time, filtered in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from reship import lifecycle, permissions
+from reship.choices import StatementLineStatus, StatementSide, StatementStatus
+from reship.core.errors import StatementNotFound
+from reship.models import Statement, StatementEvent, StatementLine, StatementPayment, StatementTotal
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
+
+
+def statements_for(user: User | None) -> QuerySet[Statement]:
+    """The statements this user may read, with their parties and totals (two queries per page)."""
+    return (
+        Statement.objects.filter(permissions.visible_statements_filter(user))
+        .select_related("partner", "seller", "supplier")
+        .prefetch_related(Prefetch("totals", queryset=StatementTotal.objects.order_by("currency")))
+        .order_by("-period_start", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    """A statements list's filters; empty means all."""
+
+    status: str = ""
+    seller_id: int | None = None
+    partner_id: int | None = None
+    supplier_id: int | None = None
+    kind: str = ""
+    open_only: bool = False
+
+
+def statement_list(*, user: User | None, filters: StatementFilter | None = None) -> QuerySet[Statement]:
+    f = filters or StatementFilter()
+    statements = statements_for(user)
+    if f.status:
+        statements = statements.filter(status=f.status)
+    if f.open_only:
+        statements = statements.filter(status__in=lifecycle.STATEMENT_OPEN_STATUSES)
+    if f.kind:
+        statements = statements.filter(kind=f.kind)
+    if f.seller_id is not None:
+        statements = statements.filter(seller_id=f.seller_id)
+    if f.partner_id is not None:
+        statements = statements.filter(partner_id=f.partner_id)
+    if f.supplier_id is not None:
+        statements = statements.filter(supplier_id=f.supplier_id)
+    return statements
+
+
+def statement_get(*, user: User | None, statement_id: int) -> Statement:
+    """One statement the user may read, with its parties and totals; otherwise ``StatementNotFound``."""
+    statement = statements_for(user).filter(pk=statement_id).first()
+    if statement is None:
+        raise StatementNotFound(_("Statement not found."))
+    return statement
+
+
+@dataclass(frozen=True)
+class LineFilter:
+    """A statement page's line filters: disputed lines only, by resolution, by bearer, by item."""
+
+    disputed: bool = False
+    resolution: str = ""
+    bearer: str = ""
+    item: str = ""
+    request_id: int | None = None
+
+
+def statement_lines(*, statement: Statement, filters: LineFilter | None = None) -> QuerySet[StatementLine]:
+    """The statement's lines in order (grouped by request: they are written request by request),
+    filtered in SQL; page it with the caller's paginator."""
+    f = filters or LineFilter()
+    lines = StatementLine.objects.filter(statement_id=statement.pk).select_related("adjusts__statement")
+    if f.disputed:
+        lines = lines.filter(Q(status=StatementLineStatus.DISPUTED) | Q(disputed_at__isnull=False))
+    if f.resolution:
+        lines = lines.filter(resolution=f.resolution)
+    if f.bearer:
+        lines = lines.filter(bearer=f.bearer)
+    if f.item:
+        lines = lines.filter(item=f.item)
+    if f.request_id is not None:
+        lines = lines.filter(request_id=f.request_id)
+    return lines.order_by("position", "pk")
+
+
+def statement_events(*, statement: Statement) -> QuerySet[StatementEvent]:
+    return StatementEvent.objects.filter(statement_id=statement.pk).select_related("actor").order_by("created_at", "pk")
+
+
+def statement_payments(*, statement: Statement) -> QuerySet[StatementPayment]:
+    return (
+        StatementPayment.objects.filter(statement_id=statement.pk)
+        .select_related("recorded_by")
+        .order_by("paid_on", "pk")
+    )
+
+
+def disputed_open_count(*, statement: Statement) -> int:
+    return StatementLine.objects.filter(statement_id=statement.pk, status=StatementLineStatus.DISPUTED).count()
+
+
+def waiting_for(statement: Statement, totals: Iterable[StatementTotal] | None = None) -> frozenset[StatementSide]:
+    """Whose move the statement waits for: from the lifecycle's table, narrowed by who has already
+    confirmed (adjusted) and by who owes the balance (confirmed, partly paid)."""
+    sides = lifecycle.STATEMENT_WAITING_FOR[StatementStatus(statement.status)]
+    if statement.status == StatementStatus.ADJUSTED:
+        return frozenset(
+            side
+            for side in sides
+            if (side == StatementSide.ISSUER and statement.issuer_confirmed_at is None)
+            or (side == StatementSide.COUNTERPARTY and statement.counterparty_confirmed_at is None)
+        )
+    if statement.status in (StatementStatus.CONFIRMED, StatementStatus.PARTLY_PAID):
+        rows = list(totals if totals is not None else statement.totals.all())
+        owing = set()
+        for row in rows:
+            balance = row.net - row.paid
+            if balance > 0:
+                owing.add(StatementSide.COUNTERPARTY)
+            elif balance < 0:
+                owing.add(StatementSide.ISSUER)
+        return frozenset(owing)
+    return sides
+
+
