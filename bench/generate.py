@@ -50,6 +50,7 @@ from reship import lifecycle
 from reship.accounts.models import User
 from reship.choices import (
     CompensationMethod,
+    CostPayer,
     Counterpart,
     EventKind,
     LineStatus,
@@ -407,7 +408,9 @@ class Generator:
                 )
 
         # Sellers: volume by rank; each works with a primary partner and a few others.
-        sellers = self._table(Seller, "id name contact_email contact_phone is_active created_at updated_at")
+        sellers = self._table(
+            Seller, "id name contact_email contact_phone is_active created_at updated_at logo report_key"
+        )
         self.seller_weights = _cumulative(_zipf(scale.sellers, 1.0))
         partner_rank = _cumulative(_zipf(scale.partners, 1.1))
         self.seller_partners: list[tuple[list[int], list[float]]] = []
@@ -418,7 +421,7 @@ class Generator:
             self.seller_names.append(name)
             sellers.add(
                 f"{index + 1}\t{name}\tservice@seller{index + 1}.example\t+86 571 8826 {index:04d}\tt\t"
-                f"{created}\t{created}"
+                f"{created}\t{created}\t\tshop{index + 1:04d}{rng.getrandbits(40):010x}"
             )
             chosen: list[int] = [0] if index == 0 else []
             while len(chosen) < rng.randint(2, 4):
@@ -739,8 +742,8 @@ class Generator:
         )
         self.lines_table = self._table(
             ReshipLine,
-            "id request_id order_line_id quantity reason resolution status compensation_method compensation_amount "
-            "substitute_product_id shipment_id quality_check_note resolved_at",
+            "id request_id order_line_id quantity reason resolution status compensation_method compensation_paid_by "
+            "compensation_amount substitute_product_id shipment_id quality_check_note resolved_at",
         )
         self.events: list[tuple] = []
         self.messages: list[tuple] = []
@@ -1194,9 +1197,12 @@ class Generator:
             )
         )  # fmt: skip
         for line in lines:
+            # The generated partner records every compensation (its COMPENSATED event's actor).
+            paid_by = CostPayer.PARTNER.value if line.status == LineStatus.COMPENSATED else ""
             self.lines_table.add(
                 f"{line.id}\t{request_id}\t{line.order_line}\t{line.quantity}\t{line.reason}\t{line.resolution}\t"
-                f"{line.status}\t{line.compensation_method}\t{money(line.compensation_cents)}\t\\N\t"
+                f"{line.status}\t{line.compensation_method}\t{paid_by}\t"
+                f"{money(line.compensation_cents)}\t\\N\t"
                 f"{line.shipment if line.shipment else NULL}\t{esc(line.quality_note)}\t{ts(line.resolved_at)}"
             )
         self.request_meta[request_id] = (
