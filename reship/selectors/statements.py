@@ -15,10 +15,20 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from orders.models import Seller
 from reship import lifecycle, permissions
-from reship.choices import StatementLineStatus, StatementSide, StatementStatus
+from reship.accounts.roles import organisation_for
+from reship.choices import CostBearer, StatementKind, StatementLineStatus, StatementSide, StatementStatus
 from reship.core.errors import StatementNotFound
-from reship.models import Statement, StatementEvent, StatementLine, StatementPayment, StatementTotal
+from reship.models import (
+    ReshipRequest,
+    Statement,
+    StatementEvent,
+    StatementLine,
+    StatementPayment,
+    StatementTotal,
+)
+from suppliers.models import Supplier
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -141,3 +151,63 @@ def waiting_for(statement: Statement, totals: Iterable[StatementTotal] | None = 
     return sides
 
 
+# --- the pages' choices (added with the statements pages) -----------------------------------------
+
+
+def statement_counterparty_choices(user: User | None) -> list[tuple[str, str]]:
+    """The other parties of the statements this user may read, as the list's filter choices
+    (``seller-<id>``, ``source-<id>`` for the partner; ``partner-<id>`` for a seller): one query."""
+    rows = (
+        Statement.objects.filter(permissions.visible_statements_filter(user))
+        .values_list(
+            "kind", "partner_id", "partner__name", "seller_id", "seller__name", "supplier_id", "supplier__name"
+        )
+        .distinct()
+    )
+    organisation = organisation_for(user) if user is not None else None
+    seller_side = organisation is not None and organisation.seller is not None
+    choices: dict[str, str] = {}
+    for kind, partner_id, partner_name, seller_id, seller_name, supplier_id, supplier_name in rows:
+        if seller_side:
+            choices[f"partner-{partner_id}"] = partner_name
+        elif kind == StatementKind.SUPPLIER:
+            choices[f"source-{supplier_id}"] = supplier_name
+        else:
+            choices[f"seller-{seller_id}"] = seller_name
+    return sorted(choices.items(), key=lambda choice: (choice[1].casefold(), choice[0]))
+
+
+def statement_draftable_counterparties(*, partner_id: int) -> list[tuple[str, str]]:
+    """The sellers (``seller-<id>``) the partner has requests with, and the sources (``source-<id>``)
+    of products on its requests whose cost the source bears: whom it may draw up a statement for."""
+    sellers = (
+        Seller.objects.filter(reship_requests__partner_id=partner_id)
+        .values_list("pk", "name")
+        .distinct()
+        .order_by("name")
+    )
+    sources = (
+        Supplier.objects.filter(
+            products__order_lines__reship_lines__request__partner_id=partner_id,
+            products__order_lines__reship_lines__request__cost_bearer=CostBearer.SUPPLIER,
+        )
+        .values_list("pk", "name")
+        .distinct()
+        .order_by("name")
+    )
+    return [
+        *((f"seller-{pk}", name) for pk, name in sellers),
+        *((f"source-{pk}", _("%(name)s (source)") % {"name": name}) for pk, name in sources),
+    ]
+
+
+def statement_visible_request_ids(*, user: User | None, request_ids: Iterable[int]) -> frozenset[int]:
+    """Which of these requests the user may open (a statement page links only those): one query."""
+    wanted = {pk for pk in request_ids if pk}
+    if not wanted:
+        return frozenset()
+    return frozenset(
+        ReshipRequest.objects.filter(permissions.visible_requests_filter(user), pk__in=wanted).values_list(
+            "pk", flat=True
+        )
+    )
