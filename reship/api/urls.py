@@ -79,3 +79,38 @@ urlpatterns += [
     path("inbox/read-all/", inbox.InboxReadAllView.as_view(), name="inbox-read-all"),
     re_path(r"^inbox/(?P<notification_id>[^/]+)/read/$", inbox.InboxReadView.as_view(), name="inbox-read"),
 ]
+
+# Settlement statements (reship.api.statements): reads through the selectors, each POST one function
+# of the statement writer; ids parsed by the views, as above.
+from reship.api import statements  # noqa: E402
+
+urlpatterns += [
+    path("statements/", statements.StatementListView.as_view(), name="statement-list"),
+    re_path(r"^statements/(?P<pk>[^/]+)/$", statements.StatementDetailView.as_view(), name="statement-detail"),
+    re_path(r"^statements/(?P<pk>[^/]+)/lines/$", statements.StatementLineListView.as_view(), name="statement-lines"),
+    re_path(r"^statements/(?P<pk>[^/]+)/issue/$", statements.StatementIssueView.as_view(), name="statement-issue"),
+    re_path(
+        r"^statements/(?P<pk>[^/]+)/refresh/$", statements.StatementRefreshView.as_view(), name="statement-refresh"
+    ),
+    re_path(
+        r"^statements/(?P<pk>[^/]+)/confirm/$", statements.StatementConfirmView.as_view(), name="statement-confirm"
+    ),
+    re_path(
+        r"^statements/(?P<pk>[^/]+)/lines/(?P<line_id>[^/]+)/dispute/$",
+        statements.StatementLineDisputeView.as_view(),
+        name="statement-line-dispute",
+    ),
+    re_path(
+        r"^statements/(?P<pk>[^/]+)/lines/(?P<line_id>[^/]+)/adjust/$",
+        statements.StatementLineAdjustView.as_view(),
+        name="statement-line-adjust",
+    ),
+    re_path(
+        r"^statements/(?P<pk>[^/]+)/adjustments/$",
+        statements.StatementAdjustmentView.as_view(),
+        name="statement-adjustments",
+    ),
+    re_path(
+        r"^statements/(?P<pk>[^/]+)/payments/$", statements.StatementPaymentView.as_view(), name="statement-payments"
+    ),
+]
