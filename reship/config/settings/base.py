@@ -268,6 +268,11 @@ SPECTACULAR_SETTINGS = {
         "RestockStatusEnum": "reship.choices.RestockStatus",
         "OrderStatusEnum": "orders.choices.OrderStatus",
         "CompensationMethodEnum": "reship.choices.CompensationMethod",
+        "CostBearerEnum": "reship.choices.CostBearer",
+        "StatementStatusEnum": "reship.choices.StatementStatus",
+        "StatementKindEnum": "reship.choices.StatementKind",
+        "StatementSideEnum": "reship.choices.StatementSide",
+        "PaymentMethodEnum": "reship.choices.PaymentMethod",
     },
 }
 # Responses to POSTs with an Idempotency-Key are kept at least this long.
