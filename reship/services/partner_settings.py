@@ -1,7 +1,8 @@
-"""A dropship partner's own settings: SLA hours, auto-approval rules, the outgoing webhook and the
-preferred channel. Every change is one keyword-only function here, in one transaction, that
-checks ``permissions.can_manage_partner_settings`` first: the partner's managers change settings, its staff
-only read them. Views, the API and tests call these; nothing else saves these fields.
+"""A dropship partner's own settings: SLA hours, auto-approval rules, the outgoing webhook, the
+preferred channel and each pair's settlement terms. Every change is one keyword-only function here,
+in one transaction, that checks ``permissions.can_manage_partner_settings`` (for the terms
+``can_manage_settlement_terms``) first: the partner's managers change settings, its staff only read
+them. Views, the API and tests call these; nothing else saves these fields.
 
 A rule or partner of another organisation does not exist for the caller (``RuleNotFound``), as
 everywhere else in Reship.
@@ -17,12 +18,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from reship import permissions
-from reship.choices import CostBearer, Reason
+from reship.choices import CostBearer, Reason, SettlementPeriod
 from reship.core import inputs
 from reship.core.errors import ActionNotPermitted, InvalidInput, WorkflowError
 from reship.core.webhook_targets import webhook_url_clean
-from reship.models import AutoApprovalRule
+from reship.models import AutoApprovalRule, SettlementTerms
 from reship.selectors.partner import partner_sellers
+from reship.selectors.settlement_terms import partner_terms_row
 from suppliers.choices import Channel
 from suppliers.models import DropshipPartner
 
@@ -34,6 +36,7 @@ SLA_HOURS_MAX = 720  # 30 days: beyond that a deadline no longer says anything
 PROMISED_DAYS_MAX = 365
 RULE_NAME_MAX = 100
 WEBHOOK_URL_MAX = 200  # DropshipPartner.webhook_url is a URLField (max_length 200)
+PAYMENT_DAYS_MAX = 365  # SettlementTerms.payment_days
 
 
 class RuleNotFound(WorkflowError):
@@ -206,3 +209,51 @@ def auto_approval_rule_delete(*, actor: User, partner_id: int, rule_id: int) -> 
         name = rule.name
         rule.delete()
         return name
+
+
+# --- settlement terms (对账结算) -----------------------------------------------------------------
+
+
+def settlement_terms_save(
+    *,
+    actor: User,
+    partner_id: int,
+    kind: str,
+    counterparty_id: int,
+    period: Any,
+    shared_seller_percent: Any,
+    auto_issue: bool,
+    payment_days: Any,
+) -> SettlementTerms:
+    """Set how the partner settles with one seller (``kind="seller"``) or source (``"source"``):
+    the statement period, the seller's share of shared costs (0–100 %), whether statements are issued
+    automatically at period end, and the days to pay. The partner's managers only
+    (``permissions.can_manage_settlement_terms``); a seller or source the partner does not work with
+    is not there (``RuleNotFound``, 404). Statements already drawn up keep their figures; the new
+    terms apply from the pair's next period (``periods.following`` starts it the day after the last
+    statement, so a new period kind never leaves a gap or an overlap)."""
+    with transaction.atomic():
+        partner = DropshipPartner.objects.select_for_update().filter(pk=partner_id).first()
+        membership = getattr(actor, "partner_membership", None)
+        if partner is None or membership is None or membership.partner_id != partner.pk:
+            raise RuleNotFound(_("Dropship partner not found."))
+        if not permissions.can_manage_settlement_terms(actor, partner):
+            raise ActionNotPermitted(
+                _("Only a manager of %(partner)s may change its settlement terms.") % {"partner": partner.name}
+            )
+        row = partner_terms_row(partner=partner, kind=kind, counterparty_id=counterparty_id)
+        if row is None:
+            raise RuleNotFound(_("No such seller or source among those you work with."))
+        terms = row.terms
+        terms.period = inputs.choice(period, SettlementPeriod, "period")
+        percent_message = _("Give a whole percentage from 0 to 100.")
+        terms.shared_seller_percent = inputs.whole_number(
+            shared_seller_percent, "shared_seller_percent", low=0, high=100, message=percent_message
+        )
+        terms.auto_issue = bool(auto_issue)
+        days_message = _("Give a whole number of days from 0 to %(max)d.") % {"max": PAYMENT_DAYS_MAX}
+        terms.payment_days = inputs.whole_number(
+            payment_days, "payment_days", low=0, high=PAYMENT_DAYS_MAX, message=days_message
+        )
+        terms.save()
+        return terms

@@ -12,10 +12,11 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reship.choices import CostBearer, Reason, Resolution, RestockStatus
+from reship.choices import CostBearer, Reason, Resolution, RestockStatus, SettlementPeriod
 from reship.core.bounds import id_from_text, validate_ids
 from reship.selectors.partner import partner_sellers
 from reship.services.partner_settings import (
+    PAYMENT_DAYS_MAX,
     PROMISED_DAYS_MAX,
     RULE_NAME_MAX,
     SLA_HOURS_MAX,
@@ -172,6 +173,33 @@ class PartnerSettingsForm(forms.Form):
         label=_("Preferred channel"),
         choices=Channel.choices,
         help_text=_("How sellers and the platform should reach you first."),
+    )
+
+
+class SettlementTermsForm(forms.Form):
+    """One pair's settlement terms (对账结算条款); ``partner_settings.settlement_terms_save`` decides."""
+
+    period = forms.ChoiceField(
+        label=_("Statement period"),
+        choices=SettlementPeriod.choices,
+        help_text=_("How often a statement is drawn up for this pair."),
+    )
+    shared_seller_percent = forms.IntegerField(
+        label=_("Seller's share of shared costs (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("When a cost is borne by both (shared), the seller bears this part and you the rest."),
+    )
+    auto_issue = forms.BooleanField(
+        label=_("Issue automatically at period end"),
+        required=False,
+        help_text=_("Otherwise the statement waits as a draft for you to issue it."),
+    )
+    payment_days = forms.IntegerField(
+        label=_("Payable within (days)"),
+        min_value=0,
+        max_value=PAYMENT_DAYS_MAX,
+        help_text=_("Days after the statement is issued by which the balance is to be paid."),
     )
 
 

@@ -35,4 +35,5 @@ urlpatterns = [
     path("settings/rules/<int:rule_id>/edit/", views.rule_edit, name="rule-edit"),
     path("settings/rules/<int:rule_id>/delete/", views.rule_delete, name="rule-delete"),
     path("settings/rules/<int:rule_id>/toggle/", views.rule_toggle, name="rule-toggle"),
+    path("settings/terms/<slug:kind>/<int:counterparty_id>/", views.terms_edit, name="terms-edit"),
 ]

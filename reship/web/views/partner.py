@@ -35,6 +35,7 @@ from reship.choices import Reason, RevealChannel
 from reship.core.errors import ActionNotPermitted, InvalidInput
 from reship.models import AutoApprovalRule, ReshipLine, ReshipRequest
 from reship.selectors import partner as selectors
+from reship.selectors.settlement_terms import COUNTERPARTY_KINDS, partner_settlement_terms, partner_terms_row
 from reship.services import partner_settings
 from reship.web.decorators import form_add_workflow_error, partner_required
 from reship.web.forms.partner import (
@@ -43,6 +44,7 @@ from reship.web.forms.partner import (
     PartnerSettingsForm,
     QueueFilterForm,
     RestockFilterForm,
+    SettlementTermsForm,
 )
 from reship.web.http import PartnerRequest
 from reship.workflow import bulk
@@ -292,6 +294,8 @@ def _settings_page(
             (rule, _reason_labels(rule.reasons)) for rule in selectors.partner_auto_approval_rules(partner=partner)
         ],
         "new_secret": new_secret,
+        "terms_rows": partner_settlement_terms(partner=partner),
+        "can_manage_terms": permissions.can_manage_settlement_terms(request.user, partner),
     }
     return render(request, "partner/settings.html", context, status=status)
 
@@ -418,3 +422,50 @@ def rule_toggle(request: PartnerRequest, rule_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Rule “%(name)s” is switched off.") % {"name": rule.name})
     return redirect("partner:settings")
+
+
+# --- settlement terms (对账结算) per seller and per source -------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_required
+@settings_errors
+def terms_edit(request: PartnerRequest, kind: str, counterparty_id: int) -> HttpResponse:
+    """One pair's terms: its managers change them (staff read them on the settings page); a seller or
+    source the partner does not work with is a 404."""
+    row = partner_terms_row(partner=request.partner, kind=kind, counterparty_id=counterparty_id)
+    if kind not in COUNTERPARTY_KINDS or row is None:
+        raise Http404(_("No such seller or source among those you work with."))
+    if not permissions.can_manage_settlement_terms(request.user, request.partner):
+        raise PermissionDenied(_("Only a manager of your organisation may change its settlement terms."))
+    if request.method == "GET":
+        terms = row.terms
+        form = SettlementTermsForm(
+            initial={
+                "period": terms.period,
+                "shared_seller_percent": terms.shared_seller_percent,
+                "auto_issue": terms.auto_issue,
+                "payment_days": terms.payment_days,
+            }
+        )
+        return render(request, "partner/terms_form.html", {"form": form, "row": row})
+    form = SettlementTermsForm(request.POST)
+    if form.is_valid():
+        try:
+            partner_settings.settlement_terms_save(
+                actor=request.user,
+                partner_id=request.partner.pk,
+                kind=kind,
+                counterparty_id=counterparty_id,
+                **form.cleaned_data,
+            )
+        except InvalidInput as error:
+            form_add_workflow_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Settlement terms with %(name)s saved. They apply from the next period.") % {"name": row.name},
+            )
+            return redirect(reverse("partner:settings") + "#terms-heading")
+    return render(request, "partner/terms_form.html", {"form": form, "row": row}, status=400)
