@@ -178,7 +178,8 @@ def _webhook_secret(notification: Notification) -> str:
         if not endpoint.secret:
             raise DeliveryError("The webhook endpoint has no secret; webhooks are never sent unsigned.")
         return endpoint.secret
-    partner = notification.request.partner if notification.request is not None else None
+    owner = notification.request if notification.request is not None else notification.statement
+    partner = owner.partner if owner is not None else None
     # A row whose endpoint was deleted loses the link (SET_NULL): it is not the partner's own URL.
     if partner is None or partner.webhook_url != notification.recipient_address:
         raise DeliveryError("The webhook endpoint was deleted or the address changed; nothing is sent to it now.")
