@@ -13,4 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reship.config.settings.base")
 app = Celery("reship")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["reship.notifications", "reship.workflow", "reship.services", "orders.imports"])
+app.autodiscover_tasks(
+    ["reship.notifications", "reship.workflow", "reship.settlement", "reship.services", "orders.imports"]
+)

@@ -63,7 +63,19 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "stage_reminder": (),  # the stage's owner, given by the caller
     "stage_escalated": (Audience.SELLER, Audience.ADMIN),
 }
-TEMPLATES = frozenset(WHO_IS_TOLD)
+# A statement's happenings (reship.notifications.statements tells whom): webhook event types too.
+STATEMENT_TEMPLATES: frozenset[str] = frozenset(
+    {
+        "statement.issued",
+        "statement.line_disputed",
+        "statement.adjusted",
+        "statement.confirmed",
+        "statement.payment_recorded",
+        "statement.settled",
+    }
+)
+# Every event a webhook endpoint can choose.
+TEMPLATES = frozenset(WHO_IS_TOLD) | STATEMENT_TEMPLATES
 # Sent to one webhook endpoint on request (``POST /api/v1/webhooks/{id}/test/``); no audience and no
 # request, so it is kept out of ``TEMPLATES`` (the events an endpoint can choose).
 WEBHOOK_TEST = "webhook_test"
@@ -168,7 +180,7 @@ def announce(
     """Write the rows for one happening and deliver them after commit. Must run inside the
     transaction of the change it announces. ``channels`` limits the rows to those channels. The
     customer is never told through here: ``reship.notifications.customer.customer_tell``."""
-    if template not in TEMPLATES:
+    if template not in WHO_IS_TOLD:
         raise ValueError(f"Unknown notification template {template!r}")
     audiences = [Audience(value) for value in (audience if audience is not None else WHO_IS_TOLD[template])]
     payload = _json_safe(

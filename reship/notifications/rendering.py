@@ -21,7 +21,17 @@ from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from reship.choices import CompensationMethod, CostBearer, LineStatus, Reason, RequestStatus
+from reship.choices import (
+    CompensationMethod,
+    CostBearer,
+    LineStatus,
+    PaymentMethod,
+    Reason,
+    RequestStatus,
+    StatementItem,
+    StatementSide,
+    StatementStatus,
+)
 from reship.lifecycle import stage_owner
 
 if TYPE_CHECKING:
@@ -133,6 +143,44 @@ def _sender_name(audience: str, payload: dict[str, Any]) -> str:
     return "Reship"
 
 
+def _statement_context(payload: dict[str, Any], site_url: str) -> dict[str, Any]:
+    """A statement's row: its link (the page for staff, the signed link for a source), its period as
+    dates, its status and the balance per currency as "CNY 120.00" (never added across currencies)."""
+    audience = payload.get("audience", "")
+    if audience == "supplier":
+        url = site_url + payload["source_path"] if payload.get("source_path") else ""
+    else:
+        url = f"{site_url}/statements/{payload['statement_id']}/"
+    totals = [
+        {
+            **total,
+            "net_text": f"{total.get('currency', '')} {total.get('net', '')}",
+            "balance_text": f"{total.get('currency', '')} {total.get('balance', '')}",
+        }
+        for total in payload.get("totals") or []
+        if isinstance(total, dict)
+    ]
+    payment = payload.get("payment") if isinstance(payload.get("payment"), dict) else None
+    return {
+        "statement_url": url,
+        "period_start": _date(payload.get("period_start")),
+        "period_end": _date(payload.get("period_end")),
+        "due_on": _date(payload.get("due_on")),
+        "status_label": _label(StatementStatus, payload.get("status")),
+        "totals": totals,
+        "counterparty": payload.get("seller") or payload.get("supplier") or "",
+        "line_item_label": _label(StatementItem, payload.get("line_item")),
+        "payment": {
+            **payment,
+            "amount_text": f"{payment.get('currency', '')} {payment.get('amount', '')}",
+            "method_label": _label(PaymentMethod, payment.get("method")),
+            "payer_label": _label(StatementSide, payment.get("payer")),
+        }
+        if payment
+        else None,
+    }
+
+
 def notification_context(notification: Notification) -> dict[str, Any]:
     payload: dict[str, Any] = notification.payload or {}
     request = notification.request if notification.request_id else None
@@ -171,6 +219,8 @@ def notification_context(notification: Notification) -> dict[str, Any]:
             {**item, "confirm_url": site_url + item["confirm_path"] if item.get("confirm_path") else ""}
             for item in payload["items"]
         ]
+    if payload.get("statement_id"):
+        context.update(_statement_context(payload, site_url))
     if isinstance(payload.get("lines"), list):
         context["lines"] = [
             {

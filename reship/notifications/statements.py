@@ -21,22 +21,10 @@ from django.db import transaction
 from reship.choices import NotificationChannel, StatementKind
 from reship.core.signing import statement_source_path
 from reship.models import Notification, Statement, StatementTotal, WebhookEndpoint
-from reship.notifications.outbox import enqueue
+from reship.notifications.outbox import STATEMENT_TEMPLATES, enqueue
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
-
-# Webhook event types (= template names in templates/notifications/).
-STATEMENT_TEMPLATES: frozenset[str] = frozenset(
-    {
-        "statement.issued",
-        "statement.line_disputed",
-        "statement.adjusted",
-        "statement.confirmed",
-        "statement.payment_recorded",
-        "statement.settled",
-    }
-)
 
 Audience = Literal["issuer", "counterparty", "both"]
 

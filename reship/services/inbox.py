@@ -107,7 +107,12 @@ def inbox_entry(notification: Notification, *, user: User) -> InboxEntry:
     notification.recipient_user = user
     notification.language = user.language
     subject, text, _html = rendering.render(notification)
-    url = f"/requests/{notification.request_id}/" if notification.request_id else ""
+    if notification.request_id:
+        url = f"/requests/{notification.request_id}/"
+    elif notification.statement_id:
+        url = f"/statements/{notification.statement_id}/"
+    else:
+        url = ""
     return InboxEntry(notification=notification, subject=subject, excerpt=inbox_excerpt(text), url=url)
 
 

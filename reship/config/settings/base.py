@@ -454,6 +454,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
     },
+    # Statements (对账单) of the periods that ended, drawn up and (on the pair's terms) issued; hourly,
+    # so within the hour after each cut-off (midnight). Safe to run twice.
+    "reship-issue-due-statements": {
+        "task": "reship.issue_due_statements",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 # --- Uploads --------------------------------------------------------------------------------
