@@ -86,12 +86,27 @@ class StatementTotalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CounterpartySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[("seller", "seller"), ("supplier", "supplier")])
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
 class StatementSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=StatementKind.choices, read_only=True)
     status = serializers.ChoiceField(choices=StatementStatus.choices, read_only=True)
     partner = NamedRefSerializer(read_only=True)
     seller = NamedRefSerializer(read_only=True, allow_null=True)
     supplier = NamedRefSerializer(read_only=True, allow_null=True, help_text=gettext_lazy("The source, if any."))
+    counterparty = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The other side: the seller or the source (as in the statement.* webhooks).")
+    )
+    carried_to = serializers.IntegerField(
+        source="carried_to_id",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The statement its open balance was carried into, if any."),
+    )
     totals = StatementTotalSerializer(many=True, read_only=True, help_text=gettext_lazy("One per currency."))
     waiting_for = serializers.SerializerMethodField(
         help_text=gettext_lazy("Whose move it waits for: issuer (the partner), counterparty (seller or source).")
@@ -110,6 +125,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "partner",
             "seller",
             "supplier",
+            "counterparty",
             "period",
             "period_start",
             "period_end",
@@ -124,11 +140,20 @@ class StatementSerializer(serializers.ModelSerializer):
             "counterparty_confirmed_at",
             "confirmed_at",
             "settled_at",
+            "carried_to",
             "totals",
             "waiting_for",
             "your_side",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CounterpartySerializer)
+    def get_counterparty(self, statement: Statement) -> dict[str, Any]:
+        if statement.kind == StatementKind.SELLER and statement.seller is not None:
+            return {"type": "seller", "id": statement.seller.pk, "name": statement.seller.name}
+        if statement.supplier is not None:
+            return {"type": "supplier", "id": statement.supplier.pk, "name": statement.supplier.name}
+        return {"type": str(statement.kind), "id": None, "name": ""}
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=StatementSide.choices)))
     def get_waiting_for(self, statement: Statement) -> list[str]:
@@ -431,6 +456,7 @@ STATEMENT_EXAMPLE = {
     "partner": {"id": 2, "name": "Hangzhou Dropship Co."},
     "seller": {"id": 3, "name": "Blue Mug Shop"},
     "supplier": None,
+    "counterparty": {"type": "seller", "id": 3, "name": "Blue Mug Shop"},
     "period": "monthly",
     "period_start": "2026-03-01",
     "period_end": "2026-03-31",
@@ -445,6 +471,7 @@ STATEMENT_EXAMPLE = {
     "counterparty_confirmed_at": None,
     "confirmed_at": None,
     "settled_at": None,
+    "carried_to": None,
     "totals": [TOTAL_EXAMPLE],
     "waiting_for": ["counterparty"],
     "your_side": "counterparty",

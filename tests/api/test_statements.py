@@ -22,6 +22,7 @@ from django.utils import timezone
 from reship.models import IdempotencyRecord, Statement, StatementEvent, StatementLine, StatementPayment
 from reship.settlement import statements as writer
 from tests.api.test_keys import api_client_for
+from tests.factories import SupplierFactory
 from tests.settlement_states import closed_request, pair
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,7 @@ def test_issued_disputed_adjusted_confirmed_and_paid_in_two_parts_until_settled(
     assert (drawn["period_start"], drawn["period_end"]) == ("2026-10-01", "2026-10-31")
     assert drawn["line_count"] == 3
     assert drawn["your_side"] == "issuer"
+    assert drawn["counterparty"] == {"type": "seller", "id": october["seller_id"], "name": drawn["seller"]["name"]}
     assert cny(drawn)["lines_total"] == "170.00"
     assert seller.get(url(drawn["id"])).status_code == 404  # a draft is the partner's alone
 
@@ -186,6 +188,32 @@ def test_issued_disputed_adjusted_confirmed_and_paid_in_two_parts_until_settled(
     assert kinds[:2] == ["drafted", "issued"]
     assert {"line_disputed", "line_adjusted", "confirmed", "payment_recorded", "settled"} <= set(kinds)
     assert settled["waiting_for"] == []
+
+
+def test_a_source_s_statement_is_drawn_up_with_supplier_id_and_the_seller_never_sees_it(october):
+    source = SupplierFactory()
+    borne = closed_request(
+        seller_user=october["seller_user"],
+        partner_user=october["partner_user"],
+        goods="40.00",
+        shipping="8.00",
+        bearer="supplier",
+        closed_at=in_october(12),
+        supplier=source,
+    )
+
+    answer = october["partner"].post(LIST, {"supplier_id": source.pk, **OCTOBER}, format="json")
+
+    assert answer.status_code == 201, answer.json()
+    statement = answer.json()
+    assert (statement["kind"], statement["seller"], statement["counterparty"]["id"]) == ("supplier", None, source.pk)
+    # The source bears RS-C whole: it pays the partner 40.00 + 8.00.
+    assert cny(statement)["lines_total"] == "48.00"
+    lines = october["partner"].get(url(statement["id"], "lines/")).json()["results"]
+    assert {line["request_number"] for line in lines} == {borne.number}
+    october["partner"].post(url(statement["id"], "issue/"), {}, format="json")
+    assert october["seller"].get(url(statement["id"])).status_code == 404
+    assert october["seller"].get(LIST, {"kind": "supplier"}).json()["results"] == []
 
 
 # --- who gets what ------------------------------------------------------------------------------------
