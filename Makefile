@@ -45,10 +45,12 @@ lint: install
 # reship_bench_small for bench-small); it is dropped and re-created, so its name must contain "bench".
 bench: install bench-tools
 	$(PY) -m bench.load --scale full
+	$(PY) -m bench.statements --scale full
 	$(PY) -m bench.run --scale full
 
 bench-small: install bench-tools
 	$(PY) -m bench.load --scale small
+	$(PY) -m bench.statements --scale small
 	$(PY) -m bench.run --scale small
 
 # Issue 8's import figure: a 100,000-row platform export with a few bad rows through the order

@@ -74,6 +74,8 @@ TARGETS = {
     "submit": WRITE_TARGET,
     "approve": WRITE_TARGET,
     "dashboard_90d": Target(p95_ms=300),
+    # Issue 17: the biggest pair's monthly statement page (drawn up by ``python -m bench.statements``).
+    "statement_page": Target(p95_ms=300),
 }
 NOTIFICATION_P95_MS = 500
 MIN_RESPONSES = 20  # fewer and the percentiles mean little: the runner also times a few one at a time
@@ -587,6 +589,18 @@ class Scenarios:
         return Scenario("dashboard_90d", "GET /dashboard/?period=90 (HTML, biggest seller)",
                         [get_line("/dashboard/?period=90", Cookie=self.seller_cookie)])  # fmt: skip
 
+    def statement_page(self) -> Scenario:
+        """The biggest pair's last-month statement (``bench.statements`` draws it up): its first five
+        pages of lines, as the seller reads it."""
+        statement = self.state.get("statements", {}).get("month")
+        if statement is None:
+            raise SystemExit("no statement on this database: run `python -m bench.statements` first")
+        lines = self._rows("SELECT line_count FROM reship_statement WHERE id = %s", [statement])[0][0]
+        self.notes["statement_page"] = f"statement {statement}: {lines} lines, pages 1–5 of 100 lines"
+        return Scenario("statement_page", "GET /statements/<id>/?page=N (HTML, biggest pair's month, seller)",
+                        [get_line(f"/statements/{statement}/?page={page}", Cookie=self.seller_cookie)
+                         for page in range(1, 6)])  # fmt: skip
+
     def submit(self, count: int) -> Scenario:
         """One quantity of one order line each, of the biggest seller's orders with the biggest partner
         that no request claims yet (newest first), each with its own Idempotency-Key."""
@@ -1030,6 +1044,8 @@ def main(argv: list[str] | None = None) -> int:
             scenarios.search_phone,
             scenarios.dashboard,
         ]
+        if "statement_page" in wanted:
+            reads.append(scenarios.statement_page)
         for build in reads:
             scenario = build()
             if scenario.name != "floor" and scenario.name not in wanted:
