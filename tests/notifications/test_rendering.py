@@ -13,7 +13,7 @@ from reship import workflow
 from reship.choices import NotificationChannel
 from reship.models import CustomerMessageSetting, Notification, ReshipRequest, RestockOrder
 from reship.notifications.delivery import notification_deliver
-from reship.notifications.outbox import TEMPLATES
+from reship.notifications.outbox import STATEMENT_TEMPLATES, TEMPLATES
 from reship.notifications.rendering import render, short_text
 from reship.workflow import timeliness
 from suppliers.choices import Region
@@ -177,7 +177,10 @@ def test_every_template_renders_for_every_recipient_in_both_languages():
     rows = list(Notification.objects.exclude(channel=NotificationChannel.WEBHOOK))
 
     # A customer's report (request_reported) has its own tests (the after-sale page's).
-    assert {row.template for row in rows if row.payload["audience"] != "customer"} == TEMPLATES - {"request_reported"}
+    # Statements have their own (tests/settlement/test_notifications.py).
+    assert {row.template for row in rows if row.payload["audience"] != "customer"} == (
+        TEMPLATES - {"request_reported"} - STATEMENT_TEMPLATES
+    )
     assert {row.template for row in rows if row.payload["audience"] == "customer"} == {
         "request_received",
         "lines_shipped",
