@@ -314,6 +314,8 @@ def _id(**kwargs: Any) -> serializers.IntegerField:
 
 
 class StatementCreateInputSerializer(JsonInputSerializer):
+    """Which counterparty and period: the writer checks there is one of each (422)."""
+
     seller_id = _id(required=False, help_text=gettext_lazy("The seller of a seller statement."))
     supplier_id = _id(required=False, help_text=gettext_lazy("The source of a source statement (instead)."))
     period_start = serializers.DateField(
@@ -322,15 +324,6 @@ class StatementCreateInputSerializer(JsonInputSerializer):
         help_text=gettext_lazy("With period_end; the next period if both are left out."),
     )
     period_end = serializers.DateField(required=False, validators=DATE_VALIDATORS, help_text=gettext_lazy("Included."))
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("seller_id" in attrs) == ("supplier_id" in attrs):
-            message = _("Give either seller_id or supplier_id.")
-            raise serializers.ValidationError({"seller_id": [message], "supplier_id": [message]})
-        if ("period_start" in attrs) != ("period_end" in attrs):
-            message = _("Give both period_start and period_end, or neither.")
-            raise serializers.ValidationError({"period_start": [message], "period_end": [message]})
-        return attrs
 
 
 class DisputeLineInputSerializer(JsonInputSerializer):
