@@ -339,6 +339,7 @@ def test_a_statement_walks_from_draft_to_settled_through_the_pages(client, sides
     assert "Adjusted" in page
     assert "The seller pays you 100.00 CNY" in page
     assert "Agreed, ours." in page
+    assert "Seller → Dropship partner" in page  # the timeline's before → after of who bears it
 
     # Both confirm.
     assert _post(client, partner_user, statement, "confirm").status_code == 302

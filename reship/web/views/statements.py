@@ -294,10 +294,17 @@ def _event_changes(event: StatementEvent) -> list[tuple[str, str, str]]:
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
     return [
-        (_field_label(name), str(before.get(name, "")), str(after.get(name, "")))
+        (_field_label(name), _field_value(name, before.get(name)), _field_value(name, after.get(name)))
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     ]
+
+
+def _field_value(name: str, value: Any) -> str:
+    """A choice shows its label (who bears it), anything else as written."""
+    if name == "bearer" and value in CostBearer.values:
+        return str(CostBearer(value).label)
+    return "" if value is None else str(value)
 
 
 def _field_label(name: str) -> str:
