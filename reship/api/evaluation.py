@@ -11,7 +11,9 @@ A seller's staff get their shop's figures, a partner's staff their own, platform
 everyone's; the filters only ever narrow that, so another organisation's id gives empty figures,
 never theirs. Anonymous callers get 403 (session authentication), a signed-in user of no
 organisation 404. Money is a decimal string (``"210.00"``) per currency; rates are fractions;
-``null`` where a figure is undefined. Every ``link`` is ``{"filters": {...}, "url": "/requests/?..."}``:
+``null`` where a figure is undefined. ``balances`` are the open statements' balances now (whatever
+the period), per counterparty and currency, aged 0–30, 31–60 and over 60 days since issued; each
+row's ``link`` points at the statements list. Every other ``link`` is ``{"filters": {...}, "url": "/requests/?..."}``:
 the requests behind the figure (parameters documented in ``reship.evaluation.links``).
 """
 
@@ -21,7 +23,9 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -282,6 +286,11 @@ class PartnerScorecardSerializer(serializers.Serializer):
     rating_quality = rate_field()
     rating_cooperation = rate_field()
     link = LinkField()
+    statements_issued = serializers.IntegerField(help_text="Its statements issued in the period (within your scope).")
+    disputed_lines = serializers.IntegerField(help_text="Lines of those statements disputed at any time.")
+    disputed_lines_per_statement = serializers.FloatField(
+        allow_null=True, help_text="disputed_lines / statements_issued; null when none was issued."
+    )
 
 
 class SupplierScorecardSerializer(serializers.Serializer):
@@ -299,6 +308,65 @@ class SupplierScorecardSerializer(serializers.Serializer):
     cost_borne_requests = serializers.IntegerField()
     cost_borne = serializers.DictField(child=money_field())
     link = LinkField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+            "url": {"type": "string", "example": "/statements/?partner=3&open=1"},
+        },
+        "required": ["filters", "url"],
+    }
+)
+class StatementLinkField(serializers.Field):
+    """A balance row's link: its statement-list parameters and the list's URL with them."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: dict[str, str]) -> dict:
+        query = urlencode(value)
+        return {"filters": value, "url": reverse("statements:list") + (f"?{query}" if query else "")}
+
+
+class BalanceFiguresSerializer(serializers.Serializer):
+    statements = serializers.IntegerField(help_text="Open statements with a balance in this currency.")
+    balance = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="net − paid; positive: the seller (or source) owes the partner, negative: the partner owes.",
+    )
+    days_0_30 = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Of statements issued 0–30 days ago."
+    )
+    days_31_60 = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Of statements issued 31–60 days ago."
+    )
+    days_over_60 = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Of statements issued more than 60 days ago."
+    )
+    currency = serializers.CharField()
+
+
+class BalanceRowSerializer(BalanceFiguresSerializer):
+    party = serializers.ChoiceField(
+        choices=["partner", "seller", "supplier"],
+        help_text="Whom the row is about: the partner (for a seller or an admin), or a partner's seller or source.",
+    )
+    party_id = serializers.IntegerField()
+    name = serializers.CharField()
+    link = StatementLinkField()
+
+
+class BalancesSerializer(serializers.Serializer):
+    """Open statements' balances now (not bound to the period), per counterparty and currency, aged
+    by the days since each statement was issued; carried-forward statements count on the newer one."""
+
+    as_of = serializers.DateTimeField()
+    rows = BalanceRowSerializer(many=True)
+    totals = BalanceFiguresSerializer(many=True)
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -326,6 +394,7 @@ class FiguresSerializer(serializers.Serializer):
     partners = PartnerScorecardSerializer(many=True)
     suppliers = SupplierScorecardSerializer(many=True)
     trend = TrendSerializer()
+    balances = BalancesSerializer()
 
 
 # --- the endpoint ---------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Build the filter with ``evaluation_filter_for(user=..., now=..., days=... | firs
 last_day=..., partner_id=..., supplier_id=..., reason=...)`` (the scope is forced from the user's
 organisation); then one call, ``evaluation_figures(filter=..., now=...)``, returns every section as
 plain frozen dataclasses: customer satisfaction, cost-effectiveness, timeliness, brand image, the
-partner and supplier scorecards, the customers' own reports (self-service) and a trend. Every figure
+partner and supplier scorecards, the customers' own reports (self-service), a trend and the open
+statements' balances with their ageing (settlement). Every figure
 is an SQL aggregate (``Count``/``Sum``/``Avg`` with ``filter=``, grouped ``values().annotate()``,
 ``EXISTS`` subqueries, window functions for percentiles), so the number of queries is fixed however
 many requests there are; Python only rounds, divides two counts and merges a handful of grouped
@@ -18,7 +19,8 @@ the requests behind each figure; ``evaluation_link_filter(params, now=...)`` tur
 ``Q`` for the request list (combine it with the viewer's tenancy filter).
 
 Modules: ``scope`` (who sees what, the filter, the period), ``sql`` (expressions and percentiles),
-``links``, ``numbers`` (rounding), one module per section (``self_service``: customers' reports).
+``links``, ``numbers`` (rounding), one module per section (``self_service``: customers' reports;
+``settlement``: outstanding balances and disputed lines per statement).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from reship.evaluation.scope import (
     requests_for,
 )
 from reship.evaluation.self_service import SelfService, self_service_figures
+from reship.evaluation.settlement import BalanceRow, Balances, BalanceTotal, outstanding_balances
 from reship.evaluation.timeliness import DurationStats, SlaRate, Timeliness, timeliness_figures
 from reship.evaluation.trend import Trend, TrendPoint, trend_figures
 
@@ -76,6 +79,7 @@ class Figures:
     partners: list[PartnerScorecard]
     suppliers: list[SupplierScorecard]
     trend: Trend
+    balances: Balances  # open statements' balances now, aged (not bound to the period)
 
 
 def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None) -> Figures:
@@ -95,6 +99,7 @@ def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None)
         partners=partner_scorecards(filter),
         suppliers=supplier_scorecards(filter),
         trend=trend_figures(filter),
+        balances=outstanding_balances(filter, now=now),
     )
 
 
@@ -122,6 +127,9 @@ __all__ = [
     "DEFAULT_PERIOD_DAYS",
     "LINK_PARAMETERS",
     "PERIOD_DAYS",
+    "BalanceRow",
+    "BalanceTotal",
+    "Balances",
     "Brand",
     "Cost",
     "CostRow",

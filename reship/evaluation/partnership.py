@@ -3,7 +3,8 @@
 Partner: its requests of the period, approval rate (approved / reviewed, where approved = reviewed
 and not rejected — approved-then-cancelled counts as approved), median review hours, SLA hit
 rates, follow-up rate (closed requests that needed a follow-up / closed requests) and the seller's
-average ratings at close. A seller sees the partners of its requests, a partner only itself.
+average ratings at close, and its statements' lines disputed per statement issued in the period
+(``reship.evaluation.settlement``). A seller sees the partners of its requests, a partner only itself.
 
 Source: the lines of its products in the period's requests and how many were quality defects;
 its restock orders for those requests, the average lead time of the confirmed ones (ship date −
@@ -33,6 +34,7 @@ from reship.evaluation.cost import costed_requests, first_line_per_supplier
 from reship.evaluation.links import Link, base_link, narrowed
 from reship.evaluation.numbers import average, hours, money, rate
 from reship.evaluation.scope import EvaluationFilter, requests_for
+from reship.evaluation.settlement import DisputedLines, disputed_lines_per_partner
 from reship.models import ReshipLine, RestockOrder
 
 
@@ -55,6 +57,9 @@ class PartnerScorecard:
     rating_quality: float | None
     rating_cooperation: float | None
     link: Link
+    statements_issued: int = 0  # its statements (对账单) issued in the period, within the scope
+    disputed_lines: int = 0  # ... their lines disputed at any time
+    disputed_lines_per_statement: float | None = None  # disputed_lines / statements_issued
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,9 @@ def partner_scorecards(evaluation_filter: EvaluationFilter) -> list[PartnerScore
     medians = sql.percentiles(
         requests.filter(sql.REVIEWED), value=sql.review_seconds(), partition="partner_id", percents=(50,)
     )
+    disputed = disputed_lines_per_partner(evaluation_filter)
     link = base_link(evaluation_filter)
+    none = DisputedLines(statements_issued=0, disputed_lines=0, per_statement=None)
     return [
         PartnerScorecard(
             partner_id=row["partner_id"],
@@ -119,6 +126,9 @@ def partner_scorecards(evaluation_filter: EvaluationFilter) -> list[PartnerScore
             rating_quality=average(row["rating_quality"]),
             rating_cooperation=average(row["rating_cooperation"]),
             link=narrowed(link, partner=row["partner_id"]),
+            statements_issued=disputed.get(row["partner_id"], none).statements_issued,
+            disputed_lines=disputed.get(row["partner_id"], none).disputed_lines,
+            disputed_lines_per_statement=disputed.get(row["partner_id"], none).per_statement,
         )
         for row in rows
     ]

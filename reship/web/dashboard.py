@@ -9,14 +9,18 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
 from django.utils import formats
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from reship.choices import RequestStatus
 from reship.core import charts
 from reship.core.charts import Datum, Series, format_hours, format_money, format_number, format_percent
 from reship.evaluation import (
+    BalanceRow,
+    BalanceTotal,
     Figures,
     Link,
 )
@@ -425,10 +429,20 @@ def partner_rows(figures: Figures, url: Url) -> list[Row]:
                     format_number(value, 1)
                     for value in (card.rating_speed, card.rating_quality, card.rating_cooperation)
                 ),
+                _disputed_per_statement(card.disputed_lines_per_statement, card.statements_issued),
             ],
         )
         for card in figures.partners
     ]
+
+
+def _disputed_per_statement(per_statement: float | None, statements: int) -> str:
+    if per_statement is None:
+        return "—"
+    return ngettext("%(rate)s (%(count)s statement)", "%(rate)s (%(count)s statements)", statements) % {
+        "rate": format_number(per_statement, 2),
+        "count": format_number(statements),
+    }
 
 
 def supplier_rows(figures: Figures, url: Url) -> list[Row]:
@@ -462,6 +476,7 @@ PARTNER_COLUMNS = (
     gettext_lazy("Fulfilment within SLA"),
     gettext_lazy("Follow-up rate"),
     gettext_lazy("Seller's ratings: speed / quality / cooperation"),
+    gettext_lazy("Disputed lines per statement"),
 )
 SUPPLIER_COLUMNS = (
     gettext_lazy("Reship lines"),
@@ -470,4 +485,58 @@ SUPPLIER_COLUMNS = (
     gettext_lazy("Lead time in days"),
     gettext_lazy("Restocks on time"),
     gettext_lazy("Cost it bore"),
+)
+
+
+# --- outstanding balances (对账结算) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    """A row of the outstanding balances table: whom, the currency and the figures as shown."""
+
+    name: str
+    url: str
+    currency: str
+    cells: list[str]
+
+
+def statements_url(link: Link) -> str:
+    """Where the statements list shows a balance row's statements."""
+    query = urlencode(link)
+    return reverse("statements:list") + (f"?{query}" if query else "")
+
+
+def _balance_cells(figures: BalanceRow | BalanceTotal) -> list[str]:
+    return [
+        format_number(figures.statements),
+        *(
+            format_money(amount, figures.currency)
+            for amount in (figures.days_0_30, figures.days_31_60, figures.days_over_60, figures.balance)
+        ),
+    ]
+
+
+def balance_lines(figures: Figures, extra: Link) -> list[BalanceLine]:
+    """One row per counterparty and currency; ``extra`` (an admin's chosen seller) rides along."""
+    return [
+        BalanceLine(row.name, statements_url({**row.link, **extra}), row.currency, _balance_cells(row))
+        for row in figures.balances.rows
+    ]
+
+
+def balance_totals(figures: Figures) -> list[BalanceLine]:
+    return [
+        BalanceLine(_("All (%(currency)s)") % {"currency": total.currency}, "", total.currency, _balance_cells(total))
+        for total in figures.balances.totals
+    ]
+
+
+BALANCE_COLUMNS = (
+    gettext_lazy("Currency"),
+    gettext_lazy("Open statements"),
+    gettext_lazy("0–30 days"),
+    gettext_lazy("31–60 days"),
+    gettext_lazy("Over 60 days"),
+    gettext_lazy("Balance"),
 )

@@ -111,12 +111,23 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         partner_columns=sections.PARTNER_COLUMNS,
         supplier_rows=sections.supplier_rows(figures, url),
         supplier_columns=sections.SUPPLIER_COLUMNS,
+        balance_lines=sections.balance_lines(figures, extra),
+        balance_totals=sections.balance_totals(figures),
+        balance_columns=sections.BALANCE_COLUMNS,
+        balance_party=_balance_party(evaluation_filter.scope),
         comments=[
             (comment, _comment_url(scope, comment.request_id))
             for comment in figures.satisfaction.latest_comments[:COMMENTS_SHOWN]
         ],
     )
     return render(request, "dashboard/dashboard.html", context)
+
+
+def _balance_party(scope: Scope) -> str:
+    """Whom the outstanding balances' rows name: the partners, or a partner's sellers and sources."""
+    if scope.role == Role.PARTNER:
+        return _("Seller or source")
+    return _("Dropship partner")
 
 
 def _comment_url(scope: Scope, request_id: int) -> str:
