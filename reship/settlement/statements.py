@@ -1073,6 +1073,22 @@ def _pending_pairs() -> list[tuple[int, int | None, int | None]]:
     return sorted(set(pairs), key=lambda pair: (pair[0], pair[1] or 0, pair[2] or 0))
 
 
+def _due_by_last_period(
+    partner_id: int, seller_id: int | None, supplier_id: int | None, terms: SettlementTerms, now: datetime
+) -> bool:
+    """Whether the pair has a closed request on none of its statements that was closed before the
+    cut-off of its last finished period (the money rules' own query, for a statement not yet made)."""
+    last_end = periods.last_finished(terms.period, now)[1]
+    probe = Statement(
+        kind=StatementKind.SELLER if seller_id is not None else StatementKind.SUPPLIER,
+        partner_id=partner_id,
+        seller_id=seller_id,
+        supplier_id=supplier_id,
+        cut_off=periods.cut_off(last_end),
+    )
+    return amounts.requests_due(probe).exists()
+
+
 # A pair that missed many periods catches up over several runs rather than in one long transaction.
 MAX_PERIODS_PER_RUN = 24
 
@@ -1086,6 +1102,8 @@ def statements_issue_due(*, now: datetime | None = None) -> list[int]:
     for partner_id, seller_id, supplier_id in _pending_pairs():
         terms = _terms(partner_id, seller_id, supplier_id)
         pair = Statement.objects.filter(_pair_q(partner_id, seller_id, supplier_id))
+        if not _due_by_last_period(partner_id, seller_id, supplier_id, terms, moment):
+            continue
         for _round in range(MAX_PERIODS_PER_RUN):
             draft = pair.filter(status=ST.DRAFT).first()
             if draft is not None:
