@@ -34,7 +34,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
@@ -276,6 +276,13 @@ def test_a_month_is_issued_disputed_adjusted_confirmed_and_paid_in_two_parts(
     shoot(seller, screenshot_dir, "10-seller-statement-settled-1280")
     seller.set_viewport_size(PHONE)
     shoot(seller, screenshot_dir, "11-seller-statement-settled-390")
+    for name, part in (  # the phone's parts one by one, to look at without scrolling a 6000 px shot
+        ("11a-phone-totals", seller.get_by_role("region", name=words("Totals"), exact=True)),
+        ("11b-phone-adjusted-request", seller.get_by_role("article", name=r2.number)),
+        ("11c-phone-timeline", seller.get_by_role("region", name=words("Timeline"), exact=True)),
+        ("11d-phone-payments", seller.get_by_role("region", name=words("Payments"), exact=True)),
+    ):
+        part.screenshot(path=str(screenshot_dir / f"{name}.png"))
     width = seller.evaluate("document.documentElement.scrollWidth")
     if width > PHONE["width"]:
         warnings.warn(f"the statement page is {width} px wide on a {PHONE['width']} px phone", stacklevel=1)
@@ -334,6 +341,13 @@ def _pay(page: Page, words: Words, amount: str, method: str, reference: str) -> 
     form = action_card(page, words("Record a payment"))
     form.get_by_label(words("Amount"), exact=True).fill(amount)
     expect(form.get_by_label(words("Currency"), exact=True)).to_have_value("CNY")
+    paid_on = form.get_by_label(words("Paid on"), exact=True)
+    if paid_on.input_value() != timezone.localdate().isoformat():
+        warnings.warn(
+            f"the payment's date is not prefilled with today ({paid_on.input_value()!r}) in {words.language}",
+            stacklevel=1,
+        )
+    paid_on.fill(timezone.localdate().isoformat())  # paid today (the server's day: not in the future)
     form.get_by_label(words("Method"), exact=True).select_option(method)
     form.get_by_label(words("Reference"), exact=True).fill(reference)
     form.get_by_role("button", name=words("Record the payment")).click()
