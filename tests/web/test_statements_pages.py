@@ -17,7 +17,7 @@ from reship.choices import StatementStatus
 from reship.models import Statement, StatementLine, StatementPayment
 from reship.settlement import periods
 from reship.settlement import statements as writer
-from tests.factories import SellerFactory
+from tests.factories import SellerFactory, SupplierFactory
 from tests.settlement_states import closed_request, pair
 
 pytestmark = pytest.mark.django_db
@@ -439,3 +439,70 @@ def test_the_chinese_page_shows_the_statement_in_chinese(client, sides, issued):
     if "对账单" not in page:
         pytest.skip("the pages' Chinese is in /tmp/brief/po_web.jsonl, not yet merged into locale/")
     assert "，" in page or "。" in page
+
+
+def test_two_currencies_are_two_rows_never_added(client, sides):
+    seller_user, partner_user = sides
+    # CNY: goods 100.00 borne by the seller → 100.00; USD: shipping 12.00 shared half each → 6.00.
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="100", closed_at=_in_last_month(4))
+    closed_request(
+        seller_user=seller_user,
+        partner_user=partner_user,
+        shipping="12",
+        bearer="shared",
+        currency="USD",
+        closed_at=_in_last_month(5),
+    )
+    statement = _draft(seller_user, partner_user)
+
+    page = _page(client, partner_user, reverse("statements:detail", args=[statement.pk])).content.decode()
+
+    assert 'data-currency="CNY"' in page
+    assert 'data-currency="USD"' in page
+    assert "The seller pays you 100.00 CNY" in page
+    assert "The seller pays you 6.00 USD" in page
+    assert "106.00" not in page
+
+
+def test_the_partner_draws_up_a_statement_for_a_source_that_bears_costs(client, sides):
+    seller_user, partner_user = sides
+    source = SupplierFactory(name="Ningbo Works")
+    closed_request(
+        seller_user=seller_user,
+        partner_user=partner_user,
+        goods="70",
+        bearer="supplier",
+        supplier=source,
+        closed_at=_in_last_month(),
+    )
+    client.force_login(partner_user)
+
+    assert "Ningbo Works (source)" in client.get(reverse("statements:new")).content.decode()
+    response = client.post(reverse("statements:new"), {"counterparty": f"source-{source.pk}"})
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    # The source bears the goods: it pays the partner all 70.00.
+    assert "Ningbo Works" in page
+    assert "The source pays you 70.00 CNY" in page
+    listed = client.get(reverse("statements:list"), {"counterparty": f"source-{source.pk}"}).content.decode()
+    assert "Ningbo Works" in listed
+
+
+def test_a_step_already_taken_is_a_409_saying_the_status_now(client, sides):
+    seller_user, partner_user = sides
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="10", closed_at=_in_last_month())
+    statement = _draft(seller_user, partner_user)
+    writer.statement_issue(statement_id=statement.pk, actor=partner_user)
+
+    response = _post(client, partner_user, statement, "issue")
+
+    assert response.status_code == 409
+    assert "is now “Issued”" in response.content.decode()
+    assert "Nothing was changed." in response.content.decode()
+
+
+def test_an_unknown_step_is_a_404(client, sides, issued):
+    seller_user, _partner_user = sides
+    statement, _request = issued
+    assert _post(client, seller_user, statement, "delete").status_code == 404
