@@ -1,5 +1,6 @@
 """Admin for reship requests, their audit log, restock orders, thread messages, survey answers,
-partners' auto-approval rules and the notification outbox.
+partners' auto-approval rules, the notification outbox, and settlement: statements (read-only) and
+each pair's terms.
 
 The admin shows everything but changes little: a request's state, its parties, its lines, its
 quote and its timing belong to ``reship.workflow``, which checks rights, keeps the quantities
@@ -15,9 +16,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 # Importing a module registers its admins with the site.
-from reship.admin import api_keys, customers, notifications, requests, rules
+from reship.admin import api_keys, customers, notifications, requests, rules, settlement
 
-__all__ = ["api_keys", "customers", "notifications", "requests", "rules"]
+__all__ = ["api_keys", "customers", "notifications", "requests", "rules", "settlement"]
 
 admin.site.site_header = _("Reship administration")
 admin.site.site_title = _("Reship admin")

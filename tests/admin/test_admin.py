@@ -38,11 +38,15 @@ from reship.models import (
     ReshipEvent,
     ReshipRequest,
     RestockOrder,
+    SettlementTerms,
+    Statement,
     SurveyResponse,
 )
 from reship.notifications import tasks as notification_tasks
 from reship.services.api_keys import api_key_create
 from suppliers.models import DropshipPartner, Supplier
+from tests.admin.test_settlement_admin import issued_statement
+from tests.admin.test_settlement_admin import terms as settlement_terms
 from tests.admin_factories import (
     AutoApprovalRuleFactory,
     EvidenceFactory,
@@ -157,6 +161,8 @@ BUILDERS = {
     CustomerMessageTemplate: lambda: CustomerMessageTemplate.objects.create(
         seller=SellerFactory(), event="lines_shipped", language="zh-hans", subject="{shop}", body="{items}", sms="-"
     ),
+    Statement: issued_statement,
+    SettlementTerms: settlement_terms,
     AccessAttempt: lambda: AccessAttempt.objects.create(
         username=f"mei{AccessAttempt.objects.count()}",
         ip_address="203.0.113.7",
@@ -180,6 +186,7 @@ VIEW_ONLY = [
     ApiKey,
     CustomerMessageSetting,  # the shop's managers write these (reship.services.shop_settings)
     CustomerMessageTemplate,
+    Statement,  # reship.settlement.statements writes these
 ]
 # Creating these is a workflow step (or never allowed), so the admin has no add page for them.
 # Failed sign-ins are counted by django-axes: an admin only reads or deletes (unlocks) them.
