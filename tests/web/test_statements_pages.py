@@ -506,3 +506,48 @@ def test_an_unknown_step_is_a_404(client, sides, issued):
     seller_user, _partner_user = sides
     statement, _request = issued
     assert _post(client, seller_user, statement, "delete").status_code == 404
+
+
+def test_the_sellers_page_with_its_dispute_forms_costs_the_same_for_three_lines_or_sixty(client, sides):
+    seller_user, partner_user = sides
+    last_start, _last_end = _last_month()
+    earlier_end = last_start - timedelta(days=1)
+    earlier_start = earlier_end.replace(day=1)
+    for day in range(1, 21):
+        closed_request(
+            seller_user=seller_user,
+            partner_user=partner_user,
+            goods="10",
+            shipping="5",
+            compensation="8",
+            closed_at=timezone.make_aware(datetime.combine(earlier_start.replace(day=day), time(9, 0))),
+        )
+    big = writer.statement_draft(
+        actor=partner_user,
+        partner_id=_partner_id(partner_user),
+        seller_id=_seller_id(seller_user),
+        period_start=earlier_start,
+        period_end=earlier_end,
+    )
+    writer.statement_issue(statement_id=big.pk, actor=partner_user)
+    closed_request(
+        seller_user=seller_user,
+        partner_user=partner_user,
+        goods="10",
+        shipping="5",
+        compensation="8",
+        closed_at=_in_last_month(),
+    )
+    small = _draft(seller_user, partner_user)
+    writer.statement_issue(statement_id=small.pk, actor=partner_user)
+    assert StatementLine.objects.filter(statement=big).count() == 60
+    assert StatementLine.objects.filter(statement=small).count() == 3
+
+    def count(statement) -> int:
+        client.force_login(seller_user)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("statements:detail", args=[statement.pk])).content.decode()
+        assert "Dispute this line" in page
+        return len(queries)
+
+    assert count(big) == count(small)
