@@ -23,7 +23,7 @@ from reship.models import (
 
 class StatementLineInline(ReadOnlyInline):
     model = StatementLine
-    fields = [
+    fields = readonly_fields = (
         "position",
         "request_number",
         "order_number",
@@ -39,8 +39,7 @@ class StatementLineInline(ReadOnlyInline):
         "dispute_reason",
         "adjusts",
         "note",
-    ]
-    readonly_fields = fields
+    )
     fk_name = "statement"
     verbose_name = _("line")
     verbose_name_plural = _("lines")
@@ -52,8 +51,7 @@ class StatementLineInline(ReadOnlyInline):
 
 class StatementTotalInline(ReadOnlyInline):
     model = StatementTotal
-    fields = ["currency", "lines_total", "previous_balance", "net", "paid", "balance_shown"]
-    readonly_fields = fields
+    fields = readonly_fields = ("currency", "lines_total", "previous_balance", "net", "paid", "balance_shown")
 
     @admin.display(description=_("balance"))
     def balance_shown(self, total: StatementTotal) -> str:
@@ -62,14 +60,31 @@ class StatementTotalInline(ReadOnlyInline):
 
 class StatementPaymentInline(ReadOnlyInline):
     model = StatementPayment
-    fields = ["paid_on", "currency", "amount", "payer", "method", "reference", "recorded_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "paid_on",
+        "currency",
+        "amount",
+        "payer",
+        "method",
+        "reference",
+        "recorded_by",
+        "created_at",
+    )
 
 
 class StatementEventInline(ReadOnlyInline):
     model = StatementEvent
-    fields = ["created_at", "kind", "actor", "side", "from_status", "to_status", "line", "message", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "actor",
+        "side",
+        "from_status",
+        "to_status",
+        "line",
+        "message",
+        "data",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("line__statement")
