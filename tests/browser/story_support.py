@@ -82,3 +82,28 @@ def flash(page: Page, text: str) -> Locator:
 def line_row(page: Page, sku: str) -> Locator:
     """The row of one line in the request page's "Lines" table."""
     return page.get_by_role("table", name="Lines").get_by_role("row").filter(has_text=sku)
+
+
+# The innermost visible elements that reach past the viewport's right edge (what makes a page scroll
+# sideways), as "tag#id.class" with their right edge in CSS px.
+_OVERFLOWING = """() => {
+    const width = document.documentElement.clientWidth;
+    const past = [...document.querySelectorAll("body *")].filter((el) => {
+        const box = el.getBoundingClientRect();
+        return el.offsetParent !== null && box.width > 0 && box.right > width + 1;
+    });
+    return past
+        .filter((el) => !past.some((other) => other !== el && el.contains(other)))
+        .slice(0, 8)
+        .map((el) => {
+            const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+                + [...el.classList].map((c) => "." + c).join("");
+            return name + " (" + Math.round(el.getBoundingClientRect().right) + " px)";
+        });
+}"""
+
+
+def overflowing(page: Page) -> list[str]:
+    """What sticks out past the right edge of the page's viewport (empty when nothing does). Elements
+    inside a sideways-scrolling box count too: they are what a reader has to scroll to."""
+    return page.evaluate(_OVERFLOWING)
