@@ -5,6 +5,7 @@ nothing written, tenancy (404), the wrong side (403), and query counts that do n
 
 Every amount below is written by hand from the costs the test chose."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -325,6 +326,11 @@ def test_a_statement_walks_from_draft_to_settled_through_the_pages(client, sides
     page = _page(client, seller_user, url).content.decode()
     assert "Disputed" in page
     assert "Free shipping." in page
+    # The partner's answer form names the line and leaves the share empty for the bearer to decide.
+    partner_page = _page(client, partner_user, url).content.decode()
+    assert "Answer this dispute" in partner_page
+    share_input = re.search(r'<input[^>]*name="counterparty_share"[^>]*>', partner_page).group(0)
+    assert "value=" not in share_input
 
     # The partner answers: the partner bears the shipping → the seller owes the goods only, 100.00.
     response = _post(
@@ -332,7 +338,7 @@ def test_a_statement_walks_from_draft_to_settled_through_the_pages(client, sides
         partner_user,
         statement,
         "adjust_line",
-        {"line": shipping.pk, "bearer": "partner", "counterparty_share": "", "message": "Agreed, ours."},
+        {"line": shipping.pk, "bearer": "partner", "message": "Agreed, ours."},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     page = _page(client, partner_user, url).content.decode()

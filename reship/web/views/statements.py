@@ -383,7 +383,8 @@ def _page_context(
                 row.adjust_form = bound.form
             else:
                 row.adjust_form = AdjustLineForm(
-                    initial={"line": line.pk, "counterparty_share": line.counterparty_share},
+                    # The share is left empty: a new bearer then decides it (a typed share wins).
+                    initial={"line": line.pk},
                     auto_id=f"id_adjust_{line.pk}_%s",
                 )
         groups[-1].rows.append(row)
