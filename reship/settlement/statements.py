@@ -325,10 +325,9 @@ def _check(
             raise StatementNotFound(_("Statement not found."))
         raise ActionNotPermitted(_("You may only read this statement."))
     if not lifecycle.statement_side_may(action, side):
-        other = _("the partner's") if side == StatementSide.COUNTERPARTY else _("the other side's")
         raise ActionNotPermitted(
-            _("You may not %(action)s on this statement: it is %(other)s step.")
-            % {"action": action.label.lower(), "other": other}
+            _("You may not %(action)s on this statement: it is the other side's step.")
+            % {"action": action.label.lower()}
         )
     if statement.status not in lifecycle.STATEMENT_TRANSITIONS[action]:
         raise _wrong_status(action, statement)

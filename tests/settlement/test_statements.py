@@ -423,3 +423,22 @@ def test_notifications_go_to_the_other_side_on_commit(django_capture_on_commit_c
         )
     disputed = Notification.objects.filter(statement=statement, template="statement.line_disputed")
     assert {row.recipient_user_id for row in disputed} == {partner_user.pk}
+
+
+def test_drawing_up_and_issuing_cost_the_same_queries_for_more_requests():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(requests):
+        seller_user, partner_user = pair()
+        for goods in range(1, requests + 1):
+            closed_request(seller_user=seller_user, partner_user=partner_user, goods=str(goods), closed_at=NOV_10)
+        with CaptureQueriesContext(connection) as drawn:
+            statement = draft_november(seller_user, partner_user)
+        with CaptureQueriesContext(connection) as issued:
+            statements.statement_issue(statement_id=statement.pk, actor=partner_user, now=DEC_2)
+        # 1 + 2 + … goods borne by the seller
+        assert totals(statement)["CNY"][0] == Decimal(requests * (requests + 1) // 2)
+        return len(drawn), len(issued)
+
+    assert queries_for(2) == queries_for(5)
