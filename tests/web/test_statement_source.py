@@ -1,6 +1,7 @@
 """The source's statement page (/statement/<token>/): read in the source's language, confirm, dispute
 a line — through the writer, acting as the source; bad, expired and foreign links; CSRF."""
 
+import random
 from unittest import mock
 
 import pytest
@@ -11,11 +12,19 @@ from django.utils import timezone
 from reship.choices import StatementLineStatus, StatementStatus
 from reship.core import signing
 from reship.models import Statement, StatementLine
+from reship.web.views import statement_source as source_view
 from tests.factories import SupplierFactory
 from tests.settlement_states import closed_request, pair
 from tests.web.test_statement_print import NOV_10, issued_november
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _room_to_post(monkeypatch):
+    """The page's limits count in the shared cache across tests; these tests are about the page."""
+    monkeypatch.setattr(source_view, "POSTS_PER_ADDRESS", 10_000)
+    monkeypatch.setattr(source_view, "POSTS_PER_STATEMENT", 10_000)
 
 
 def source_statement(region="domestic", name="Yiwu Ceramics"):
@@ -150,3 +159,22 @@ def test_posts_need_the_csrf_token():
     token = browser.cookies["csrftoken"].value
     assert browser.post(path, {"action": "confirm", "csrfmiddlewaretoken": token}).status_code == 200
     assert Statement.objects.get(pk=statement.pk).counterparty_confirmed_at is not None
+
+
+def test_posts_are_rate_limited_per_address(client, monkeypatch):
+    statement = source_statement()
+    path = signing.statement_source_path(statement)
+    monkeypatch.setattr(source_view, "POSTS_PER_ADDRESS", 2)
+    # An address of its own (its /64 chosen at random), so counts of other tests or runs do not add up.
+    address = f"2001:db8:{random.randrange(1 << 16):x}:{random.randrange(1 << 16):x}::1"
+    shipping = StatementLine.objects.get(statement=statement, item="shipping")
+    blank = {"action": "dispute", "line": shipping.pk, "reason": ""}
+
+    assert client.post(path, blank, REMOTE_ADDR=address).status_code == 400
+    assert client.post(path, blank, REMOTE_ADDR=address).status_code == 400
+    refused = client.post(path, {"action": "confirm"}, REMOTE_ADDR=address)
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert Statement.objects.get(pk=statement.pk).counterparty_confirmed_at is None
+    assert client.get(path, REMOTE_ADDR=address).status_code == 200  # reading is not limited
