@@ -557,3 +557,52 @@ def test_the_sellers_page_with_its_dispute_forms_costs_the_same_for_three_lines_
         return len(queries)
 
     assert count(big) == count(small)
+
+
+def test_the_partner_recalculates_a_draft_from_the_page(client, sides):
+    seller_user, partner_user = sides
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="25", closed_at=_in_last_month(3))
+    statement = _draft(seller_user, partner_user)
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="15", closed_at=_in_last_month(4))
+
+    assert _post(client, partner_user, statement, "refresh").status_code == 302
+
+    page = _page(client, partner_user, reverse("statements:detail", args=[statement.pk])).content.decode()
+    assert "The draft was recalculated." in page
+    # 25.00 + 15.00, both borne by the seller.
+    assert "The seller pays you 40.00 CNY" in page
+
+
+def test_the_partner_answers_a_dispute_with_an_adjustment_line(client, sides, issued):
+    seller_user, partner_user = sides
+    statement, _request = issued
+    goods = StatementLine.objects.get(statement=statement, item="goods")
+    writer.statement_dispute_line(statement_id=statement.pk, line_id=goods.pk, actor=seller_user, reason="One broke.")
+
+    response = _post(
+        client,
+        partner_user,
+        statement,
+        "add_adjustment",
+        {"due": "-10.00", "currency": "CNY", "reason": "Goodwill for the broken one.", "line": goods.pk},
+    )
+
+    assert response.status_code == 302
+    page = _page(client, partner_user, reverse("statements:detail", args=[statement.pk])).content.decode()
+    assert "Goodwill for the broken one." in page
+    # 120.00 less the 10.00 adjustment.
+    assert "The seller pays you 110.00 CNY" in page
+    assert StatementLine.objects.get(pk=goods.pk).status == "adjusted"
+
+
+def test_an_adjustment_without_a_reason_is_refused_and_nothing_is_written(client, sides, issued):
+    seller_user, partner_user = sides
+    statement, _request = issued
+    goods = StatementLine.objects.get(statement=statement, item="goods")
+    writer.statement_dispute_line(statement_id=statement.pk, line_id=goods.pk, actor=seller_user, reason="One broke.")
+
+    response = _post(client, partner_user, statement, "add_adjustment", {"due": "-10.00", "currency": "CNY"})
+
+    assert response.status_code == 422
+    assert 'id="action-add_adjustment"' in response.content.decode()
+    assert StatementLine.objects.filter(statement=statement).count() == 2
