@@ -18,7 +18,7 @@ from reship.choices import StatementStatus
 from reship.models import Statement, StatementLine, StatementPayment
 from reship.settlement import periods
 from reship.settlement import statements as writer
-from tests.factories import SellerFactory, SupplierFactory
+from tests.factories import SellerFactory, SupplierFactory, UserFactory
 from tests.settlement_states import closed_request, pair
 
 pytestmark = pytest.mark.django_db
@@ -606,3 +606,15 @@ def test_an_adjustment_without_a_reason_is_refused_and_nothing_is_written(client
     assert response.status_code == 422
     assert 'id="action-add_adjustment"' in response.content.decode()
     assert StatementLine.objects.filter(statement=statement).count() == 2
+
+
+def test_a_platform_admin_reads_a_statement_but_takes_no_step(client, sides, issued):
+    statement, _request = issued
+    admin = UserFactory(is_staff=True, is_superuser=True)
+
+    listed = _page(client, admin, reverse("statements:list")).content.decode()
+    page = _page(client, admin, reverse("statements:detail", args=[statement.pk])).content.decode()
+
+    assert "The seller pays the partner 120.00 CNY" in listed
+    assert "Only the partner and the seller (or source) act on a statement." in page
+    assert _post(client, admin, statement, "confirm").status_code == 403
