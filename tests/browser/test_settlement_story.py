@@ -55,6 +55,10 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 A4 = {"width": 794, "height": 1123}  # 210 × 297 mm at 96 px per inch
 SHOP = {"en": ("Little Deer Tea", "Lotus Tea House Co., Ltd."), "zh-hans": ("小鹿茶舍", "杭州莲心茶业有限公司")}
+PEOPLE = {  # (the seller's manager, the partner's manager) as (first name, last name)
+    "en": (("Emma", "Lin"), ("Jack", "Wang")),
+    "zh-hans": (("静", "陈"), ("磊", "王")),
+}
 PARTNER = {"en": "Swift Dropship", "zh-hans": "迅捷代发"}
 DISPUTE = {
     "en": "The parcel was crushed by the partner's packing; the partner bears this refund.",
@@ -99,6 +103,8 @@ def _the_pair(language: str):
     seller_user = SellerMembershipFactory(
         user__language=language,
         user__email=f"shop-{language}@example.com",
+        user__first_name=PEOPLE[language][0][0],
+        user__last_name=PEOPLE[language][0][1],
         role="manager",
         seller__name=legal_name,
         seller__display_name=display_name,
@@ -106,6 +112,8 @@ def _the_pair(language: str):
     partner_user = PartnerMembershipFactory(
         user__language=language,
         user__email=f"partner-{language}@example.com",
+        user__first_name=PEOPLE[language][1][0],
+        user__last_name=PEOPLE[language][1][1],
         role="manager",
         partner__name=PARTNER[language],
     ).user
@@ -171,6 +179,10 @@ def test_a_month_is_issued_disputed_adjusted_confirmed_and_paid_in_two_parts(
     link = entry.get_by_role("link").first
     expect(link).to_have_attribute("href", statement_url)
     shoot(seller, screenshot_dir, "03-seller-inbox")
+    [email] = [  # and by email
+        message for message in mail.outbox if seller_user.email in message.to and statement.number in message.subject
+    ]
+    assert statement_url in email.body, email.body
 
     # 4. The seller opens the statement: 145.50 to pay the partner. It disputes R2's compensation.
     link.click()
@@ -205,6 +217,13 @@ def test_a_month_is_issued_disputed_adjusted_confirmed_and_paid_in_two_parts(
     expect(row).to_contain_text(words("Disputed"))
     expect(more).to_contain_text(DISPUTE[language])
     shoot(partner, screenshot_dir, "07-partner-sees-the-dispute")
+    # The reason is in the request's thread too, where the two discuss it.
+    partner.get_by_role("article", name=r2.number).get_by_role("link", name=r2.number, exact=True).click()
+    thread = partner.get_by_role("region", name=words("Messages"), exact=True)
+    expect(thread.get_by_role("listitem").filter(has_text=DISPUTE[language])).to_contain_text(statement.number)
+    shoot(partner, screenshot_dir, "07a-partner-request-thread")
+    partner.go_back()
+    row, more = _line(partner, disputed_line.pk)
     more.get_by_label(words("Borne by"), exact=True).select_option("partner")
     # The share field comes prefilled with the line's share (12.50), which would win over the new
     # bearer: emptied, as its help text says, so the bearer decides it.
