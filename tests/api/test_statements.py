@@ -458,3 +458,37 @@ def test_the_list_costs_the_same_queries_for_2_or_12_statements_and_filters():
     assert len(list_queries(seller, kind="seller", seller=seller_user.seller_membership.seller.pk)[1]["results"]) == 12
     assert list_queries(seller, kind="supplier")[1]["results"] == []
     assert seller.get(LIST, {"seller": "0"}).status_code == 400
+
+
+def test_a_confirmed_open_balance_is_carried_into_the_next_issued_statement(october):
+    partner, seller = october["partner"], october["seller"]
+    october_statement = issued(october)
+    seller.post(url(october_statement["id"], "confirm/"), {}, format="json")  # the partner confirmed by issuing
+    assert partner.get(url(october_statement["id"])).json()["status"] == "confirmed"
+    closed_request(
+        seller_user=october["seller_user"],
+        partner_user=october["partner_user"],
+        goods="30.00",
+        bearer="seller",
+        closed_at=datetime(2026, 11, 10, 15, 0, tzinfo=timezone.get_current_timezone()),
+    )
+
+    november = partner.post(
+        LIST,
+        {"seller_id": october["seller_id"], "period_start": "2026-11-01", "period_end": "2026-11-30"},
+        format="json",
+    ).json()
+    november = partner.post(url(november["id"], "issue/"), {}, format="json").json()
+
+    # 30.00 this period (RS-D, the seller's) + 170.00 brought forward from October = 200.00
+    assert cny(november) == {
+        "currency": "CNY",
+        "lines_total": "30.00",
+        "previous_balance": "170.00",
+        "net": "200.00",
+        "paid": "0.00",
+        "balance": "200.00",
+    }
+    carried = seller.get(url(october_statement["id"])).json()
+    assert (carried["status"], carried["carried_to"]) == ("carried_forward", november["id"])
+    assert [row["id"] for row in seller.get(LIST, {"open": "true"}).json()["results"]] == [november["id"]]
