@@ -284,8 +284,10 @@ def _lock(statement_id: int, actor: User | None) -> Statement:
 
 
 def _side(statement: Statement, actor: User | None, as_source: bool) -> StatementSide | None:
-    if as_source:
-        return StatementSide.COUNTERPARTY if statement.kind == StatementKind.SUPPLIER else None
+    if as_source:  # a source never sees its statement as a draft
+        if statement.kind != StatementKind.SUPPLIER or statement.status == ST.DRAFT:
+            return None
+        return StatementSide.COUNTERPARTY
     if actor is None:
         return StatementSide.ISSUER  # the system acts for the partner (the beat job)
     return permissions.statement_side(actor, statement)

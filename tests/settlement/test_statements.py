@@ -442,3 +442,76 @@ def test_drawing_up_and_issuing_cost_the_same_queries_for_more_requests():
         return len(drawn), len(issued)
 
     assert queries_for(2) == queries_for(5)
+
+
+def test_source_disputes_through_its_link_and_the_partner_pays_what_it_owes():
+    from tests.factories import SupplierFactory
+
+    seller_user, partner_user = pair()
+    source = SupplierFactory()
+    # the source bears 50 goods → it owes the partner 50.00
+    request = closed_request(
+        seller_user=seller_user,
+        partner_user=partner_user,
+        goods="50",
+        bearer="supplier",
+        supplier=source,
+        closed_at=NOV_10,
+    )
+    statement = statements.statement_draft(
+        actor=partner_user,
+        partner_id=partner_user.partner_membership.partner.pk,
+        supplier_id=source.pk,
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
+        now=DEC_2,
+    )
+    with pytest.raises(StatementNotFound):  # a source never sees a draft
+        statements.statement_confirm(statement_id=statement.pk, actor=None, as_source=True)
+    statements.statement_issue(statement_id=statement.pk, actor=partner_user, now=DEC_2)
+    with pytest.raises(StatementNotFound):  # the seller is not on a source's statement
+        statements.statement_confirm(statement_id=statement.pk, actor=seller_user)
+    line = first_line(statement)
+    statements.statement_dispute_line(
+        statement_id=statement.pk, line_id=line.pk, actor=None, as_source=True, reason="Not our fault.", now=DEC_2
+    )
+    message = RequestMessage.objects.get(request=request, body__contains="Not our fault.")
+    assert message.author is None
+    assert message.author_role == "system"
+    # the partner takes 20 off: 50.00 − 20.00 = 30.00 owed by the source
+    statements.statement_add_adjustment(
+        statement_id=statement.pk,
+        actor=partner_user,
+        due="-20",
+        currency="CNY",
+        reason="Half the damage was in our warehouse.",
+        adjusts_line_id=line.pk,
+        now=DEC_2,
+    )
+    statements.statement_confirm(statement_id=statement.pk, actor=None, as_source=True, now=DEC_2)
+    statements.statement_confirm(statement_id=statement.pk, actor=partner_user, now=DEC_2)
+    assert totals(statement)["CNY"] == (Decimal("30.00"), Decimal("0"), Decimal("30.00"), Decimal("0"))
+
+
+def test_partner_owes_the_seller_and_pays():
+    seller_user, partner_user = pair()
+    # the seller paid a 25 compensation the partner bears → the partner owes 25.00
+    statement = confirmed_statement(
+        seller_user, partner_user, compensation="25", compensated_by="seller", bearer="partner"
+    )
+    assert totals(statement)["CNY"] == (Decimal("-25.00"), Decimal("0"), Decimal("-25.00"), Decimal("0"))
+    payment = statements.statement_record_payment(
+        statement_id=statement.pk,
+        actor=partner_user,
+        amount="25",
+        currency="CNY",
+        paid_on="2026-12-01",
+        method="wechat_pay",
+        now=DEC_2,
+    )
+    assert payment.payer == "issuer"
+    assert totals(statement)["CNY"] == (Decimal("-25.00"), Decimal("0"), Decimal("-25.00"), Decimal("-25.00"))
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.SETTLED
+    settled = Notification.objects.filter(statement=statement, template="statement.settled")
+    assert {row.payload["audience"] for row in settled} == {"seller", "partner"}
