@@ -225,9 +225,8 @@ def test_a_month_is_issued_disputed_adjusted_confirmed_and_paid_in_two_parts(
     partner.go_back()
     row, more = _line(partner, disputed_line.pk)
     more.get_by_label(words("Borne by"), exact=True).select_option("partner")
-    # The share field comes prefilled with the line's share (12.50), which would win over the new
-    # bearer: emptied, as its help text says, so the bearer decides it.
-    more.get_by_label(words("Counterparty's share"), exact=True).fill("")
+    # The share is left empty (a share given would win over the new bearer): the bearer decides it.
+    expect(more.get_by_label(words("Counterparty's share"), exact=True)).to_have_value("")
     more.get_by_label(words("Your answer"), exact=True).fill(ANSWER[language])
     more.get_by_role("button", name=words("Adjust the line"), exact=True).click()
     expect(flash(partner, words("The disputed line was answered."))).to_be_visible()
