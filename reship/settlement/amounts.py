@@ -92,9 +92,11 @@ def source_due(*, amount: Decimal) -> tuple[Decimal, Decimal]:
 def line_due(
     *, kind: str, amount: Decimal, paid_by: str, bearer: str, shared_seller_percent: int
 ) -> tuple[Decimal, Decimal]:
-    """``(counterparty's share, due)`` of an item on a statement of this kind."""
+    """``(counterparty's share, due)`` of an item on a statement of this kind. On a source's
+    statement every item is the source's as drawn up; one the partner later agrees the source does
+    not bear (its bearer changed in answer to a dispute) moves nothing."""
     if kind == StatementKind.SUPPLIER:
-        return source_due(amount=amount)
+        return source_due(amount=amount) if bearer == CostBearer.SUPPLIER else (ZERO, ZERO)
     return seller_due(amount=amount, paid_by=paid_by, bearer=bearer, shared_seller_percent=shared_seller_percent)
 
 

@@ -515,3 +515,37 @@ def test_partner_owes_the_seller_and_pays():
     assert statement.status == StatementStatus.SETTLED
     settled = Notification.objects.filter(statement=statement, template="statement.settled")
     assert {row.payload["audience"] for row in settled} == {"seller", "partner"}
+
+
+def test_source_line_answered_with_another_bearer_moves_nothing():
+    from tests.factories import SupplierFactory
+
+    seller_user, partner_user = pair()
+    source = SupplierFactory()
+    # the source bears 50 goods → owes 50.00; the partner agrees the carrier bears it → 0.00
+    closed_request(
+        seller_user=seller_user,
+        partner_user=partner_user,
+        goods="50",
+        bearer="supplier",
+        supplier=source,
+        closed_at=NOV_10,
+    )
+    statement = statements.statement_draft(
+        actor=partner_user,
+        partner_id=partner_user.partner_membership.partner.pk,
+        supplier_id=source.pk,
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
+        now=DEC_2,
+    )
+    statements.statement_issue(statement_id=statement.pk, actor=partner_user, now=DEC_2)
+    line = first_line(statement)
+    statements.statement_dispute_line(
+        statement_id=statement.pk, line_id=line.pk, actor=None, as_source=True, reason="The carrier lost it."
+    )
+    adjusted = statements.statement_adjust_line(
+        statement_id=statement.pk, line_id=line.pk, actor=partner_user, message="Right.", bearer="carrier"
+    )
+    assert (adjusted.counterparty_share, adjusted.due) == (Decimal("0.00"), Decimal("0.00"))
+    assert totals(statement)["CNY"] == (Decimal("0.00"), Decimal("0"), Decimal("0.00"), Decimal("0"))
