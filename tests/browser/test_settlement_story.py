@@ -377,3 +377,55 @@ def _pay(page: Page, words: Words, amount: str, method: str, reference: str) -> 
     form.get_by_label(words("Reference"), exact=True).fill(reference)
     form.get_by_role("button", name=words("Record the payment")).click()
     expect(flash(page, words("The payment was recorded."))).to_be_visible()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_statement_in_two_currencies_keeps_them_apart(new_page, story_settings, screenshot_dir, language):
+    """The same pair's month with a request in CNY and two in USD (by hand; shared split 50 %):
+
+        CNY  goods 120 + shipping 18, borne by the seller                        → 138.00 CNY
+        USD  goods 15 + shipping 5, borne by the seller                          →  20.00 USD
+        USD  goods 30 shared (15.00), compensation 10 paid by the seller, shared → 15.00 + 5.00 − 10.00
+                                                                                 =  10.00 USD
+
+    so the seller owes 138.00 CNY and 30.00 USD, never added together; 大写金额 for the CNY only."""
+    words = Words(language)
+    seller_user, partner_user = _the_pair(language)
+    pair = {"seller_user": seller_user, "partner_user": partner_user}
+    closed_request(**pair, goods="120", shipping="18", bearer="seller", closed_at=_november(3, 11))
+    closed_request(**pair, goods="15", shipping="5", bearer="seller", currency="USD", closed_at=_november(9, 16))
+    closed_request(
+        **pair,
+        goods="30",
+        bearer="shared",
+        currency="USD",
+        compensation="10",
+        compensated_by="seller",
+        closed_at=_november(27, 18),
+    )
+    [statement_id] = statements.statements_issue_due(now=datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI))
+
+    seller = new_page(locale=BROWSER_LOCALE[language], **DESKTOP)
+    log_in(seller, seller_user, language=language)
+    seller.goto(reverse("statements:detail", args=[statement_id]))
+    _expect_totals(seller, words, ["CNY", "138.00", "0.00", "138.00", "0.00", "138.00", _you_pay(words, "138.00")])
+    usd = ["USD", "30.00", "0.00", "30.00", "0.00", "30.00", words("You pay %(amount)s", amount="30.00 USD")]
+    _expect_totals(seller, words, usd)
+    shoot(seller, screenshot_dir, "01-seller-statement-two-currencies")
+
+    printed = new_page(locale=BROWSER_LOCALE[language], **A4)
+    log_in(printed, seller_user, language=language)
+    printed.emulate_media(media="print")
+    printed.goto(reverse("statements:print", args=[statement_id]))
+    in_words = words("In words (Chinese capital numerals)")
+    cny = printed.get_by_role("table", name="CNY", exact=True)
+    expect(cny.get_by_role("row").filter(has_text=words("Net payable"))).to_contain_text("138.00")
+    expect(cny.get_by_role("row").filter(has_text=in_words).first).to_contain_text("壹佰叁拾捌元整")
+    usd_table = printed.get_by_role("table", name="USD", exact=True)
+    expect(usd_table.get_by_role("row").filter(has_text=words("Net payable"))).to_contain_text("30.00")
+    expect(usd_table.get_by_role("row").filter(has_text=in_words)).to_have_count(0)
+    shoot(printed, screenshot_dir, "02-print-a4-two-currencies")
+    too_wide = [_too_wide(seller, "the two-currency statement at 1280 px"), _too_wide(printed, "its print at A4")]
+    too_wide = [line for line in too_wide if line]
+    if too_wide:
+        warnings.warn("wider than the screen: " + "; ".join(too_wide), stacklevel=1)
