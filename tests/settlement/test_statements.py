@@ -549,3 +549,69 @@ def test_source_line_answered_with_another_bearer_moves_nothing():
     )
     assert (adjusted.counterparty_share, adjusted.due) == (Decimal("0.00"), Decimal("0.00"))
     assert totals(statement)["CNY"] == (Decimal("0.00"), Decimal("0"), Decimal("0.00"), Decimal("0"))
+
+
+def _call(action, statement, actor):
+    line = first_line(statement)
+    calls = {
+        "refresh": lambda: statements.statement_refresh(statement_id=statement.pk, actor=actor),
+        "issue": lambda: statements.statement_issue(statement_id=statement.pk, actor=actor),
+        "confirm": lambda: statements.statement_confirm(statement_id=statement.pk, actor=actor),
+        "dispute": lambda: statements.statement_dispute_line(
+            statement_id=statement.pk, line_id=line.pk, actor=actor, reason="Why?"
+        ),
+        "adjust": lambda: statements.statement_adjust_line(
+            statement_id=statement.pk, line_id=line.pk, actor=actor, message="Kept."
+        ),
+        "add_adjustment": lambda: statements.statement_add_adjustment(
+            statement_id=statement.pk, actor=actor, due="-1", currency="CNY", reason="Goodwill."
+        ),
+        "pay": lambda: statements.statement_record_payment(
+            statement_id=statement.pk, actor=actor, amount="1", currency="CNY", paid_on="2026-12-01", method="cash"
+        ),
+    }
+    return calls[action]()
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "who", "error"),
+    [
+        ("issued", "refresh", "seller", ActionNotPermitted),
+        ("issued", "issue", "seller", ActionNotPermitted),
+        ("issued", "issue", "partner", InvalidTransition),
+        ("issued", "confirm", "partner", InvalidTransition),
+        ("issued", "dispute", "partner", ActionNotPermitted),
+        ("issued", "adjust", "seller", ActionNotPermitted),
+        ("issued", "adjust", "partner", InvalidTransition),
+        ("issued", "add_adjustment", "seller", ActionNotPermitted),
+        ("issued", "add_adjustment", "partner", InvalidTransition),
+        ("issued", "pay", "seller", InvalidTransition),
+        ("issued", "pay", "partner", InvalidTransition),
+        ("confirmed", "confirm", "seller", InvalidTransition),
+        ("confirmed", "dispute", "seller", InvalidTransition),
+        ("confirmed", "refresh", "partner", InvalidTransition),
+        ("confirmed", "adjust", "partner", InvalidTransition),
+        ("issued", "confirm", "stranger", StatementNotFound),
+        ("issued", "dispute", "stranger", StatementNotFound),
+    ],
+)
+def test_wrong_side_or_status_table(state, action, who, error):
+    seller_user, partner_user = pair()
+    statement = (issued_statement if state == "issued" else confirmed_statement)(seller_user, partner_user, goods="100")
+    actor = {"seller": seller_user, "partner": partner_user, "stranger": pair()[0]}[who]
+    before = counts()
+    with pytest.raises(error):
+        _call(action, statement, actor)
+    assert counts() == before
+
+
+def test_platform_admin_reads_but_may_not_act():
+    from tests.factories import UserFactory
+
+    seller_user, partner_user = pair()
+    statement = issued_statement(seller_user, partner_user, goods="100")
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    before = counts()
+    with pytest.raises(ActionNotPermitted, match="only read"):
+        statements.statement_confirm(statement_id=statement.pk, actor=admin)
+    assert counts() == before
