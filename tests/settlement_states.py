@@ -18,9 +18,11 @@ from tests.factories import OrderFactory, OrderLineFactory, PartnerMembershipFac
 
 
 def pair(*, seller_language: str = "en", partner_language: str = "en"):
-    """A seller's user and a partner's user (each a manager of a new organisation)."""
+    """A seller's user and a partner's user (each a manager of a new organisation), working together:
+    the partner fulfils an order of the seller's (a partner settles only with sellers it works with)."""
     seller_user = SellerMembershipFactory(user__language=seller_language, role="manager").user
     partner_user = PartnerMembershipFactory(user__language=partner_language, role="manager").user
+    OrderFactory(seller=seller_user.seller_membership.seller, partner=partner_user.partner_membership.partner)
     return seller_user, partner_user
 
 

@@ -12,15 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from orders.models import Seller
+from orders.models import Order, Seller
 from reship import lifecycle, permissions
 from reship.accounts.roles import organisation_for
 from reship.choices import CostBearer, StatementKind, StatementLineStatus, StatementSide, StatementStatus
 from reship.core.errors import StatementNotFound
 from reship.models import (
+    ReshipLine,
     ReshipRequest,
     Statement,
     StatementEvent,
@@ -177,28 +178,39 @@ def statement_counterparty_choices(user: User | None) -> list[tuple[str, str]]:
     return sorted(choices.items(), key=lambda choice: (choice[1].casefold(), choice[0]))
 
 
+def _draftable_sellers(partner_id: int) -> QuerySet[Seller]:
+    """Sellers whose orders the partner fulfils (an index probe per seller: order_seller_partner)."""
+    return Seller.objects.filter(Exists(Order.objects.filter(seller_id=OuterRef("pk"), partner_id=partner_id)))
+
+
+def _draftable_sources(partner_id: int) -> QuerySet[Supplier]:
+    """Sources the partner buys from, or whose products' costs they bear on its requests."""
+    bearing = ReshipLine.objects.filter(
+        order_line__product__supplier_id=OuterRef("pk"),
+        request__partner_id=partner_id,
+        request__cost_bearer=CostBearer.SUPPLIER,
+    )
+    return Supplier.objects.filter(Q(partners__pk=partner_id) | Exists(bearing))
+
+
 def statement_draftable_counterparties(*, partner_id: int) -> list[tuple[str, str]]:
-    """The sellers (``seller-<id>``) the partner has requests with, and the sources (``source-<id>``)
-    of products on its requests whose cost the source bears: whom it may draw up a statement for."""
-    sellers = (
-        Seller.objects.filter(reship_requests__partner_id=partner_id)
-        .values_list("pk", "name")
-        .distinct()
-        .order_by("name")
-    )
-    sources = (
-        Supplier.objects.filter(
-            products__order_lines__reship_lines__request__partner_id=partner_id,
-            products__order_lines__reship_lines__request__cost_bearer=CostBearer.SUPPLIER,
-        )
-        .values_list("pk", "name")
-        .distinct()
-        .order_by("name")
-    )
+    """The sellers (``seller-<id>``) whose orders the partner fulfils, and the sources (``source-<id>``)
+    it buys from or that bear costs on its requests: whom it may draw up a statement for (a pair with
+    no closed request gets an empty statement; a stranger none: its name would leak)."""
+    sellers = _draftable_sellers(partner_id).values_list("pk", "name").distinct().order_by("name")
+    sources = _draftable_sources(partner_id).values_list("pk", "name").distinct().order_by("name")
     return [
         *((f"seller-{pk}", name) for pk, name in sellers),
         *((f"source-{pk}", _("%(name)s (source)") % {"name": name}) for pk, name in sources),
     ]
+
+
+def statement_counterparty_known(*, partner_id: int, seller_id: int | None, supplier_id: int | None) -> bool:
+    """Whether the partner may draw up a statement with this seller or source (the rule of
+    ``statement_draftable_counterparties``, for one)."""
+    if seller_id is not None:
+        return _draftable_sellers(partner_id).filter(pk=seller_id).exists()
+    return supplier_id is not None and _draftable_sources(partner_id).filter(pk=supplier_id).exists()
 
 
 def statement_visible_request_ids(*, user: User | None, request_ids: Iterable[int]) -> frozenset[int]:

@@ -58,6 +58,7 @@ from reship.models import (
     StatementTotal,
 )
 from reship.notifications.statements import statement_announce
+from reship.selectors.statements import statement_counterparty_known
 from reship.settlement import amounts, periods
 
 if TYPE_CHECKING:
@@ -405,6 +406,12 @@ def statement_draft(
     try:
         with transaction.atomic():
             _serialise_pair(partner_id)
+            if not statement_counterparty_known(partner_id=partner_id, seller_id=seller_id, supplier_id=supplier_id):
+                field = "seller_id" if seller_id is not None else "supplier_id"
+                raise InvalidInput(
+                    _("You have no reship requests with this seller or source: there is nothing to settle."),
+                    field_errors={field: [_("Not a seller or source you work with.")]},
+                )
             moment = now or timezone.now()
             terms = _terms(partner_id, seller_id, supplier_id)
             pair = Statement.objects.filter(_pair_q(partner_id, seller_id, supplier_id))

@@ -492,3 +492,14 @@ def test_a_confirmed_open_balance_is_carried_into_the_next_issued_statement(octo
     carried = seller.get(url(october_statement["id"])).json()
     assert (carried["status"], carried["carried_to"]) == ("carried_forward", november["id"])
     assert [row["id"] for row in seller.get(LIST, {"open": "true"}).json()["results"]] == [november["id"]]
+
+
+def test_drawing_up_for_an_unknown_or_strange_seller_is_refused_not_a_crash():
+    _seller_user, partner_user = pair()
+    stranger_seller, _other_partner = pair()
+    partner = api_client_for(partner_user)[0]
+    for seller_id in (987654, stranger_seller.seller_membership.seller.pk):
+        response = partner.post(LIST, {"seller_id": seller_id}, format="json")
+        assert response.status_code == 422, response.content
+        assert response.json()["field_errors"] == {"seller_id": ["Not a seller or source you work with."]}
+    assert not Statement.objects.exists()

@@ -615,3 +615,24 @@ def test_platform_admin_reads_but_may_not_act():
     with pytest.raises(ActionNotPermitted, match="only read"):
         statements.statement_confirm(statement_id=statement.pk, actor=admin)
     assert counts() == before
+
+
+def test_a_seller_or_source_the_partner_does_not_work_with_gets_no_statement():
+    """A stranger's name would appear on the statement and the stranger would be told: refused."""
+    _seller_user, partner_user = pair()
+    stranger_seller, _stranger_partner = pair()
+    before = counts()
+    with pytest.raises(InvalidInput, match="no reship requests with this seller or source") as refused:
+        statements.statement_draft(
+            actor=partner_user,
+            partner_id=partner_user.partner_membership.partner.pk,
+            seller_id=stranger_seller.seller_membership.seller.pk,
+            now=DEC_2,
+        )
+    assert refused.value.field_errors == {"seller_id": ["Not a seller or source you work with."]}
+    with pytest.raises(InvalidInput) as refused:
+        statements.statement_draft(
+            actor=partner_user, partner_id=partner_user.partner_membership.partner.pk, supplier_id=987654, now=DEC_2
+        )
+    assert refused.value.field_errors == {"supplier_id": ["Not a seller or source you work with."]}
+    assert counts() == before

@@ -18,7 +18,7 @@ from reship.choices import StatementStatus
 from reship.models import Statement, StatementLine, StatementPayment
 from reship.settlement import periods
 from reship.settlement import statements as writer
-from tests.factories import SellerFactory, SupplierFactory, UserFactory
+from tests.factories import OrderFactory, SellerFactory, SupplierFactory, UserFactory
 from tests.settlement_states import closed_request, pair
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,13 @@ def _partner_id(user) -> int:
 
 def _seller_id(user) -> int:
     return user.seller_membership.seller.pk
+
+
+def _seller_of(partner_user, **fields):
+    """Another seller the partner works with (fulfils an order of): one it may settle with."""
+    seller = SellerFactory(**fields)
+    OrderFactory(seller=seller, partner=partner_user.partner_membership.partner)
+    return seller
 
 
 def _draft(seller_user, partner_user) -> Statement:
@@ -115,7 +122,7 @@ def test_a_seller_does_not_see_the_partners_draft(client, sides):
 def test_the_list_filters_by_status_open_and_counterparty(client, sides, issued):
     seller_user, partner_user = sides
     statement, _request = issued
-    other_seller = SellerFactory(name="Other shop")
+    other_seller = _seller_of(partner_user, name="Other shop")
     empty = writer.statement_draft(actor=partner_user, partner_id=_partner_id(partner_user), seller_id=other_seller.pk)
     url = reverse("statements:list")
 
@@ -141,10 +148,14 @@ def test_the_list_costs_the_same_queries_for_two_statements_or_twenty(client, si
         return len(queries)
 
     for _ in range(2):
-        writer.statement_draft(actor=partner_user, partner_id=_partner_id(partner_user), seller_id=SellerFactory().pk)
+        writer.statement_draft(
+            actor=partner_user, partner_id=_partner_id(partner_user), seller_id=_seller_of(partner_user).pk
+        )
     two = count()
     for _ in range(18):
-        writer.statement_draft(actor=partner_user, partner_id=_partner_id(partner_user), seller_id=SellerFactory().pk)
+        writer.statement_draft(
+            actor=partner_user, partner_id=_partner_id(partner_user), seller_id=_seller_of(partner_user).pk
+        )
     twenty = count()
 
     assert Statement.objects.filter(partner_id=_partner_id(partner_user)).count() == 20
@@ -225,7 +236,7 @@ def test_the_page_groups_lines_by_request_with_their_figures(client, sides, issu
 def test_an_empty_statement_says_no_request_closed(client, sides):
     _seller_user, partner_user = sides
     statement = writer.statement_draft(
-        actor=partner_user, partner_id=_partner_id(partner_user), seller_id=SellerFactory().pk
+        actor=partner_user, partner_id=_partner_id(partner_user), seller_id=_seller_of(partner_user).pk
     )
 
     page = _page(client, partner_user, reverse("statements:detail", args=[statement.pk])).content.decode()
