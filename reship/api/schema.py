@@ -246,6 +246,15 @@ REQUEST_OPERATIONS = {
     "v1_requests_shipments_list": "request_id",
 }
 # (operation, status) → {operation it leads to: {its parameter: where the value is in the answer}}
+STATEMENT_OPERATIONS = (
+    "v1_statements_retrieve",
+    "v1_statements_lines_list",
+    "v1_statements_issue_create",
+    "v1_statements_refresh_create",
+    "v1_statements_confirm_create",
+    "v1_statements_adjustments_create",
+    "v1_statements_payments_create",
+)
 LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
     ("orders_create", "201"): {
         "orders_retrieve": {"id": "$response.body#/id"},
@@ -271,6 +280,16 @@ LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
     ("v1_webhooks_list", "200"): {"v1_webhooks_test_create": {"webhook_id": "$response.body#/results/0/id"}},
     ("v1_inbox_list", "200"): {"v1_inbox_read_create": {"notification_id": "$response.body#/results/0/id"}},
     ("v1_keys_list", "200"): {"v1_keys_revoke_create": {"key_id": "$response.body#/results/0/id"}},
+    # A statement drawn up leads to each of its steps; a listed one to its page.
+    **{
+        (source, status): {target: {"id": "$response.body#/id"} for target in STATEMENT_OPERATIONS}
+        for source, status in (("v1_statements_create", "201"), ("v1_statements_retrieve", "200"))
+    },
+    ("v1_statements_list", "200"): {"v1_statements_retrieve": {"id": "$response.body#/results/0/id"}},
+    ("v1_statements_lines_list", "200"): {
+        target: {"id": "$request.path.id", "line_id": "$response.body#/results/0/id"}
+        for target in ("v1_statements_lines_dispute_create", "v1_statements_lines_adjust_create")
+    },
 }
 
 
