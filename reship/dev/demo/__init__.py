@@ -10,7 +10,8 @@ is sent and the console stays quiet (``requests`` says how, and why the inboxes 
 
 Modules: ``parties`` (organisations, users, logins), ``catalogue`` (products), ``orders``,
 ``tables`` (names, places, carriers and texts, shared with ``bench/``), ``plans`` (one request's
-moves), ``requests`` (placing and replaying them), ``loading`` (the entry point and the counts).
+moves), ``requests`` (placing and replaying them), ``statements`` (last month's statement of each
+pair, one line disputed), ``loading`` (the entry point and the counts).
 """
 
 from reship.dev.demo.loading import SEED, DemoResult, demo_data_counts, demo_data_load

@@ -30,6 +30,7 @@ from reship.dev.demo.parties import (
 )
 from reship.dev.demo.reports import customer_reports_create
 from reship.dev.demo.requests import deliveries_queued, requests_create
+from reship.dev.demo.statements import statements_create
 from reship.models import (
     CommunicationRecord,
     RequestMessage,
@@ -77,6 +78,7 @@ def demo_data_load(*, now: datetime | None = None) -> DemoResult:
         orders = orders_create(rng, now=now, parties=parties, products=products, tracking=tracking)
         requests_create(rng, now=now, orders=orders, parties=parties, tracking=tracking)
         customer_reports_create(now=now, parties=parties)
+        statements_create(now=now, parties=parties)
     return DemoResult(
         created=True,
         counts=demo_data_counts(),
