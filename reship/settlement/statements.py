@@ -409,7 +409,7 @@ def statement_draft(
             if not statement_counterparty_known(partner_id=partner_id, seller_id=seller_id, supplier_id=supplier_id):
                 field = "seller_id" if seller_id is not None else "supplier_id"
                 raise InvalidInput(
-                    _("You have no reship requests with this seller or source: there is nothing to settle."),
+                    _("You do not fulfil orders for this seller or buy from this source: there is nothing to settle."),
                     field_errors={field: [_("Not a seller or source you work with.")]},
                 )
             moment = now or timezone.now()

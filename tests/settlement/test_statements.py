@@ -622,7 +622,9 @@ def test_a_seller_or_source_the_partner_does_not_work_with_gets_no_statement():
     _seller_user, partner_user = pair()
     stranger_seller, _stranger_partner = pair()
     before = counts()
-    with pytest.raises(InvalidInput, match="no reship requests with this seller or source") as refused:
+    with pytest.raises(
+        InvalidInput, match="You do not fulfil orders for this seller or buy from this source"
+    ) as refused:
         statements.statement_draft(
             actor=partner_user,
             partner_id=partner_user.partner_membership.partner.pk,
