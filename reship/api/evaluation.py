@@ -315,7 +315,7 @@ class SupplierScorecardSerializer(serializers.Serializer):
         "type": "object",
         "properties": {
             "filters": {"type": "object", "additionalProperties": {"type": "string"}},
-            "url": {"type": "string", "example": "/statements/?partner=3&open=1"},
+            "url": {"type": "string", "example": "/statements/?counterparty=partner-3&open=1"},
         },
         "required": ["filters", "url"],
     }

@@ -17,8 +17,8 @@ the selectors); whose statements a scope covers mirrors ``permissions.visible_st
 (a seller: its own seller statements; a partner: its own; admins: all) — drafts never have an
 open balance nor an issue date, so they are left out by the status and the period alone.
 
-Each row's ``link`` is a dict of statement-list parameters (``partner``, ``seller``, ``supplier``:
-ids; ``open``: ``1``), for ``/statements/?…``.
+Each row's ``link`` is a dict of the statements list's parameters (``/statements/?…``):
+``counterparty`` — ``partner-<id>``, ``seller-<id>`` or ``source-<id>`` — and ``open=1``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from reship.models import Statement, StatementTotal
 # Age buckets, in whole local days since the statement was issued: 0–30, 31–60, > 60.
 FIRST_BUCKET_DAYS = 30
 SECOND_BUCKET_DAYS = 60
+# How the statements list names each kind of counterparty in its ``counterparty`` filter.
+LIST_PREFIX = {"partner": "partner", "seller": "seller", "supplier": "source"}
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def outstanding_balances(evaluation_filter: EvaluationFilter, *, now: datetime) 
                 days_0_30=money(row["days_0_30"]),
                 days_31_60=money(row["days_31_60"]),
                 days_over_60=money(row["days_over_60"]),
-                link={party: str(party_id), "open": "1"},
+                link={"counterparty": f"{LIST_PREFIX[party]}-{party_id}", "open": "1"},
             )
         )
     rows.sort(key=lambda row: (row.name, row.party, row.party_id, row.currency))

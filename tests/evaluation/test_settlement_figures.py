@@ -137,7 +137,7 @@ def test_the_sellers_balances_per_partner_and_currency_aged(story):
         ("CNY", 3, D("40.00"), D("-60.00"), D("120.00"), D("100.00")),
         ("USD", 2, D("40.00"), D("15.00"), D("0.00"), D("55.00")),
     ]
-    assert balances.rows[0].link == {"partner": str(alpha), "open": "1"}
+    assert balances.rows[0].link == {"counterparty": f"partner-{alpha}", "open": "1"}
 
 
 def test_a_partner_sees_its_sellers_balances_only(story):
@@ -150,7 +150,7 @@ def test_a_partner_sees_its_sellers_balances_only(story):
         (seller.name, "seller", "CNY", 1, D("0.00"), D("-60.00"), D("0.00"), D("-60.00")),
         (seller.name, "seller", "USD", 1, D("0.00"), D("15.00"), D("0.00"), D("15.00")),
     ]
-    assert balances.rows[0].link == {"seller": str(seller.pk), "open": "1"}
+    assert balances.rows[0].link == {"counterparty": f"seller-{seller.pk}", "open": "1"}
 
 
 def test_admins_see_every_partner_and_the_partner_filter_narrows(story):
@@ -233,8 +233,14 @@ def test_the_sellers_dashboard_shows_the_table_linked_to_the_statements(client, 
         ("Beta Dropship", "CNY", ["1", "¥0.00", "-¥60.00", "¥0.00", "-¥60.00"]),
         ("Beta Dropship", "USD", ["1", "US$0.00", "US$15.00", "US$0.00", "US$15.00"]),
     ]
-    assert lines[0].url == f"/statements/?partner={story['alpha'].pk}&open=1"
-    assert f'href="/statements/?partner={story["beta"].pk}&amp;open=1"' in page
+    assert lines[0].url == f"/statements/?counterparty=partner-{story['alpha'].pk}&open=1"
+    assert f'href="/statements/?counterparty=partner-{story["beta"].pk}&amp;open=1"' in page
+    # The link lists that partner's open statements.
+    listed = client.get(lines[2].url).content.decode()
+    assert Statement.objects.get(partner=story["beta"]).number in listed
+    assert not any(
+        number in listed for number in Statement.objects.filter(partner=story["alpha"]).values_list("number", flat=True)
+    )
 
 
 def test_the_partners_dashboard_links_to_its_sellers_statements(client, story, monkeypatch):
@@ -245,7 +251,7 @@ def test_the_partners_dashboard_links_to_its_sellers_statements(client, story, m
 
     assert response.status_code == 200
     assert [line.url for line in response.context["balance_lines"]] == [
-        f"/statements/?seller={story['seller'].pk}&open=1"
+        f"/statements/?counterparty=seller-{story['seller'].pk}&open=1"
     ] * 2
     assert response.context["balance_party"] == "Seller or source"
 
@@ -265,7 +271,7 @@ def test_the_evaluation_api_documents_and_returns_the_balances(client, story, mo
         "balance": "160.00",
     }
     assert (first["days_0_30"], first["days_31_60"], first["days_over_60"]) == ("40.00", "0.00", "120.00")
-    assert first["link"]["url"] == f"/statements/?partner={story['alpha'].pk}&open=1"
+    assert first["link"]["url"] == f"/statements/?counterparty=partner-{story['alpha'].pk}&open=1"
     assert [(total["currency"], total["balance"]) for total in data["balances"]["totals"]] == [
         ("CNY", "100.00"),
         ("USD", "55.00"),
