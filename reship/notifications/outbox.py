@@ -87,7 +87,8 @@ def _json_safe(context: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
-def _supplier_language(supplier: Supplier) -> str:
+def supplier_language(supplier: Supplier) -> str:
+    """A source writes in English when overseas, else Chinese (its emails, its pages)."""
     return "en" if supplier.region == "overseas" else "zh-hans"
 
 
@@ -101,14 +102,74 @@ def _member_users(request: ReshipRequest, audience: Audience) -> QuerySet[User]:
     return User.objects.filter(is_superuser=True, is_active=True).exclude(email="").order_by("pk")
 
 
-def _webhook_endpoints(request: ReshipRequest, audience: Audience, template: str) -> list[WebhookEndpoint]:
-    """The organisation's active endpoints that chose this event (an empty choice means all)."""
+def endpoints_choosing(
+    *, template: str, seller_id: int | None = None, partner_id: int | None = None
+) -> list[WebhookEndpoint]:
+    """An organisation's active endpoints that chose this event (an empty choice means all)."""
     from reship.models import WebhookEndpoint
 
-    owner = {"seller_id": request.seller_id} if audience == Audience.SELLER else {"partner_id": request.partner_id}
+    owner = {"seller_id": seller_id} if seller_id is not None else {"partner_id": partner_id}
     endpoints = WebhookEndpoint.objects.filter(is_active=True, **owner).order_by("pk")
     # In Python: JSON "contains" on a list is not portable to SQLite, and an organisation has few.
     return [endpoint for endpoint in endpoints if not endpoint.events or template in endpoint.events]
+
+
+def staff_rows(base: dict[str, Any], users: Iterable[User], *, inbox: bool = True) -> list[Notification]:
+    """Each user's inbox row, and an email when they have an address and want emails (``inbox=False``:
+    platform admins, who have no inbox here and always get the email)."""
+    rows: list[Notification] = []
+    for user in users:
+        if inbox:
+            rows.append(
+                Notification(**base, channel=NotificationChannel.INBOX, recipient_user=user, language=user.language)
+            )
+        if user.email and (user.email_notifications or not inbox):
+            rows.append(
+                Notification(
+                    **base,
+                    channel=NotificationChannel.EMAIL,
+                    recipient_user=user,
+                    recipient_address=user.email,
+                    language=user.language,
+                )
+            )
+    return rows
+
+
+def webhook_rows(
+    base: dict[str, Any], endpoints: Iterable[WebhookEndpoint], *, legacy_url: str = ""
+) -> list[Notification]:
+    """A row per endpoint, and one for a partner's legacy ``webhook_url`` (signed with its secret)."""
+    rows = (
+        [Notification(**base, channel=NotificationChannel.WEBHOOK, recipient_address=legacy_url, language="en")]
+        if legacy_url
+        else []
+    )
+    rows.extend(
+        Notification(
+            **base,
+            channel=NotificationChannel.WEBHOOK,
+            recipient_address=endpoint.url,
+            webhook_endpoint=endpoint,
+            language="en",
+        )
+        for endpoint in endpoints
+    )
+    return rows
+
+
+def supplier_email_row(base: dict[str, Any], supplier: Supplier | None) -> list[Notification]:
+    """The source's email (it has no account), in its language, when it has an address."""
+    if supplier is None or not supplier.email:
+        return []
+    return [
+        Notification(
+            **base,
+            channel=NotificationChannel.EMAIL,
+            recipient_address=supplier.email,
+            language=supplier_language(supplier),
+        )
+    ]
 
 
 def _rows_for(
@@ -117,54 +178,19 @@ def _rows_for(
     base: dict[str, Any],
     supplier: Supplier | None,
 ) -> list[Notification]:
-    rows: list[Notification] = []
-    if audience in (Audience.SELLER, Audience.PARTNER, Audience.ADMIN):
-        for user in _member_users(request, audience):
-            if audience != Audience.ADMIN:
-                rows.append(
-                    Notification(**base, channel=NotificationChannel.INBOX, recipient_user=user, language=user.language)
-                )
-            # Admins have no inbox here, so their escalations always go by email.
-            if user.email and (user.email_notifications or audience == Audience.ADMIN):
-                rows.append(
-                    Notification(
-                        **base,
-                        channel=NotificationChannel.EMAIL,
-                        recipient_user=user,
-                        recipient_address=user.email,
-                        language=user.language,
-                    )
-                )
-        if audience == Audience.PARTNER and request.partner.webhook_url:
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.WEBHOOK,
-                    recipient_address=request.partner.webhook_url,
-                    language="en",
-                )
-            )
-        if audience in (Audience.SELLER, Audience.PARTNER):
-            rows.extend(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.WEBHOOK,
-                    recipient_address=endpoint.url,
-                    webhook_endpoint=endpoint,
-                    language="en",
-                )
-                for endpoint in _webhook_endpoints(request, audience, base["template"])
-            )
-    elif audience == Audience.SUPPLIER:
-        if supplier is not None and supplier.email:
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.EMAIL,
-                    recipient_address=supplier.email,
-                    language=_supplier_language(supplier),
-                )
-            )
+    if audience == Audience.SUPPLIER:
+        return supplier_email_row(base, supplier)
+    if audience not in (Audience.SELLER, Audience.PARTNER, Audience.ADMIN):
+        return []
+    rows = staff_rows(base, _member_users(request, audience), inbox=audience != Audience.ADMIN)
+    if audience == Audience.SELLER:
+        rows += webhook_rows(base, endpoints_choosing(template=base["template"], seller_id=request.seller_id))
+    elif audience == Audience.PARTNER:
+        rows += webhook_rows(
+            base,
+            endpoints_choosing(template=base["template"], partner_id=request.partner_id),
+            legacy_url=request.partner.webhook_url,
+        )
     return rows
 
 

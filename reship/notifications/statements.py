@@ -20,7 +20,8 @@ from django.db import transaction
 
 from reship.choices import NotificationChannel, StatementKind
 from reship.core.signing import statement_source_path
-from reship.models import Notification, Statement, StatementTotal, WebhookEndpoint
+from reship.models import Notification, Statement, StatementTotal
+from reship.notifications import outbox
 from reship.notifications.outbox import STATEMENT_TEMPLATES, enqueue
 
 if TYPE_CHECKING:
@@ -98,63 +99,17 @@ def _members(statement: Statement, side: str) -> list[User]:
     return list(users.order_by("pk"))
 
 
-def _endpoints(statement: Statement, side: str, template: str) -> list[WebhookEndpoint]:
-    owner = {"partner_id": statement.partner_id} if side == "partner" else {"seller_id": statement.seller_id}
-    endpoints = WebhookEndpoint.objects.filter(is_active=True, **owner).order_by("pk")
-    return [endpoint for endpoint in endpoints if not endpoint.events or template in endpoint.events]
-
-
 def _rows(statement: Statement, side: str, base: dict[str, Any], data: dict[str, Any]) -> list[Notification]:
     """One side's rows: ``partner`` / ``seller`` staff and webhooks, or the ``supplier``'s email."""
-    rows: list[Notification] = []
     if side == "supplier":
-        supplier = statement.supplier
-        if supplier is not None and supplier.email:
-            language = "en" if supplier.region == "overseas" else "zh-hans"
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.EMAIL,
-                    recipient_address=supplier.email,
-                    language=language,
-                )
-            )
-        return rows
-    for user in _members(statement, side):
-        rows.append(
-            Notification(**base, channel=NotificationChannel.INBOX, recipient_user=user, language=user.language)
-        )
-        if user.email and user.email_notifications:
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.EMAIL,
-                    recipient_user=user,
-                    recipient_address=user.email,
-                    language=user.language,
-                )
-            )
+        return outbox.supplier_email_row(base, statement.supplier)
+    rows = outbox.staff_rows(base, _members(statement, side))
     webhook_base = {**base, "payload": {**base["payload"], "data": data}}
-    if side == "partner" and statement.partner.webhook_url:
-        rows.append(
-            Notification(
-                **webhook_base,
-                channel=NotificationChannel.WEBHOOK,
-                recipient_address=statement.partner.webhook_url,
-                language="en",
-            )
-        )
-    rows.extend(
-        Notification(
-            **webhook_base,
-            channel=NotificationChannel.WEBHOOK,
-            recipient_address=endpoint.url,
-            webhook_endpoint=endpoint,
-            language="en",
-        )
-        for endpoint in _endpoints(statement, side, base["template"])
-    )
-    return rows
+    if side == "partner":
+        endpoints = outbox.endpoints_choosing(template=base["template"], partner_id=statement.partner_id)
+        return rows + outbox.webhook_rows(webhook_base, endpoints, legacy_url=statement.partner.webhook_url)
+    endpoints = outbox.endpoints_choosing(template=base["template"], seller_id=statement.seller_id or 0)
+    return rows + outbox.webhook_rows(webhook_base, endpoints)
 
 
 def statement_announce(

@@ -21,7 +21,7 @@ from reship.core import signing
 from reship.customers import policy
 from reship.customers.links import follow_link_open
 from reship.customers.progress import progress_load, progress_of
-from reship.web.views.public import _link_problem, _not_found, customer_page_context, customer_page_language
+from reship.web.views.public import customer_page_context, customer_page_language, link_problem_page, not_found_page
 
 
 @never_cache
@@ -30,10 +30,10 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     try:
         request_id = signing.track_token_read(token)
     except signing.LinkError as error:
-        return _link_problem(request, error)
+        return link_problem_page(request, error)
     reship = progress_load(request_id)
     if reship is None:
-        return _not_found(request, _("This request does not exist."))
+        return not_found_page(request, _("This request does not exist."))
     language = customer_page_language(request, reship.order.customer_language)
     with translation.override(language):
         if not follow_link_open(reship, timezone.now(), events=reship.events.all()):

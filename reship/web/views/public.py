@@ -29,19 +29,19 @@ from reship.web.forms.public import RestockConfirmForm, SurveyForm
 # --- pages that explain why there is nothing to do ---------------------------------------------
 
 
-def _problem(request: HttpRequest, *, heading: str, message: str, status: int) -> HttpResponse:
+def problem_page(request: HttpRequest, *, heading: str, message: str, status: int) -> HttpResponse:
     return render(request, "public/problem.html", {"heading": heading, "message": message}, status=status)
 
 
-def _link_problem(request: HttpRequest, error: signing.LinkError) -> HttpResponse:
+def link_problem_page(request: HttpRequest, error: signing.LinkError) -> HttpResponse:
     """410 for an expired link (the holder should ask for a new one), 400 for any other bad token."""
     if isinstance(error, signing.LinkExpired):
-        return _problem(request, heading=_("This link has expired"), message=str(error), status=410)
-    return _problem(request, heading=_("This link cannot be used"), message=str(error), status=400)
+        return problem_page(request, heading=_("This link has expired"), message=str(error), status=410)
+    return problem_page(request, heading=_("This link cannot be used"), message=str(error), status=400)
 
 
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return _problem(request, heading=_("Nothing to do here"), message=message, status=404)
+def not_found_page(request: HttpRequest, message: str) -> HttpResponse:
+    return problem_page(request, heading=_("Nothing to do here"), message=message, status=404)
 
 
 # --- the source confirms a restock order (补货) --------------------------------------------------
@@ -63,7 +63,7 @@ def _restock_not_open(request: HttpRequest, restock: RestockOrder, fallback: str
         message = _("This restock order was cancelled; there is nothing to confirm. Nothing was changed.")
     else:
         message = fallback
-    return _problem(request, heading=_("This restock order cannot be confirmed"), message=message, status=409)
+    return problem_page(request, heading=_("This restock order cannot be confirmed"), message=message, status=409)
 
 
 @never_cache
@@ -72,10 +72,10 @@ def restock_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         restock_id = signing.restock_token_read(token)
     except signing.LinkError as error:
-        return _link_problem(request, error)
+        return link_problem_page(request, error)
     restock = _restock_for_page(restock_id)
     if restock is None:
-        return _not_found(request, _("This restock order does not exist any more."))
+        return not_found_page(request, _("This restock order does not exist any more."))
     if request.method == "GET":
         if restock.status != RestockStatus.ORDERED:
             return _restock_not_open(request, restock)
@@ -91,7 +91,7 @@ def restock_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except RequestNotFound:
-            return _not_found(request, _("This restock order does not exist any more."))
+            return not_found_page(request, _("This restock order does not exist any more."))
         except InvalidTransition as error:
             restock.refresh_from_db(fields=["status", "ship_date", "confirmed_at"])
             return _restock_not_open(request, restock, fallback=error.message)
@@ -139,7 +139,7 @@ def _survey_request_for_page(request_id: int) -> ReshipRequest | None:
 
 
 def _survey_answered(request: HttpRequest, message: str = "") -> HttpResponse:
-    return _problem(
+    return problem_page(
         request,
         heading=_("This survey has been answered already"),
         message=message or _("Only one answer is kept for each survey, and yours is in. Thank you!"),
@@ -153,10 +153,10 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
         request_id = signing.survey_token_read(token)
     except signing.LinkError as error:
-        return _link_problem(request, error)
+        return link_problem_page(request, error)
     reship = _survey_request_for_page(request_id)
     if reship is None:
-        return _not_found(request, _("This survey does not exist."))
+        return not_found_page(request, _("This survey does not exist."))
     page = customer_page_context(reship)
     if request.method == "GET":
         if SurveyResponse.objects.filter(request=reship).exists():
@@ -170,7 +170,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 request_id=reship.pk, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
             )
         except RequestNotFound as error:
-            return _not_found(request, error.message)
+            return not_found_page(request, error.message)
         except InvalidTransition as error:
             return _survey_answered(request, error.message)
         except InvalidInput as error:

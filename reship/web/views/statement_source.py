@@ -31,9 +31,9 @@ from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransiti
 from reship.core.inputs import MAX_TEXT
 from reship.core.rate_limits import Limit, rate_limit_try
 from reship.models import Statement
-from reship.notifications.outbox import _supplier_language as supplier_language
+from reship.notifications.outbox import supplier_language
 from reship.settlement import statements as writer
-from reship.web.views.public import _link_problem, _problem
+from reship.web.views.public import link_problem_page, problem_page
 from reship.web.views.statement_files import statement_sheet
 
 POSTS_PER_ADDRESS = 30
@@ -100,7 +100,7 @@ def _limits(request: HttpRequest, statement_id: int) -> list[Limit]:
 
 def _too_many(request: HttpRequest, seconds: int) -> HttpResponse:
     minutes = max(1, math.ceil(seconds / 60))
-    response = _problem(
+    response = problem_page(
         request,
         heading=_("Too many tries"),
         message=_("Please wait %(minutes)s minutes and try again. Nothing was changed.") % {"minutes": minutes},
@@ -116,10 +116,10 @@ def source_statement(request: HttpRequest, token: str) -> HttpResponse:
     try:
         statement_id, supplier_id = signing.statement_token_read(token)
     except signing.LinkError as error:
-        return _link_problem(request, error)
+        return link_problem_page(request, error)
     statement = _statement_for_page(statement_id, supplier_id)
     if statement is None or statement.supplier is None:
-        return _problem(
+        return problem_page(
             request, heading=_("Nothing to do here"), message=_("This statement does not exist any more."), status=404
         )
     with translation.override(supplier_language(statement.supplier)):
@@ -149,7 +149,7 @@ def _confirm(request: HttpRequest, statement: Statement) -> HttpResponse:
             return render(request, "statements/source_already_confirmed.html", {"statement": statement}, status=409)
         return _page(request, statement, error=error.message, status=409)
     except StatementNotFound:
-        return _problem(
+        return problem_page(
             request, heading=_("Nothing to do here"), message=_("This statement does not exist any more."), status=404
         )
     return render(request, "statements/source_thanks.html", {"statement": _reloaded(statement)})
@@ -175,7 +175,7 @@ def _dispute(request: HttpRequest, statement: Statement) -> HttpResponse:
     except (InvalidTransition, ActionNotPermitted) as error:
         return _page(request, _reloaded(statement), error=error.message, status=409)
     except StatementNotFound:
-        return _problem(
+        return problem_page(
             request, heading=_("Nothing to do here"), message=_("This line is not on this statement."), status=404
         )
     notice = _("Your dispute is recorded; the dropship partner has been told and will answer.")
