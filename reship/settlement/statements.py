@@ -578,7 +578,13 @@ def statement_issue(*, statement_id: int, actor: User | None, now: datetime | No
                 "totals": _totals_data(statement),
             },
         )
-        statement_announce(statement=statement, template="statement.issued", audience="counterparty", context={})
+        # Issued by the beat at period end, the partner hears of it too: nobody of its staff acted.
+        statement_announce(
+            statement=statement,
+            template="statement.issued",
+            audience="counterparty" if actor is not None else "both",
+            context={"automatic": actor is None},
+        )
         return statement
 
 

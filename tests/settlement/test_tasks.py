@@ -116,3 +116,30 @@ def test_semi_monthly_terms_and_the_celery_task():
     second = Statement.objects.get(period_start=date(2026, 11, 16))
     assert second.period_end == date(2026, 11, 30)
     assert net(second) == {"CNY": Decimal("10.00")}
+
+
+def test_a_statement_issued_by_the_beat_is_in_both_sides_inboxes_one_issued_by_hand_in_the_sellers():
+    from reship.models import Notification
+
+    seller_user, partner_user = pair()
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="100", closed_at=at(2026, 11, 10, 12))
+
+    (issued,) = statements.statements_issue_due(now=at(2026, 12, 1, 0, 30))
+
+    told = Notification.objects.filter(statement_id=issued, template="statement.issued", channel="inbox")
+    assert sorted(told.values_list("recipient_user__username", flat=True)) == sorted(
+        [seller_user.username, partner_user.username]
+    )
+    partner_entry = told.get(recipient_user=partner_user)
+    assert partner_entry.payload["audience"] == "partner"
+
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="40", closed_at=at(2026, 12, 10, 12))
+    draft = statements.statement_draft(
+        actor=partner_user,
+        partner_id=partner_user.partner_membership.partner.pk,
+        seller_id=seller_user.seller_membership.seller.pk,
+        now=at(2027, 1, 1, 9),
+    )
+    statements.statement_issue(statement_id=draft.pk, actor=partner_user, now=at(2027, 1, 1, 9))
+    by_hand = Notification.objects.filter(statement=draft, template="statement.issued", channel="inbox")
+    assert list(by_hand.values_list("recipient_user__username", flat=True)) == [seller_user.username]
