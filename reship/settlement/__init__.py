@@ -3,7 +3,9 @@ partner), per period, as statements both sides check line by line, confirm and s
 
 - ``periods``     the periods (monthly, twice a month, weekly) and their cut-off
 - ``amounts``     the money rules: a closed request's cost items, who bears which share, what moves
-- ``statements``  the only writer of statements: draft, issue, confirm, dispute, adjust, pay, carry
+- ``statements``  the writer's front: every step a caller may take (the only writer of statements is
+                  this package: ``base`` the skeleton, ``drawing`` draft/refresh/issue/carry and the beat
+                  job, ``checking`` confirm/dispute/adjust, ``payments``)
 - ``tasks``       the beat job that issues each pair's statement when its period ends
 
 The lifecycle's moves are data in ``reship.lifecycle`` (``STATEMENT_TRANSITIONS``), who may act in
