@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from orders.models import Order, Seller
 from reship import lifecycle, permissions
 from reship.accounts.roles import organisation_for
-from reship.choices import CostBearer, StatementKind, StatementLineStatus, StatementSide, StatementStatus
+from reship.choices import (
+    CostBearer,
+    StatementEventKind,
+    StatementKind,
+    StatementLineStatus,
+    StatementSide,
+    StatementStatus,
+)
 from reship.core.errors import StatementNotFound
 from reship.models import (
     ReshipLine,
@@ -223,3 +230,55 @@ def statement_visible_request_ids(*, user: User | None, request_ids: Iterable[in
             "pk", flat=True
         )
     )
+
+
+# --- how a line reads (one rule for the page, the print and the exports) ----------------------------
+
+# Once both sides agreed (confirmed) or money moved, a line nobody disputed is agreed, not "to check".
+AGREED_STATUSES = frozenset(
+    {
+        StatementStatus.CONFIRMED,
+        StatementStatus.PARTLY_PAID,
+        StatementStatus.SETTLED,
+        StatementStatus.CARRIED_FORWARD,
+    }
+)
+
+
+def line_state_label(statement: Statement, line_status: str) -> str:
+    """A line's status as a reader sees it: an open line of a confirmed (or paid, settled, carried
+    forward) statement is "Agreed"; otherwise the line's own status."""
+    if line_status == StatementLineStatus.OPEN and statement.status in AGREED_STATUSES:
+        return _("Agreed")
+    if line_status in StatementLineStatus.values:
+        return str(StatementLineStatus(line_status).label)
+    return line_status
+
+
+def line_state_css(statement: Statement, line_status: str) -> str:
+    """The status's style key (``agreed`` for an agreed open line, else the line's status)."""
+    if line_status == StatementLineStatus.OPEN and statement.status in AGREED_STATUSES:
+        return "agreed"
+    return line_status
+
+
+def line_answers(*, statement: Statement) -> dict[int, list[str]]:
+    """The partner's answers to disputed lines, by line id, oldest first: the message of each
+    "line adjusted" event, and the reason of each adjustment line added in answer to it. One query."""
+    answers: dict[int, list[str]] = {}
+    events = (
+        StatementEvent.objects.filter(
+            statement_id=statement.pk,
+            kind__in=(StatementEventKind.LINE_ADJUSTED, StatementEventKind.ADJUSTMENT_ADDED),
+        )
+        .order_by("created_at", "pk")
+        .values_list("kind", "line_id", "data", "message")
+    )
+    for kind, line_id, data, message in events:
+        answered: int | None = line_id
+        if kind == StatementEventKind.ADJUSTMENT_ADDED:
+            adjusts = data.get("adjusts") if isinstance(data, dict) else None
+            answered = adjusts if isinstance(adjusts, int) else None
+        if answered is not None and message:
+            answers.setdefault(answered, []).append(message)
+    return answers

@@ -8,6 +8,7 @@ turned into their labels from a dict built once, so memory stays flat whatever t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -16,9 +17,10 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from reship.choices import CostBearer, CostPayer, Resolution, StatementItem, StatementLineStatus
+from reship.choices import CostBearer, CostPayer, Resolution, StatementItem
 from reship.core.exports import Table, export_filename
 from reship.models import Statement, StatementLine
+from reship.selectors import statements as selectors
 
 FILENAME_PREFIX = "statement"
 LINES_CHUNK = 2000
@@ -26,6 +28,7 @@ LINES_CHUNK = 2000
 COLUMNS: tuple[Promise, ...] = (
     _("Statement number"),
     _("Period"),
+    _("No."),
     _("Request number"),
     _("Order number"),
     _("Closed at"),
@@ -44,6 +47,7 @@ COLUMNS: tuple[Promise, ...] = (
 
 # The line's own fields, in the order the cells need them (after the statement's two).
 FIELDS = (
+    "position",
     "request_number",
     "order_number",
     "closed_at",
@@ -73,11 +77,13 @@ def statement_table(statement: Statement) -> Table:
     resolutions: dict[str, Any] = dict(Resolution.choices)
     payers: dict[str, Any] = dict(CostPayer.choices)
     bearers: dict[str, Any] = dict(CostBearer.choices)
-    statuses: dict[str, Any] = dict(StatementLineStatus.choices)
+    # A line's status as the page shows it ("Agreed" once the statement is confirmed): one rule.
+    state = functools.partial(selectors.line_state_label, statement)
 
     def rows(lines: QuerySet[StatementLine]) -> Iterator[list[Any]]:
         """``lines``: the statement's, in order (``selectors.statements.statement_lines``)."""
         for (
+            position,
             request_number,
             order_number,
             closed_at,
@@ -96,6 +102,7 @@ def statement_table(statement: Statement) -> Table:
             yield [
                 number,
                 period,
+                position,
                 request_number,
                 order_number,
                 closed_at,
@@ -107,7 +114,7 @@ def statement_table(statement: Statement) -> Table:
                 bearers.get(bearer, bearer),
                 share,
                 due,
-                statuses.get(status, status),
+                state(status),
                 reason,
                 note,
             ]

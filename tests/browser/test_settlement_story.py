@@ -35,7 +35,6 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
 
@@ -291,6 +290,15 @@ def test_a_month_is_issued_disputed_adjusted_confirmed_and_paid_in_two_parts(
         Decimal("133.00"),
     )
 
+    # The answered line keeps the dispute and its answer; the lines nobody disputed are agreed.
+    row, more = _line(seller, disputed_line.pk)
+    expect(more).to_contain_text(DISPUTE[language])
+    expect(more).to_contain_text(ANSWER[language])
+    expect(row.locator("td").first).to_have_text(str(disputed_line.position))  # "line 5" of the thread
+    expect(seller.locator("tr.statement-line--open .status").first).to_have_text(words("Agreed"))
+    paid_once = timeline.get_by_role("listitem").filter(has_text="BANK-20261203-01")
+    expect(paid_once).to_contain_text("100.00 CNY")
+
     # 8. The statement page, on a desktop and on a phone, and its print at A4.
     seller.set_viewport_size(DESKTOP)
     shoot(seller, screenshot_dir, "10-seller-statement-settled-1280")
@@ -317,6 +325,7 @@ def test_a_month_is_issued_disputed_adjusted_confirmed_and_paid_in_two_parts(
     expect(cny.get_by_role("row").filter(has_text=words("Net payable"))).to_contain_text("133.00")
     expect(cny.get_by_role("row").filter(has_text=words("Paid"))).to_contain_text("133.00")
     expect(printed.get_by_text("壹佰叁拾叁元整")).to_be_visible()  # 133.00 in 大写金额
+    expect(printed.locator(f"tr#line-{disputed_line.pk}")).to_contain_text(ANSWER[language])
     shoot(printed, screenshot_dir, "12-print-a4")
     too_wide.append(_too_wide(printed, "the print at A4"))
     too_wide = [line for line in too_wide if line]
@@ -344,8 +353,7 @@ def _you_pay(words: Words, amount: str) -> str:
 
 
 def _seller_pays(words: Words, amount: str) -> str:
-    said = words("%(counterparty)s pays you %(amount)s", counterparty=words("the seller"), amount=f"{amount} CNY")
-    return capfirst(said)
+    return words("The seller pays you %(amount)s", amount=f"{amount} CNY")
 
 
 def _expect_totals(page: Page, words: Words, cells: list[str]) -> None:
@@ -367,11 +375,7 @@ def _pay(page: Page, words: Words, amount: str, method: str, reference: str) -> 
     form.get_by_label(words("Amount"), exact=True).fill(amount)
     expect(form.get_by_label(words("Currency"), exact=True)).to_have_value("CNY")
     paid_on = form.get_by_label(words("Paid on"), exact=True)
-    if paid_on.input_value() != timezone.localdate().isoformat():
-        warnings.warn(
-            f"the payment's date is not prefilled with today ({paid_on.input_value()!r}) in {words.language}",
-            stacklevel=1,
-        )
+    expect(paid_on).to_have_value(timezone.localdate().isoformat())  # prefilled with today, in ISO
     paid_on.fill(timezone.localdate().isoformat())  # paid today (the server's day: not in the future)
     form.get_by_label(words("Method"), exact=True).select_option(method)
     form.get_by_label(words("Reference"), exact=True).fill(reference)

@@ -28,6 +28,7 @@ PEAK_BOUND = 30 * 1024 * 1024
 HEADERS = [
     "Statement number",
     "Period",
+    "No.",
     "Request number",
     "Order number",
     "Closed at",
@@ -82,9 +83,9 @@ def test_csv_export_of_a_small_statement(client):
     order = reship.order.platform_order_number
     closed = "2026-11-10 12:00"  # in the site's time zone (Asia/Shanghai), as on the pages
     assert rows[1:] == [
-        [statement.number, period, reship.number, order, closed, "Goods", "Resend", "CNY", "100.00",
+        [statement.number, period, "1", reship.number, order, closed, "Goods", "Resend", "CNY", "100.00",
          "Dropship partner", "Seller", "100.00", "100.00", "To check", "", ""],
-        [statement.number, period, reship.number, order, closed, "Shipping", "Resend", "CNY", "20.00",
+        [statement.number, period, "2", reship.number, order, closed, "Shipping", "Resend", "CNY", "20.00",
          "Dropship partner", "Seller", "20.00", "20.00", "Disputed", "'=HYPERLINK(\"x\")", ""],
     ]  # fmt: skip
 
@@ -101,20 +102,36 @@ def test_xlsx_export_of_a_small_statement(client):
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == HEADERS
     goods, shipping = rows[1], rows[2]
-    assert goods[:4] == [statement.number, "2026-11-01 – 2026-11-30", reship.number, reship.order.platform_order_number]
-    assert goods[4] == datetime(2026, 11, 10, 12, 0)  # noqa: DTZ001 - Excel has no time zones: local wall clock
-    assert goods[5:8] == ["Goods", "Resend", "CNY"]
-    assert goods[8] == 100  # a number, not text
-    assert goods[11:13] == [100, 100]
-    assert shipping[8] == 20
-    assert shipping[12] == 20
-    assert shipping[13] == "Disputed"
-    assert shipping[14] == '=HYPERLINK("x")'  # kept as text: written as a string cell, never a formula
+    assert goods[:2] == [statement.number, "2026-11-01 – 2026-11-30"]
+    assert (goods[2], shipping[2]) == (1, 2)  # the line's number, as "line 2" in a dispute's message
+    assert goods[3:5] == [reship.number, reship.order.platform_order_number]
+    assert goods[5] == datetime(2026, 11, 10, 12, 0)  # noqa: DTZ001 - Excel has no time zones: local wall clock
+    assert goods[6:9] == ["Goods", "Resend", "CNY"]
+    assert goods[9] == 100  # a number, not text
+    assert goods[12:14] == [100, 100]
+    assert shipping[9] == 20
+    assert shipping[13] == 20
+    assert shipping[14] == "Disputed"
+    assert shipping[15] == '=HYPERLINK("x")'  # kept as text: written as a string cell, never a formula
     cells = load_workbook(
         io.BytesIO(b"".join(client.get(reverse("statements:export-xlsx", args=[statement.pk])).streaming_content))
     ).active
-    assert cells["O3"].data_type == "s"
-    assert cells["I2"].data_type == "n"
+    assert cells["P3"].data_type == "s"
+    assert cells["J2"].data_type == "n"
+
+
+@pytest.mark.django_db
+def test_csv_export_shows_open_lines_as_agreed_once_both_confirmed(client):
+    """100 goods + 20 shipping borne by the seller, nobody disputes, both confirm: both lines agreed."""
+    seller_user, partner_user = pair()
+    closed_request(seller_user=seller_user, partner_user=partner_user, goods="100", shipping="20", closed_at=NOV_10)
+    statement = issued_november(seller_user, partner_user)
+    statements.statement_confirm(statement_id=statement.pk, actor=seller_user)
+    client.force_login(partner_user)
+
+    rows = _csv_rows(client.get(reverse("statements:export-csv", args=[statement.pk])))
+
+    assert [(row[2], row[6], row[14]) for row in rows[1:]] == [("1", "Goods", "Agreed"), ("2", "Shipping", "Agreed")]
 
 
 @pytest.mark.django_db

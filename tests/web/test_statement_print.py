@@ -1,6 +1,7 @@
 """A statement's print (A4): its parties, lines by request, totals in figures and, for CNY, in
 大写金额, signature lines; the statement's tenancy; a constant number of queries. Figures by hand."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -163,3 +164,33 @@ def test_print_queries_do_not_grow_with_lines(client):
         assert client.get(reverse("statements:print", args=[big.pk])).status_code == 200
 
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_print_numbers_lines_and_shows_a_disputes_answer(client):
+    """100 goods (line 1), 20 shipping (line 2), 30 compensation (line 3) in CNY; the seller disputes
+    the compensation, the partner answers it bears it."""
+    seller_user, partner_user, statement, _cny, _usd = shop_statement()
+    compensation = statement.lines.get(item="compensation")
+    statements.statement_dispute_line(
+        statement_id=statement.pk, line_id=compensation.pk, actor=seller_user, reason="The box was crushed in transit."
+    )
+    statements.statement_adjust_line(
+        statement_id=statement.pk,
+        line_id=compensation.pk,
+        actor=partner_user,
+        message="Agreed, we bear it.",
+        bearer="partner",
+    )
+    client.force_login(seller_user)
+
+    page = client.get(reverse("statements:print", args=[statement.pk])).content.decode()
+
+    row = re.search(rf'<tr id="line-{compensation.pk}"[^>]*>(.*?)</tr>', page, re.S)
+    assert row is not None
+    cells = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+    assert cells[0] == str(compensation.position) == "3"
+    assert "Disputed: The box was crushed in transit. — Answered: Agreed, we bear it." in cells[1]

@@ -6,18 +6,19 @@ nothing written, tenancy (404), the wrong side (403), and query counts that do n
 Every amount below is written by hand from the costs the test chose."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reship.choices import StatementStatus
 from reship.models import Statement, StatementLine, StatementPayment
 from reship.settlement import periods
 from reship.settlement import statements as writer
+from reship.web.forms.statements import StatementNewForm
 from tests.factories import OrderFactory, SellerFactory, SupplierFactory, UserFactory
 from tests.settlement_states import closed_request, pair
 
@@ -272,7 +273,7 @@ def test_the_line_filters_show_disputed_lines_and_bearers(client, sides):
 
     shared = _page(client, seller_user, url, bearer="shared").content.decode()
     assert "40.00 CNY" in shared
-    assert "30.00 CNY" not in shared.split('id="lines"')[1]
+    assert "30.00 CNY" not in shared.split('id="lines"')[1].split('id="payments"')[0]  # the timeline names it
     disputed = _page(client, seller_user, url, disputed="1").content.decode()
     assert "Never received." in disputed
     assert disputed.count('class="statement-line statement-line--') == 1
@@ -629,3 +630,104 @@ def test_a_platform_admin_reads_a_statement_but_takes_no_step(client, sides, iss
     assert "The seller pays the partner 120.00 CNY" in listed
     assert "Only the partner and the seller (or source) act on a statement." in page
     assert _post(client, admin, statement, "confirm").status_code == 403
+
+
+# --- what the page says about lines, payments and dates (the browser story's findings) -----------
+
+
+def _cells(page: str, line_id: int) -> list[str]:
+    """The text of each cell of a line's row on the page."""
+    row = re.search(rf'<tr id="line-{line_id}"[^>]*>(.*?)</tr>', page, re.S)
+    assert row is not None
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+
+
+def test_the_chinese_payment_form_carries_today_in_iso(client, sides, issued):
+    """<input type="date"> takes only 2026-12-04, never the Chinese 2026/12/04 (it would come up empty)."""
+    seller_user, _partner_user = sides
+    statement, _request = issued
+    writer.statement_confirm(statement_id=statement.pk, actor=seller_user)
+    seller_user.language = "zh-hans"
+    seller_user.save(update_fields=["language"])
+
+    page = _page(client, seller_user, reverse("statements:detail", args=[statement.pk])).content.decode()
+
+    assert 'lang="zh-hans"' in page
+    field = re.search(r'<input type="date" name="paid_on"[^>]*>', page)
+    assert field is not None
+    assert f'value="{timezone.localdate().isoformat()}"' in field.group(0)
+
+
+def test_the_new_statement_form_keeps_iso_dates_in_chinese():
+    form = StatementNewForm(
+        initial={"period_start": date(2026, 11, 1), "period_end": date(2026, 11, 30)},
+        counterparties=[],
+    )
+    with translation.override("zh-hans"):
+        html = str(form["period_start"]) + str(form["period_end"])
+    assert 'value="2026-11-01"' in html
+    assert 'value="2026-11-30"' in html
+
+
+def test_lines_carry_their_number_and_an_answered_dispute_shows_both_sides(client, sides, issued):
+    """Goods 100 (line 1) and shipping 20 (line 2), borne by the seller; the seller disputes the
+    shipping, the partner answers that it bears it (→ 0.00), both confirm: goods is agreed."""
+    seller_user, partner_user = sides
+    statement, _request = issued
+    goods = statement.lines.get(item="goods")
+    shipping = statement.lines.get(item="shipping")
+    writer.statement_dispute_line(
+        statement_id=statement.pk, line_id=shipping.pk, actor=seller_user, reason="We never asked for express."
+    )
+    writer.statement_adjust_line(
+        statement_id=statement.pk,
+        line_id=shipping.pk,
+        actor=partner_user,
+        message="Right, our mistake: we bear it.",
+        bearer="partner",
+    )
+    url = reverse("statements:detail", args=[statement.pk])
+
+    before = _page(client, seller_user, url).content.decode()
+    assert _cells(before, goods.pk)[0] == "1"
+    assert _cells(before, shipping.pk)[0] == "2"
+    assert _cells(before, goods.pk)[-1] == "To check"  # not confirmed yet
+    assert "We never asked for express." in before
+    assert re.search(r"Answered:\s*</strong>\s*Right, our mistake: we bear it\.", before)
+
+    writer.statement_confirm(statement_id=statement.pk, actor=seller_user)
+    writer.statement_confirm(statement_id=statement.pk, actor=partner_user)
+    after = _page(client, seller_user, url).content.decode()
+    assert _cells(after, goods.pk)[-1] == "Agreed"
+    assert _cells(after, shipping.pk)[-1] == "Adjusted"
+    assert _cells(after, shipping.pk)[-2] == "0.00 CNY"
+
+
+def test_the_timeline_gives_a_payments_amount_date_method_and_reference(client, sides, issued):
+    """The seller owes 120.00; it pays 100.00 by bank transfer, then 20.00: settled."""
+    seller_user, _partner_user = sides
+    statement, _request = issued
+    writer.statement_confirm(statement_id=statement.pk, actor=seller_user)
+    today = timezone.localdate()
+    writer.statement_record_payment(
+        statement_id=statement.pk,
+        actor=seller_user,
+        amount="100.00",
+        currency="CNY",
+        paid_on=today,
+        method="bank_transfer",
+        reference="BANK-0001",
+    )
+    writer.statement_record_payment(
+        statement_id=statement.pk, actor=seller_user, amount="20.00", currency="CNY", paid_on=today, method="alipay"
+    )
+
+    page = _page(client, seller_user, reverse("statements:detail", args=[statement.pk])).content.decode()
+    timeline = page[page.index('id="timeline"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", timeline))
+
+    assert f"Amount 100.00 CNY Paid on {today.isoformat()} Method Bank transfer Reference BANK-0001" in text
+    assert "Balance after 20.00 CNY" in text
+    assert "Amount 20.00 CNY" in text
+    assert "Balance after 0.00 CNY" in text
+    assert "CNY net payable 120.00 · paid 120.00 · balance 0.00" in text  # the "Settled" entry

@@ -16,6 +16,8 @@ from reship.choices import CostBearer, PaymentMethod, StatementStatus
 
 REASON_MAX_LENGTH = 2000
 MONEY_MAX_DIGITS = 12
+# <input type="date"> takes only ISO dates, whatever the language's own date format.
+ISO_DATE = "%Y-%m-%d"
 
 
 class StatementListFilterForm(forms.Form):
@@ -42,13 +44,13 @@ class StatementNewForm(forms.Form):
     period_start = forms.DateField(
         label=_("Period from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         help_text=_("Leave both dates empty for the pair's next period (after its last statement, on its terms)."),
     )
     period_end = forms.DateField(
         label=_("Period to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         help_text=_("The last day of the period, included."),
     )
 
@@ -126,7 +128,7 @@ class RecordPaymentForm(forms.Form):
         label=_("Amount"), min_value=Decimal("0.01"), max_digits=MONEY_MAX_DIGITS, decimal_places=2
     )
     currency = forms.ChoiceField(label=_("Currency"))
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 

@@ -38,6 +38,7 @@ from reship.web.http import AuthenticatedRequest
 
 LINE_FIELDS = (
     "pk",
+    "position",
     "request_id",
     "request_number",
     "order_number",
@@ -99,8 +100,11 @@ def statement_groups(statement: Statement) -> list[RequestGroup]:
     labels = _labels()
     groups: list[RequestGroup] = []
     by_key: dict[str, RequestGroup] = {}
+    answers = selectors.line_answers(statement=statement)
     lines = selectors.statement_lines(statement=statement).values(*LINE_FIELDS)
     for line in lines.iterator(chunk_size=statement_exports.LINES_CHUNK):
+        line["answers"] = answers.get(line["pk"], [])
+        line["state_label"] = selectors.line_state_label(statement, line["status"])
         for name, names in labels.items():
             line[f"{name}_label"] = names.get(line[name], line[name])
         key = line["request_number"] or ""

@@ -30,8 +30,10 @@ from reship import lifecycle, permissions
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import (
     CostBearer,
+    PaymentMethod,
     Resolution,
     StatementAction,
+    StatementEventKind,
     StatementKind,
     StatementLineStatus,
     StatementSide,
@@ -240,6 +242,9 @@ def statement_new(request: PartnerRequest) -> HttpResponse:
 @dataclass
 class LineRow:
     line: StatementLine
+    state: str = ""
+    state_css: str = ""
+    answers: list[str] = field(default_factory=list)
     dispute_form: DisputeLineForm | None = None
     adjust_form: AdjustLineForm | None = None
 
@@ -260,6 +265,7 @@ class RequestGroup:
 class EventRow:
     event: StatementEvent
     changes: list[tuple[str, str, str]]
+    facts: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -298,6 +304,67 @@ def _event_changes(event: StatementEvent) -> list[tuple[str, str, str]]:
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     ]
+
+
+def _amount_text(amount: Any, currency: Any) -> str:
+    """An amount of the event's data ("100.00", "CNY") as the page shows money: 100.00 CNY."""
+    return f"{amount} {currency}".strip() if amount not in (None, "") else ""
+
+
+def _totals_facts(totals: Any) -> list[tuple[str, str]]:
+    """Per currency: net payable, paid, balance (as the writer put them in ``data["totals"]``)."""
+    if not isinstance(totals, dict):
+        return []
+    facts = []
+    for currency, figures in sorted(totals.items()):
+        if isinstance(figures, dict):
+            facts.append(
+                (
+                    str(currency),
+                    _("net payable %(net)s · paid %(paid)s · balance %(balance)s")
+                    % {
+                        "net": figures.get("net", "—"),
+                        "paid": figures.get("paid", "—"),
+                        "balance": figures.get("balance", "—"),
+                    },
+                )
+            )
+    return facts
+
+
+def _event_facts(event: StatementEvent) -> list[tuple[str, str]]:
+    """The figures an event carries, labelled: a payment's amount, date, method and reference; the
+    totals at settlement; the balances carried forward; an adjustment's amount; a line's number."""
+    data = event.data if isinstance(event.data, dict) else {}
+    kind = event.kind
+    facts: list[tuple[str, str]] = []
+    if data.get("position") and kind in (StatementEventKind.LINE_DISPUTED, StatementEventKind.LINE_ADJUSTED):
+        facts.append((_("Line No."), str(data["position"])))
+    if kind == StatementEventKind.LINE_DISPUTED and data.get("due") is not None:
+        facts.append((_("Amount due"), _amount_text(data.get("due"), data.get("currency"))))
+    if kind == StatementEventKind.PAYMENT_RECORDED:
+        method = data.get("method")
+        facts += [
+            (_("Amount"), _amount_text(data.get("amount"), data.get("currency"))),
+            (_("Paid on"), str(data.get("paid_on") or "—")),
+            (_("Method"), str(PaymentMethod(method).label) if method in PaymentMethod.values else str(method or "—")),
+            (_("Reference"), str(data.get("reference") or "—")),
+        ]
+        if data.get("balance_after") is not None:
+            facts.append((_("Balance after"), _amount_text(data.get("balance_after"), data.get("currency"))))
+    elif kind == StatementEventKind.ADJUSTMENT_ADDED:
+        facts.append((_("Amount due"), _amount_text(data.get("due"), data.get("currency"))))
+    elif kind in (StatementEventKind.SETTLED, StatementEventKind.CONFIRMED):
+        facts += _totals_facts(data.get("totals"))
+    elif kind == StatementEventKind.CARRIED_FORWARD:
+        balances = data.get("balances")
+        if isinstance(balances, dict):
+            facts += [
+                (_("Carried forward"), _amount_text(amount, currency)) for currency, amount in sorted(balances.items())
+            ]
+        if data.get("carried_to_number"):
+            facts.append((_("Into statement"), str(data["carried_to_number"])))
+    return [(label, value) for label, value in facts if value]
 
 
 def _field_value(name: str, value: Any) -> str:
@@ -358,6 +425,7 @@ def _page_context(
     lines = list(page.object_list)
     allowed = _allowed(statement, user, side)
     visible = selectors.statement_visible_request_ids(user=user, request_ids=(line.request_id or 0 for line in lines))
+    answers = selectors.line_answers(statement=statement)
     groups: list[RequestGroup] = []
     for line in lines:
         if not groups or line.request_id is None or groups[-1].request_id != line.request_id:
@@ -370,7 +438,12 @@ def _page_context(
                     linked=line.request_id in visible,
                 )
             )
-        row = LineRow(line)
+        row = LineRow(
+            line,
+            state=selectors.line_state_label(statement, line.status),
+            state_css=selectors.line_state_css(statement, line.status),
+            answers=answers.get(line.pk, []),
+        )
         if StatementAction.DISPUTE_LINE in allowed and line.status == StatementLineStatus.OPEN:
             if bound and bound.action == StatementAction.DISPUTE_LINE and bound.line_id == line.pk:
                 assert isinstance(bound.form, DisputeLineForm)
@@ -435,7 +508,10 @@ def _page_context(
         "payment_form": payment_form,
         "adjustment_form": adjustment_form,
         "bound": bound,
-        "events": [EventRow(event, _event_changes(event)) for event in selectors.statement_events(statement=statement)],
+        "events": [
+            EventRow(event, _event_changes(event), _event_facts(event))
+            for event in selectors.statement_events(statement=statement)
+        ],
         "payments": list(selectors.statement_payments(statement=statement)),
         "waiting_for_you": side is not None and side in waiting,
         "waiting_for": sorted(waiting),
