@@ -520,13 +520,17 @@ def _page_context(
 
 
 def _disputed_choices(statement: Statement) -> list[tuple[int, str]]:
-    """The disputed lines an adjustment may answer (few: the issuer answers them one by one)."""
+    """The disputed lines an adjustment may answer (few: the issuer answers them one by one), each
+    named by its number on the statement, as the dispute's message in the request's thread names it."""
     lines = selectors.statement_lines(statement=statement, filters=selectors.LineFilter(disputed=True)).filter(
         status=StatementLineStatus.DISPUTED
     )
-    return [
-        (line.pk, f"{line.request_number} · {line.get_item_display()} · {line.due} {line.currency}") for line in lines
-    ]
+    return [(line.pk, _line_choice(line)) for line in lines]
+
+
+def _line_choice(line: StatementLine) -> str:
+    parts = (_("No. %(position)s") % {"position": line.position}, line.request_number, line.get_item_display())
+    return " · ".join((*(str(part) for part in parts), f"{line.due} {line.currency}"))
 
 
 def _load(request: AuthenticatedRequest, pk: int) -> Statement:
