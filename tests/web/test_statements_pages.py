@@ -605,6 +605,10 @@ def test_the_partner_answers_a_dispute_with_an_adjustment_line(client, sides, is
     # 120.00 less the 10.00 adjustment.
     assert "The seller pays you 110.00 CNY" in page
     assert StatementLine.objects.get(pk=goods.pk).status == "adjusted"
+    # The disputed line shows the answer; the timeline's "adjustment added" gives its amount.
+    assert re.search(r"Answered:\s*</strong>\s*Goodwill for the broken one\.", page)
+    timeline = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.index('id="timeline"') :]))
+    assert "Amount due -10.00 CNY" in timeline
 
 
 def test_an_adjustment_without_a_reason_is_refused_and_nothing_is_written(client, sides, issued):
