@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,10 +29,8 @@ from reship import lifecycle, permissions
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import (
     CostBearer,
-    PaymentMethod,
     Resolution,
     StatementAction,
-    StatementEventKind,
     StatementKind,
     StatementLineStatus,
     StatementSide,
@@ -43,6 +40,7 @@ from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransiti
 from reship.models import StatementLine
 from reship.selectors import statements as selectors
 from reship.settlement import statements as writer
+from reship.web import statement_timeline as timeline
 from reship.web.decorators import form_add_workflow_error, partner_required
 from reship.web.forms.statements import (
     AddAdjustmentForm,
@@ -58,7 +56,7 @@ from reship.web.http import AuthenticatedRequest, PartnerRequest
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from reship.models import Statement, StatementEvent, StatementTotal
+    from reship.models import Statement, StatementTotal
 
 PAGE_SIZE = 25
 LINES_PER_PAGE = 100
@@ -262,13 +260,6 @@ class RequestGroup:
 
 
 @dataclass(frozen=True)
-class EventRow:
-    event: StatementEvent
-    changes: list[tuple[str, str, str]]
-    facts: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class Bound:
     """A form the user sent back with errors, and the line it was for."""
 
@@ -291,95 +282,6 @@ def _line_filter(request: AuthenticatedRequest) -> tuple[selectors.LineFilter, d
         ),
         chosen,
     )
-
-
-def _event_changes(event: StatementEvent) -> list[tuple[str, str, str]]:
-    """An adjustment's before → after, field by field, as the writer put them in ``data``."""
-    data = event.data if isinstance(event.data, dict) else {}
-    before, after = data.get("before"), data.get("after")
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return []
-    return [
-        (_field_label(name), _field_value(name, before.get(name)), _field_value(name, after.get(name)))
-        for name in sorted(set(before) | set(after))
-        if before.get(name) != after.get(name)
-    ]
-
-
-def _amount_text(amount: Any, currency: Any) -> str:
-    """An amount of the event's data ("100.00", "CNY") as the page shows money: 100.00 CNY."""
-    return f"{amount} {currency}".strip() if amount not in (None, "") else ""
-
-
-def _totals_facts(totals: Any) -> list[tuple[str, str]]:
-    """Per currency: net payable, paid, balance (as the writer put them in ``data["totals"]``)."""
-    if not isinstance(totals, dict):
-        return []
-    facts = []
-    for currency, figures in sorted(totals.items()):
-        if isinstance(figures, dict):
-            facts.append(
-                (
-                    str(currency),
-                    _("net payable %(net)s · paid %(paid)s · balance %(balance)s")
-                    % {
-                        "net": figures.get("net", "—"),
-                        "paid": figures.get("paid", "—"),
-                        "balance": figures.get("balance", "—"),
-                    },
-                )
-            )
-    return facts
-
-
-def _event_facts(event: StatementEvent) -> list[tuple[str, str]]:
-    """The figures an event carries, labelled: a payment's amount, date, method and reference; the
-    totals at settlement; the balances carried forward; an adjustment's amount; a line's number."""
-    data = event.data if isinstance(event.data, dict) else {}
-    kind = event.kind
-    facts: list[tuple[str, str]] = []
-    if data.get("position") and kind in (StatementEventKind.LINE_DISPUTED, StatementEventKind.LINE_ADJUSTED):
-        facts.append((_("Line No."), str(data["position"])))
-    if kind == StatementEventKind.LINE_DISPUTED and data.get("due") is not None:
-        facts.append((_("Amount due"), _amount_text(data.get("due"), data.get("currency"))))
-    if kind == StatementEventKind.PAYMENT_RECORDED:
-        method = data.get("method")
-        facts += [
-            (_("Amount"), _amount_text(data.get("amount"), data.get("currency"))),
-            (_("Paid on"), str(data.get("paid_on") or "—")),
-            (_("Method"), str(PaymentMethod(method).label) if method in PaymentMethod.values else str(method or "—")),
-            (_("Reference"), str(data.get("reference") or "—")),
-        ]
-        if data.get("balance_after") is not None:
-            facts.append((_("Balance after"), _amount_text(data.get("balance_after"), data.get("currency"))))
-    elif kind == StatementEventKind.ADJUSTMENT_ADDED:
-        facts.append((_("Amount due"), _amount_text(data.get("due"), data.get("currency"))))
-    elif kind in (StatementEventKind.SETTLED, StatementEventKind.CONFIRMED):
-        facts += _totals_facts(data.get("totals"))
-    elif kind == StatementEventKind.CARRIED_FORWARD:
-        balances = data.get("balances")
-        if isinstance(balances, dict):
-            facts += [
-                (_("Carried forward"), _amount_text(amount, currency)) for currency, amount in sorted(balances.items())
-            ]
-        if data.get("carried_to_number"):
-            facts.append((_("Into statement"), str(data["carried_to_number"])))
-    return [(label, value) for label, value in facts if value]
-
-
-def _field_value(name: str, value: Any) -> str:
-    """A choice shows its label (who bears it), anything else as written."""
-    if name == "bearer" and value in CostBearer.values:
-        return str(CostBearer(value).label)
-    return "" if value is None else str(value)
-
-
-def _field_label(name: str) -> str:
-    try:
-        model_field = StatementLine._meta.get_field(name)
-    except FieldDoesNotExist:
-        return name
-    return str(getattr(model_field, "verbose_name", name))
 
 
 def _allowed(statement: Statement, user: Any, side: StatementSide | None) -> set[str]:
@@ -509,7 +411,7 @@ def _page_context(
         "adjustment_form": adjustment_form,
         "bound": bound,
         "events": [
-            EventRow(event, _event_changes(event), _event_facts(event))
+            timeline.EventRow(event, timeline.event_changes(event), timeline.event_facts(event))
             for event in selectors.statement_events(statement=statement)
         ],
         "payments": list(selectors.statement_payments(statement=statement)),
