@@ -162,6 +162,18 @@ class StatementEventSerializer(serializers.ModelSerializer):
     side = serializers.CharField(read_only=True, help_text=gettext_lazy("issuer, counterparty, or empty (system)."))
     actor = serializers.SerializerMethodField(help_text=gettext_lazy("Who acted; null when the system did."))
     line_id = serializers.IntegerField(read_only=True, allow_null=True)
+    from_status = serializers.ChoiceField(
+        choices=StatementStatus.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=gettext_lazy("The status before; empty for the step that drew the statement up."),
+    )
+    to_status = serializers.ChoiceField(
+        choices=StatementStatus.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=gettext_lazy("The status after; empty when the step did not change it."),
+    )
 
     class Meta:
         model = StatementEvent

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from reship.models import WebhookEndpoint
 from reship.services.api_keys import api_key_create
+from reship.settlement import statements as writer
 from tests import workflow_states as states
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def refusal(response, parameter: str) -> str | None:
     return f"{response.status_code} {response['Content-Type']} {response.content[:150]!r}"
 
 
-def test_the_schema_publishes_the_eleven_lists(list_operations):
+def test_the_schema_publishes_the_thirteen_lists(list_operations):
     assert sorted(list_operations) == [
         "/api/v1/inbox/",
         "/api/v1/keys/",
@@ -99,6 +100,8 @@ def test_the_schema_publishes_the_eleven_lists(list_operations):
         "/api/v1/requests/{request_id}/messages/",
         "/api/v1/requests/{request_id}/shipments/",
         "/api/v1/restock-orders/",
+        "/api/v1/statements/",
+        "/api/v1/statements/{id}/lines/",
         "/api/v1/webhooks/",
     ]
 
@@ -108,7 +111,12 @@ def test_every_list_answers_crafted_paging_and_ids_with_a_400_naming_the_paramet
     parties = states.make_parties()
     reship = states.submit(parties)
     client = client_for(getattr(parties, side))
-    ids = {"request_id": reship.pk, "order_id": parties.order.pk}
+    # An issued statement of the pair (empty: nothing closed last month), which both sides read.
+    statement = writer.statement_draft(
+        actor=parties.partner, partner_id=parties.order.partner_id, seller_id=parties.order.seller_id
+    )
+    writer.statement_issue(statement_id=statement.pk, actor=parties.partner)
+    ids = {"request_id": reship.pk, "order_id": parties.order.pk, "id": statement.pk}
     failures = []
     probes = 0
 
@@ -130,7 +138,7 @@ def test_every_list_answers_crafted_paging_and_ids_with_a_400_naming_the_paramet
                     failures.append(f"{url}?{name}={value}: {problem}")
 
     assert failures == []
-    assert probes >= 11 * (len(GARBAGE_CURSORS) + len(GARBAGE_PAGE_SIZES)) + 3 * 4  # the id filters ran too
+    assert probes >= 13 * (len(GARBAGE_CURSORS) + len(GARBAGE_PAGE_SIZES)) + 3 * 4  # the id filters ran too
 
 
 def test_the_restock_filter_refuses_an_id_no_database_holds_and_still_filters(seller_user):

@@ -360,7 +360,10 @@ def crawl_run(username: str, language: str, *, data: DemoData) -> Crawl:
             crawl.wrong_language.append((url, page.language))
         for href in page.links:
             follow(href, url)
-        crawl.template_syntax.extend((url, text) for text in page.texts if TEMPLATE_SYNTAX.search(text))
+        # A JSON value the admin shows as stored ("…}}" closes nested objects) is data, not template code.
+        crawl.template_syntax.extend(
+            (url, text) for text in page.texts if TEMPLATE_SYNTAX.search(text) and not data.is_json(text)
+        )
         if language == "zh-hans":
             crawl.english.extend((url, word, text) for word, text in english_words(page.texts, data))
     crawl.seconds = time.perf_counter() - started
