@@ -596,7 +596,7 @@ class Scenarios:
         if statement is None:
             raise SystemExit("no statement on this database: run `python -m bench.statements` first")
         lines = self._rows("SELECT line_count FROM reship_statement WHERE id = %s", [statement])[0][0]
-        self.notes["statement_page"] = f"statement {statement}: {lines} lines, pages 1–5 of 100 lines"
+        self.notes["statement_page"] = f"statement {statement}: {lines} lines, pages 1–5 of 50 lines"
         return Scenario("statement_page", "GET /statements/<id>/?page=N (HTML, biggest pair's month, seller)",
                         [get_line(f"/statements/{statement}/?page={page}", Cookie=self.seller_cookie)
                          for page in range(1, 6)])  # fmt: skip
