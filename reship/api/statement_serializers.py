@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from orders.choices import Currency
-from reship import lifecycle, permissions
+from reship import permissions
 from reship.api.pagination import ReshipCursorPagination
 from reship.api.serializers import (
     MONEY,
@@ -41,6 +41,7 @@ from reship.choices import (
 from reship.core.bounds import DATE_VALIDATORS, MAX_ID
 from reship.models import Statement, StatementEvent, StatementLine, StatementPayment, StatementTotal
 from reship.selectors import statements as selectors
+from reship.settlement import statements as writer
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -215,12 +216,8 @@ class StatementDetailSerializer(StatementSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=StatementAction.choices)))
     def get_allowed_actions(self, statement: Statement) -> list[str]:
-        user = self.context["user"]
-        return [
-            str(action)
-            for action in lifecycle.statement_allowed_actions(statement.status)
-            if permissions.can_statement(action, user, statement)
-        ]
+        side = permissions.statement_side(self.context["user"], statement)
+        return [str(action) for action in writer.actions_for(statement, side)]
 
 
 class StatementLineSerializer(serializers.ModelSerializer):

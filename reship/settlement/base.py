@@ -262,6 +262,21 @@ def statement_lock(statement_id: int, actor: User | None) -> Statement:
         raise StatementNotFound(_("Statement not found.")) from None
 
 
+def actions_for(statement: Statement, side: StatementSide | None) -> list[StatementAction]:
+    """What this side may do to the statement now — the one answer for the pages, the API and the
+    source's page: the lifecycle's steps for its status that this side takes, less a confirmation the
+    side has already given (issuing is the issuer's confirmation)."""
+    if side is None:
+        return []
+    confirmed = statement.issuer_confirmed_at if side == StatementSide.ISSUER else statement.counterparty_confirmed_at
+    return [
+        action
+        for action in lifecycle.statement_allowed_actions(statement.status)
+        if lifecycle.statement_side_may(action, side)
+        and not (action == StatementAction.CONFIRM and confirmed is not None)
+    ]
+
+
 def side_for(statement: Statement, actor: User | None, as_source: bool) -> StatementSide | None:
     if as_source:  # a source never sees its statement as a draft
         if statement.kind != StatementKind.SUPPLIER or statement.status == ST.DRAFT:

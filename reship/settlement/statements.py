@@ -13,6 +13,7 @@ Every check runs before the first write, so a refused call leaves nothing behind
 recomputed from the lines with one aggregate query per change (``totals_recount``), never summed in Python.
 """
 
+from reship.settlement.base import actions_for
 from reship.settlement.checking import (
     statement_add_adjustment,
     statement_adjust_line,
@@ -23,6 +24,7 @@ from reship.settlement.drawing import statement_draft, statement_issue, statemen
 from reship.settlement.payments import statement_record_payment
 
 __all__ = [
+    "actions_for",
     "statement_add_adjustment",
     "statement_adjust_line",
     "statement_confirm",

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from reship import lifecycle
 from reship.choices import StatementAction, StatementKind, StatementLineStatus, StatementSide, StatementStatus
 from reship.core import signing
 from reship.core.client_ip import client_ip
@@ -63,9 +62,7 @@ def _statement_for_page(statement_id: int, supplier_id: int) -> Statement | None
 
 
 def _may(statement: Statement, action: StatementAction) -> bool:
-    return action in lifecycle.statement_allowed_actions(statement.status) and lifecycle.statement_side_may(
-        action, StatementSide.COUNTERPARTY
-    )
+    return action in writer.actions_for(statement, StatementSide.COUNTERPARTY)
 
 
 def _page(

@@ -288,20 +288,7 @@ def _line_filter(request: AuthenticatedRequest) -> tuple[selectors.LineFilter, d
 def _allowed(statement: Statement, user: Any, side: StatementSide | None) -> set[str]:
     """The steps this user may take now: the lifecycle's for the status, the user's side's, and what
     the moment allows (a side that has confirmed does not confirm again)."""
-    if side is None:
-        return set()
-    allowed = {
-        str(action)
-        for action in lifecycle.statement_allowed_actions(statement.status)
-        if permissions.can_statement(action, user, statement)
-    }
-    confirmed_at = (
-        statement.issuer_confirmed_at if side == StatementSide.ISSUER else statement.counterparty_confirmed_at
-    )
-    if StatementAction.CONFIRM in allowed and (
-        confirmed_at is not None or (side == StatementSide.ISSUER and statement.status == StatementStatus.ISSUED)
-    ):
-        allowed.discard(StatementAction.CONFIRM)
+    allowed = {str(action) for action in writer.actions_for(statement, side)}
     if StatementAction.ADJUST_LINE in allowed:
         allowed.add(ADD_ADJUSTMENT)
     return allowed
