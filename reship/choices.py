@@ -95,6 +95,9 @@ class EventKind(models.TextChoices):
     SURVEY_SENT = "survey_sent", _("Survey sent")
     CUSTOMER_MESSAGE_SENT = "customer_message_sent", _("Customer told automatically")
     OVERDUE = "overdue", _("Overdue")
+    # A platform admin's hand on a request (Django admin actions, through the workflow).
+    PARTNER_REASSIGNED = "partner_reassigned", _("Partner reassigned")
+    ESCALATED = "escalated", _("Escalated by the platform")
     NOTE = "note", _("Note")
 
 
@@ -173,6 +176,10 @@ class Action(models.TextChoices):
     CHANGE_SHIP_TO = "change_ship_to", _("Change the ship-to")
     PRINT_SLIPS = "print_slips", _("Print packing slips")
     MARK_DELIVERED = "mark_delivered", _("Mark delivered")
+    # A platform admin's actions (Django admin): another partner takes the request, or both sides are
+    # told it is escalated. Admins also cancel.
+    REASSIGN_PARTNER = "reassign_partner", _("Reassign the partner")
+    ESCALATE = "escalate", _("Escalate")
 
 
 class RevealChannel(models.TextChoices):

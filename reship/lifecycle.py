@@ -24,6 +24,7 @@ from reship.accounts.roles import Role
 from reship.choices import (
     Action,
     LineStatus,
+    QuoteStatus,
     RequestStatus,
     Resolution,
     StatementAction,
@@ -69,6 +70,20 @@ TRANSITIONS: dict[Action, frozenset[RequestStatus]] = {
     Action.PRINT_SLIPS: frozenset({S.APPROVED, S.FULFILLING}),
     # A parcel may arrive at any time after it left, even after the request closed.
     Action.MARK_DELIVERED: frozenset({S.FULFILLING, S.INFO_UPDATE, S.CUSTOMER_CONTACT, S.CONTACTED, S.CLOSED}),
+    # Another partner takes over while the first has decided nothing yet (no quote to carry over).
+    Action.REASSIGN_PARTNER: frozenset({S.SUBMITTED, S.NEEDS_INFO}),
+    Action.ESCALATE: frozenset(
+        {
+            S.REPORTED,
+            S.SUBMITTED,
+            S.NEEDS_INFO,
+            S.APPROVED,
+            S.FULFILLING,
+            S.INFO_UPDATE,
+            S.CUSTOMER_CONTACT,
+            S.CONTACTED,
+        }
+    ),
 }
 
 # --- which side takes each action -----------------------------------------------------------------
@@ -82,7 +97,7 @@ ACTORS: dict[Action, frozenset[Role]] = {
     Action.ANSWER_INFO: frozenset({Role.SELLER}),
     Action.APPROVE: frozenset({Role.PARTNER}),
     Action.REJECT: frozenset({Role.PARTNER}),
-    Action.CANCEL: frozenset({Role.SELLER}),
+    Action.CANCEL: frozenset({Role.SELLER, Role.ADMIN}),
     Action.ACCEPT_QUOTE: frozenset({Role.SELLER}),
     Action.DISPUTE_QUOTE: frozenset({Role.SELLER}),
     Action.REVISE_QUOTE: frozenset({Role.PARTNER}),
@@ -97,6 +112,8 @@ ACTORS: dict[Action, frozenset[Role]] = {
     Action.CHANGE_SHIP_TO: frozenset({Role.SELLER}),
     Action.PRINT_SLIPS: frozenset({Role.PARTNER}),
     Action.MARK_DELIVERED: frozenset({Role.SELLER, Role.PARTNER}),
+    Action.REASSIGN_PARTNER: frozenset({Role.ADMIN}),
+    Action.ESCALATE: frozenset({Role.ADMIN}),
 }
 
 
@@ -195,6 +212,29 @@ def stage_owner(status: str) -> Role:
     """The side that owes the next step in this status, or NONE when the request is final."""
     step = step_of(status)
     return step.owner if step else Role.NONE
+
+
+# --- who is waited for: "waiting for me" -------------------------------------------------------------
+# The step's owner, and besides it the price side (价格): a quote awaiting the seller is the seller's
+# to accept or dispute, a disputed quote the partner's to revise, whatever the stage. The landing
+# pages, the lists' "waiting for" column, ``?waiting_for=me`` and the inbox's open entries read this.
+def waiting_for(status: str, quote_status: str) -> frozenset[Role]:
+    """The sides a request waits for now (none when it is final)."""
+    sides = {stage_owner(status)} - {Role.NONE}
+    if status in _QUOTE_OPEN and quote_status == QuoteStatus.PENDING:
+        sides.add(Role.SELLER)
+    if status in _QUOTE_OPEN and quote_status == QuoteStatus.DISPUTED:
+        sides.add(Role.PARTNER)
+    return frozenset(sides)
+
+
+def waiting_for_filter(side: Role) -> Q:
+    """``waiting_for`` as a query filter on requests: those that wait for this side."""
+    if side not in (Role.SELLER, Role.PARTNER):
+        return Q(pk__in=[])
+    owned = [status for status in OPEN_STATUSES if stage_owner(status) == side]
+    quote = QuoteStatus.PENDING if side == Role.SELLER else QuoteStatus.DISPUTED
+    return Q(status__in=owned) | Q(status__in=sorted(_QUOTE_OPEN), quote_status=quote)
 
 
 # --- which lines a parcel may take now ----------------------------------------------------------

@@ -65,6 +65,13 @@ class DropshipPartner(models.Model):
     webhook_secret = models.CharField(
         _("webhook secret"), max_length=128, blank=True, help_text=_("Signs outgoing webhooks (HMAC-SHA256).")
     )
+    # What the partner's staff are told of the seller's side of a request (inbox, email, webhooks);
+    # each switchable in the partner's settings.
+    notify_quote_accepted = models.BooleanField(_("tell us when a quote is accepted"), default=True)
+    notify_quote_disputed = models.BooleanField(_("tell us when a quote is disputed"), default=True)
+    notify_info_updated = models.BooleanField(_("tell us when the order info is updated"), default=True)
+    notify_customer_contacted = models.BooleanField(_("tell us when the customer is contacted"), default=True)
+    notify_closed = models.BooleanField(_("tell us when a request is closed and rated"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -26,6 +26,7 @@ from reship.models.settlement import (
     StatementPayment,
     StatementTotal,
 )
+from reship.models.uploads import PendingUpload
 
 __all__ = [
     "ApiKey",
@@ -38,6 +39,7 @@ __all__ = [
     "CustomerMessageTemplate",
     "Evidence",
     "Notification",
+    "PendingUpload",
     "RequestMessage",
     "RequestNumberSequence",
     "ReshipEvent",

@@ -75,6 +75,11 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # An inbox entry that asks for an action (review this, answer that) names the side and step it
+    # waits on; it is marked done when that happens, by anyone of the organisation
+    # (``reship.services.inbox``). "New" stays reserved for unread.
+    awaits = models.CharField(_("waits for"), max_length=40, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -94,6 +99,12 @@ class Notification(models.Model):
             models.Index(fields=["status", "-created_at"], name="notification_status_recent"),
             # A user's inbox, newest first, and its unread badge.
             models.Index(fields=["recipient_user", "channel", "-created_at"], name="notification_inbox"),
+            # A request's entries still waiting for their action, marked done when it happens.
+            models.Index(
+                fields=["request"],
+                condition=Q(done_at__isnull=True) & ~Q(awaits=""),
+                name="notification_awaiting",
+            ),
             # Only what the badge counts (delivered, unread), so the count reads the index alone.
             models.Index(
                 fields=["recipient_user", "channel"],
