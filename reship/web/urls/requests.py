@@ -2,13 +2,14 @@
 
 from django.urls import path
 
+from reship.web.views import request_list
 from reship.web.views import requests as views
 
 app_name = "requests"
 urlpatterns = [
-    path("", views.request_list, name="list"),
-    path("export.csv", views.export, {"file_format": "csv"}, name="export-csv"),
-    path("export.xlsx", views.export, {"file_format": "xlsx"}, name="export-xlsx"),
+    path("", request_list.request_list, name="list"),
+    path("export.csv", request_list.export, {"file_format": "csv"}, name="export-csv"),
+    path("export.xlsx", request_list.export, {"file_format": "xlsx"}, name="export-xlsx"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/ship-to-views/", views.ship_to_reveals, name="ship-to-reveals"),
     path("<int:pk>/action/<slug:action>/", views.request_action, name="action"),
