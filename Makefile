@@ -11,7 +11,7 @@ PORT ?= 8000
 # killed processes) then run on their own, so the rest of the suite does not skew their clocks.
 TEST_WORKERS ?= 2
 
-.PHONY: run install serve test lint messages lock clean bench bench-small bench-tools bench-import
+.PHONY: run install browser-deps serve test lint messages lock clean bench bench-small bench-tools bench-import
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Reship needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -22,12 +22,22 @@ $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 
 install: $(VENV)/.installed
 
+# What the browser tests inject into pages (axe-core for the crawl's accessibility check), from the
+# npm registry at the versions in tests/browser/package-lock.json, into tests/browser/node_modules.
+BROWSER_DEPS := tests/browser/node_modules/.installed
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser-deps: $(BROWSER_DEPS)
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
