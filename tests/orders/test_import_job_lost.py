@@ -33,7 +33,7 @@ ORDER_OUT_OF_TIME = (
     "The import took longer than 30 minutes and was stopped. The orders written so far are whole; split the file "
     "into smaller ones and import them."
 )
-TRACKING_LOST_ZH = "导入中途停止。已发货的明细保持已发货:其余明细请在“待发货”中查看并重新上传。"
+TRACKING_LOST_ZH = "导入中途停止。已发货的明细保持已发货：其余明细请在“待发货”中查看并重新上传。"
 
 
 def queued_job(shop, *, orders: int = 5) -> ImportJob:

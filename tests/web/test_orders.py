@@ -479,7 +479,7 @@ def test_the_limit_message_is_in_the_users_language(seller_client, shop):
     )
 
     assert response.context["form"].errors[f"line_{shop.line_b.pk}_quantity"] == [
-        "SKU SKU-B 剩余可申请数量为 1,您申请了 3。"
+        "SKU SKU-B 剩余可申请数量为 1，您申请了 3。"
     ]
 
 

@@ -37,4 +37,4 @@ def test_in_chinese_for_a_chinese_reader(settings):
     response = client.post("/login/", {"username": "x" * 300, "password": "secret"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert response.status_code == 200
-    assert "用户名和密码不匹配,请重试。" in response.content.decode()
+    assert "用户名和密码不匹配，请重试。" in response.content.decode()
