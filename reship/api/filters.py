@@ -20,6 +20,7 @@ from reship.choices import Reason, RequestSource, RequestStatus, RestockStatus
 from reship.core.bounds import MAX_ID, validate_moment
 from reship.lifecycle import OPEN_STATUSES
 from reship.models import ReshipLine, ReshipRequest, RestockOrder
+from reship.selectors import waiting
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -46,6 +47,14 @@ class RequestFilter(django_filters.FilterSet):
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", help_text=_("true: open and past its stage's due time; false: the others.")
+    )
+    waiting_for = django_filters.ChoiceFilter(
+        choices=waiting.WHOM_CHOICES,
+        method="filter_waiting_for",
+        help_text=_(
+            "me: the requests whose next step (or answer to a quote) is your organisation's; "
+            "other: those waiting for the other side."
+        ),
     )
     partner = IdFilter(field_name="partner_id", help_text=_("A dropship partner's id."))
     seller = IdFilter(field_name="seller_id", help_text=_("A seller's id."))
@@ -85,6 +94,11 @@ class RequestFilter(django_filters.FilterSet):
             return queryset
         overdue = Q(status__in=OPEN_STATUSES, stage_due_at__lt=timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_waiting_for(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value or self.request is None:
+            return queryset
+        return queryset.filter(waiting.waiting_filter(user=self.request.user, whom=value, now=timezone.now()))
 
     def filter_reason(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         lines = ReshipLine.objects.filter(request_id=OuterRef("pk"), reason=value)

@@ -6,6 +6,7 @@ The request pages (both sides) read through ``request_page_for_user`` and friend
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -133,13 +134,23 @@ def _parcels_delivered() -> Case:
     )
 
 
-def request_stage_counts_for_user(*, user: User, search: str = "", narrowed: Q | None = None) -> dict[str, int]:
-    """How many of the user's requests (matching the search) are in each stage, in one query."""
+def request_stage_counts_for_user(
+    *,
+    user: User,
+    search: str = "",
+    narrowed: Q | None = None,
+    within: Q | None = None,
+    tabs: Mapping[str, Q] | None = None,
+) -> dict[str, int]:
+    """How many of the user's requests (matching the search) are in each stage, and in all
+    (``"all"``), among those of the chosen tab (``within``, e.g. waiting for me); and how many each
+    tab holds whatever the stage (``"tab_<key>"``). One aggregate query."""
     visible = _searched(_visible(user), search).filter(narrowed or Q())
-    by_status = dict(visible.values_list("status").annotate(total=Count("id")).order_by())
-    counts = {stage.key: sum(by_status.get(status, 0) for status in stage.statuses) for stage in FILTER_STAGES}
-    counts["all"] = sum(by_status.values())
-    return counts
+    chosen = within if within is not None else Q(pk__isnull=False)
+    aggregates = {stage.key: Count("pk", filter=Q(status__in=stage.statuses) & chosen) for stage in FILTER_STAGES}
+    aggregates["all"] = Count("pk", filter=chosen)
+    aggregates.update({f"tab_{key}": Count("pk", filter=query) for key, query in (tabs or {}).items()})
+    return visible.aggregate(**aggregates)
 
 
 def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | None:
