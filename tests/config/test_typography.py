@@ -10,9 +10,18 @@ import ast
 import gettext
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from orders.models import Product
+from reship import workflow
+from reship.choices import NotificationChannel
+from reship.models import Notification
+from reship.notifications.rendering import render
+from reship.workflow import timeliness
+from tests.notifications.test_rendering import NOW, make_parties, submit, to_customer_contact
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
@@ -30,6 +39,7 @@ CODE = re.compile(
     r"|[\w.+-]+@[\w-]+\.[\w.-]+",
     re.DOTALL,
 )
+ENGLISH_PHRASE = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:\s+[A-Za-z][A-Za-z'’-]*){2,}")
 HTML_TAG = re.compile(r"<[^<>]*>")
 # What stands beside a mark in Chinese prose: ideographs, Chinese punctuation and quotes.
 CHINESE_SIDE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e“”‘’]")
@@ -103,12 +113,12 @@ def _in_prose(masked: str, index: int, *, chinese: bool) -> bool:
 def flagged_positions(text: str, *, chinese: bool | None = None) -> set[int]:
     """Where in ``text`` a half-width punctuation mark stands in Chinese prose. ``chinese`` says
     whether the text is Chinese (a msgstr) or English with Chinese words in it; unknown (a template
-    line, a literal), it is Chinese when its ideographs outnumber its Latin letters."""
+    line, a literal, a rendered line), it is English when three English words run together."""
     if not CJK.search(text):
         return set()
     masked = _masked(text)
     if chinese is None:
-        chinese = len(CJK.findall(masked)) >= len(re.findall(r"[A-Za-z]", masked))
+        chinese = ENGLISH_PHRASE.search(masked) is None
     flagged = {
         index for index, char in enumerate(masked) if char in HALF_WIDTH and _in_prose(masked, index, chinese=chinese)
     }
@@ -144,6 +154,7 @@ def offenders(text: str, *, chinese: bool | None = None) -> list[str]:
         ("最高为%(label)s:%(value)s。", ["abel)s[:]%(valu"]),
         ("补偿 %(amount)s(%(method)s)。", ["ount)s[(]%(meth", "thod)s[)]。"]),
         ("联系卖家 (天猫) 处理", ["联系卖家 [(]天猫) 处理", "卖家 (天猫[)] 处理"]),
+        ("- 1 × 台灯 (SKU LAMP)", [" × 台灯 [(]SKU LA", "U LAMP[)]"]),
         ("客户（%(name)s)", ["name)s[)]"]),
         ("(%(count)s)件", ["[(]%(coun", "ount)s[)]件"]),
         ("%(name)s,请确认", ["name)s[,]请确认"]),
@@ -170,10 +181,10 @@ def test_half_width_punctuation_beside_chinese_is_flagged(text, expected):
         '<a href="/x?y=1">补单</a>',
         "Customer: Tom, (a shop)",
         "请在请求头中发送 Authorization: Api-Key，后接密钥",
-        "resend (补寄); the partner (代发方): ships",
-        "Status (已签收 / delivered, 运输中 / in transit)",
-        "Headers (补单号, 订单号, 快递公司) are read",
-        "SeaBridge 海桥海外仓 (Los Angeles)",
+        "The partner resends lines (补寄); the partner (代发方): ships them",
+        "where the parcel is (已签收 / delivered, 运输中 / in transit, 异常 / exception)",
+        "Other columns are ignored; Chinese headers (补单号, 订单号, 快递公司) are read too.",
+        "The customer was told by the shop's automatic message (邮件).",
         "SKU:A1 补单",
         "{name},{count}",
     ],
@@ -182,11 +193,14 @@ def test_codes_placeholders_and_chinese_punctuation_are_not_flagged(text):
     assert offenders(text) == []
 
 
-def test_a_msgstr_is_chinese_however_much_latin_it_quotes():
-    text = "多个值请重复填写:?status=submitted&status=needs_info。"
+def test_a_msgstr_is_chinese_whatever_it_quotes_and_an_english_sentence_is_english():
+    untranslated = "The customer was told by the shop's automatic message (邮件)."
 
-    assert offenders(text) == []
-    assert offenders(text, chinese=True) == ["值请重复填写[:]?statu"]
+    assert offenders(untranslated) == []
+    assert offenders(untranslated, chinese=True) == ["ssage [(]邮件).", "ge (邮件[)]."]
+    assert offenders("多个值请重复填写:?status=submitted&status=needs_info。", chinese=True) == [
+        "值请重复填写[:]?statu"
+    ]
     assert offenders("seller:<id> 或 partner:<id>", chinese=True) == []
 
 
@@ -252,3 +266,30 @@ def test_chinese_written_into_templates_uses_chinese_punctuation():
 
 def test_chinese_written_into_python_uses_chinese_punctuation():
     assert list(source_offenders()) == []
+
+
+# Notifications as sent: template literals joined with translations ("{{ label }}:{{ value }}") ---
+
+
+@pytest.mark.django_db
+def test_notifications_rendered_in_chinese_use_chinese_punctuation(settings):
+    settings.SITE_URL = "https://reship.example.com"
+    parties = make_parties(seller_language="zh-hans", customer_language="zh-hans")
+    # Chinese goods, so a literal "(SKU …)" or ": " beside them shows.
+    for line, name in ((parties.mug, "红色马克杯"), (parties.lamp, "台灯"), (parties.vase, "花瓶")):
+        Product.objects.filter(pk=line.product_id).update(name=name)
+    to_customer_contact(parties)
+    workflow.reship_reject(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.partner, reason="No.")
+    workflow.reship_cancel(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.seller, reason="Found.")
+    timeliness.deadlines_check(now=NOW + timedelta(days=3))
+    rows = list(Notification.objects.exclude(channel=NotificationChannel.WEBHOOK))
+    assert len({row.template for row in rows}) >= 12, "the story reaches most templates"
+
+    found = []
+    for row in rows:
+        row.language = "zh-hans"
+        for part, words in zip(("subject", "text", "html"), render(row), strict=True):
+            for line in words.splitlines():
+                found += [f"{row.template} ({part}): {offender}" for offender in offenders(line)]
+
+    assert found == [], "\n".join(found)

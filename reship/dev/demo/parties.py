@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from orders.choices import Platform
@@ -22,9 +23,6 @@ from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership,
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "reship-admin"
 STAFF_PASSWORD = "reship-demo"
-# The address `make run` serves on (Makefile HOST/PORT defaults).
-SITE_URL = "http://127.0.0.1:8000/"
-ADMIN_URL = SITE_URL + "admin/"
 
 SOURCES: list[tuple[str, str, str, str, str, str, str, int]] = [
     # key, name, kind, region, contact, phone, email, lead days
@@ -107,7 +105,7 @@ PARTNERS = [
     ),
     PartnerSpec(
         key="overseas",
-        name="SeaBridge 海桥海外仓 (Los Angeles)",
+        name="SeaBridge 海桥海外仓（Los Angeles）",
         mode=PartnerMode.OVERSEAS,
         region=Region.OVERSEAS,
         phone="+1 323 555 0190",
@@ -180,13 +178,16 @@ class DemoLogin:
 
 
 def demo_logins(*, kept: set[str] | frozenset[str] = frozenset()) -> list[DemoLogin]:
-    logins = [DemoLogin("platform admin", ADMIN_USERNAME, ADMIN_PASSWORD, ADMIN_URL, kept=ADMIN_USERNAME in kept)]
+    # The served address (`make run` passes SITE_URL=http://HOST:PORT), so `make run PORT=8123` prints :8123.
+    site_url = settings.SITE_URL.rstrip("/") + "/"
+    admin_url = site_url + "admin/"
+    logins = [DemoLogin("platform admin", ADMIN_USERNAME, ADMIN_PASSWORD, admin_url, kept=ADMIN_USERNAME in kept)]
     for seller in SELLERS:
         username = seller.user.username
-        logins.append(DemoLogin("seller staff", username, STAFF_PASSWORD, SITE_URL, seller.name, username in kept))
+        logins.append(DemoLogin("seller staff", username, STAFF_PASSWORD, site_url, seller.name, username in kept))
     for partner in PARTNERS:
         username = partner.user.username
-        logins.append(DemoLogin("partner staff", username, STAFF_PASSWORD, SITE_URL, partner.name, username in kept))
+        logins.append(DemoLogin("partner staff", username, STAFF_PASSWORD, site_url, partner.name, username in kept))
     return logins
 
 
