@@ -11,7 +11,7 @@ PORT ?= 8000
 # killed processes) then run on their own, so the rest of the suite does not skew their clocks.
 TEST_WORKERS ?= 2
 
-.PHONY: run install browser-deps serve test lint messages lock clean bench bench-small bench-tools bench-import
+.PHONY: run reset-demo install browser-deps serve test lint messages lock clean bench bench-small bench-tools bench-import
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Reship needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -32,10 +32,22 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 
 browser-deps: $(BROWSER_DEPS)
 
+# The address links in emails, the inbox and the printed logins use: the one served (0.0.0.0 is
+# read as this machine), unless SITE_URL is set.
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+RUN_ENV := SITE_URL=$(SITE_URL)
+
+# The periodic jobs (sweeper and retries, SLA reminders, surveys, purges) run beside the server in a
+# second process, stopped when the server stops (Ctrl-C, or runserver exiting).
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo_data
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo_data
+	$(RUN_ENV) $(PY) manage.py run_periodic & pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Start the demo again from nothing: the database and uploaded files go, the installed .venv stays.
+reset-demo:
+	rm -rf var db.sqlite3
 
 test: install browser-deps
 	$(PY) -m ruff check .
@@ -84,5 +96,6 @@ lock:
 	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > $(CONSTRAINTS)
 	rm -rf .lock-venv
 
-clean:
-	rm -rf $(VENV) var db.sqlite3
+# Everything `make run` and `make install` made: the .venv, the database, uploaded files.
+clean: reset-demo
+	rm -rf $(VENV)
