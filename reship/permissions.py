@@ -1,7 +1,8 @@
 """Who may do what to a reship request: the one place that answers it.
 
-A request is visible to its seller's staff and its partner's staff, nobody else (admins act
-through the Django admin, not the workflow). Which side takes each action is ``lifecycle.ACTORS``;
+A request is visible to its seller's staff and its partner's staff, and read by platform admins,
+who take only the actions ``lifecycle.ACTORS`` gives ``Role.ADMIN`` (cancel, reassign the
+partner, escalate), through the Django admin (``admin_may``). Which side takes each action is ``lifecycle.ACTORS``;
 ``can(action, ...)`` applies it to a user, and ``can_<verb>`` answers the questions that are not
 workflow actions (writing in the thread, adding evidence, recording orders, partner settings).
 """
@@ -82,6 +83,15 @@ def can(action: Action, user: User | None, request: ReshipRequest) -> bool:
     """Whether the user's side may take this action on this request (status is the workflow's job)."""
     side = side_of(user, request)
     return side in (Role.SELLER, Role.PARTNER) and lifecycle.side_may(action, side)
+
+
+def admin_may(action: Action, user: User | None) -> bool:
+    """Whether a platform admin (staff of no organisation) takes this action: only those
+    ``lifecycle.ACTORS`` gives ``Role.ADMIN``. Kept apart from ``can``, which the request pages ask:
+    an admin acts from the Django admin, and the app's pages offer them nothing."""
+    if user is None or not user.is_authenticated:
+        return False
+    return organisation_for(user).role == Role.ADMIN and lifecycle.side_may(action, Role.ADMIN)
 
 
 def can_submit_for(user: User | None, order: Order) -> bool:

@@ -12,11 +12,13 @@ this package's own callers pass it, never a view acting for a person.
 
 One module per family of transitions: ``application``, ``report`` (a customer's own report, the
 seller's before it is the partner's), ``review``, ``quote``, ``fulfilment``, ``closing``, ``ship_to``
-(改地址), ``delivery`` (parcels delivered, the survey's schedule); ``actions`` maps a parsed action to
+(改地址), ``delivery`` (parcels delivered, the survey's schedule), ``admin_actions`` (a platform
+admin reassigns the partner or escalates); ``actions`` maps a parsed action to
 its function; ``bulk`` approves many at once; ``timeliness`` keeps the SLA clock and
 sends reminders. This module is their public face.
 """
 
+from reship.workflow.admin_actions import reassign_refusal, reship_escalate, reship_reassign_partner
 from reship.workflow.application import (
     LineRequest,
     reship_follow_up,
@@ -65,6 +67,7 @@ __all__ = [
     "actions_for",
     "allowed_actions",
     "outcome_message",
+    "reassign_refusal",
     "reship_accept_quote",
     "reship_answer_info",
     "reship_approve",
@@ -79,9 +82,11 @@ __all__ = [
     "reship_decline_report",
     "reship_dispute_quote",
     "reship_edit_report",
+    "reship_escalate",
     "reship_follow_up",
     "reship_mark_delivered",
     "reship_print_slips",
+    "reship_reassign_partner",
     "reship_record_tracking",
     "reship_reject",
     "reship_report",

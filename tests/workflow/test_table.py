@@ -18,16 +18,20 @@ from reship import workflow
 from reship.choices import Action, EventKind, RequestStatus
 from reship.core.errors import ActionNotPermitted, InvalidTransition, RequestNotFound
 from reship.models import Notification, RequestMessage, ReshipEvent, ReshipLine, ReshipRequest, RestockOrder
+from suppliers.models import Supplier
+from tests.factories import UserFactory
 from tests.workflow_states import line, make_parties, request_in
 
 S = RequestStatus
 ALL_STATUSES = list(RequestStatus)
-ROLES = ["seller", "partner", "other_seller", "other_partner", "anonymous"]
+# "admin": platform staff (of no organisation), who see every request and take only cancel, reassign
+# and escalate.
+ROLES = ["seller", "partner", "other_seller", "other_partner", "anonymous", "admin"]
 
 
 @dataclass(frozen=True)
 class Expect:
-    side: frozenset[str]  # who may act: "seller", "partner"
+    side: frozenset[str]  # who may act: "seller", "partner", "admin"
     statuses: frozenset[str]  # where it is allowed
     event: str  # the event kind written
     to_status: str | None  # None: the status stays
@@ -81,13 +85,15 @@ EXPECTED: dict[Action, Expect] = {
         frozenset({"request_rejected"}),
     ),
     Action.CANCEL: Expect(
-        frozenset({"seller"}),
+        frozenset({"seller", "admin"}),
         frozenset({S.SUBMITTED, S.NEEDS_INFO, S.APPROVED}),
         EventKind.CANCELLED,
         S.CANCELLED,
         frozenset({"request_cancelled"}),
     ),
-    Action.ACCEPT_QUOTE: Expect(frozenset({"seller"}), OPEN_QUOTE, EventKind.QUOTE_ACCEPTED, None),
+    Action.ACCEPT_QUOTE: Expect(
+        frozenset({"seller"}), OPEN_QUOTE, EventKind.QUOTE_ACCEPTED, None, frozenset({"quote_accepted"})
+    ),
     Action.DISPUTE_QUOTE: Expect(
         frozenset({"seller"}), OPEN_QUOTE, EventKind.QUOTE_DISPUTED, None, frozenset({"quote_disputed"})
     ),
@@ -126,20 +132,25 @@ EXPECTED: dict[Action, Expect] = {
         frozenset({"lines_compensated"}),
     ),
     Action.CONFIRM_INFO_UPDATE: Expect(
-        frozenset({"seller"}), frozenset({S.INFO_UPDATE}), EventKind.INFO_UPDATED, S.CUSTOMER_CONTACT
+        frozenset({"seller"}),
+        frozenset({S.INFO_UPDATE}),
+        EventKind.INFO_UPDATED,
+        S.CUSTOMER_CONTACT,
+        frozenset({"info_updated"}),
     ),
     Action.CONTACT_CUSTOMER: Expect(
         frozenset({"seller"}),
         frozenset({S.CUSTOMER_CONTACT}),
         EventKind.CUSTOMER_CONTACTED,
         S.CONTACTED,
-        frozenset({"customer_message"}),
+        frozenset({"customer_message", "customer_contacted"}),
     ),
     Action.CLOSE: Expect(
         frozenset({"seller"}),
         frozenset({S.CONTACTED}),
         EventKind.CLOSED,
         S.CLOSED,  # no survey_invitation: the survey waits for the goods
+        frozenset({"request_closed"}),
     ),
     Action.MARK_DELIVERED: Expect(
         frozenset({"seller", "partner"}),
@@ -163,6 +174,32 @@ EXPECTED: dict[Action, Expect] = {
         EventKind.SHIP_TO_CHANGED,
         None,
         frozenset({"ship_to_changed"}),
+    ),
+    # The platform's own: the old partner is told the request left, the new one as of a submission.
+    Action.REASSIGN_PARTNER: Expect(
+        frozenset({"admin"}),
+        frozenset({S.SUBMITTED, S.NEEDS_INFO}),
+        EventKind.PARTNER_REASSIGNED,
+        None,
+        frozenset({"request_reassigned", "request_submitted"}),
+    ),
+    Action.ESCALATE: Expect(
+        frozenset({"admin"}),
+        frozenset(
+            {
+                S.REPORTED,
+                S.SUBMITTED,
+                S.NEEDS_INFO,
+                S.APPROVED,
+                S.FULFILLING,
+                S.INFO_UPDATE,
+                S.CUSTOMER_CONTACT,
+                S.CONTACTED,
+            }
+        ),
+        EventKind.ESCALATED,
+        None,
+        frozenset({"request_escalated"}),
     ),
 }
 
@@ -263,6 +300,12 @@ def _call(action: Action, request: ReshipRequest, actor: Any, context: dict) -> 
         )
     if action == Action.PRINT_SLIPS:
         return workflow.reship_print_slips(actor=actor, line_ids=[line(request, "A").pk], kind="slip")
+    if action == Action.REASSIGN_PARTNER:
+        return workflow.reship_reassign_partner(
+            request_id=rid, actor=actor, partner_id=context["new_partner"], note="The partner is on holiday."
+        )
+    if action == Action.ESCALATE:
+        return workflow.reship_escalate(request_id=rid, actor=actor, note="Three days without an answer.")
     if action == Action.FOLLOW_UP:
         return workflow.reship_follow_up(
             request_id=rid,
@@ -288,7 +331,7 @@ def _snapshot(request: ReshipRequest) -> dict:
 
 
 def _expected_error(action: Action, status: str, role: str):
-    if role not in ("seller", "partner"):
+    if role not in ("seller", "partner", "admin"):
         return RequestNotFound
     if role == "partner" and status in (S.REPORTED, S.DECLINED):
         return RequestNotFound  # the seller's until confirmed: the partner does not see it
@@ -321,7 +364,17 @@ def test_action_by_status_by_role(action, status, role, django_capture_on_commit
         context["restock_order"] = _restock_order_for(request).pk
     if action == Action.MARK_DELIVERED:
         context["parcel"] = _parcel_for(request).pk
-    actor = AnonymousUser() if role == "anonymous" else getattr(parties, role)
+    if action == Action.REASSIGN_PARTNER:
+        # Another partner that buys from the sources of the lines to restock (B1, B2).
+        new_partner = parties.other_partner.partner_membership.partner
+        new_partner.suppliers.set(Supplier.objects.filter(products__order_lines__order=parties.order))
+        context["new_partner"] = new_partner.pk
+    if role == "anonymous":
+        actor = AnonymousUser()
+    elif role == "admin":
+        actor = UserFactory(is_staff=True, language="en")
+    else:
+        actor = getattr(parties, role)
     before = _snapshot(request)
     last_event_id = ReshipEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
     last_notification_id = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
