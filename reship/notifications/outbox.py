@@ -62,6 +62,10 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "parcel_delivered": (Audience.SELLER, Audience.PARTNER),  # webhook event "parcel_delivered"
     "stage_reminder": (),  # the stage's owner, given by the caller
     "stage_escalated": (Audience.SELLER, Audience.ADMIN),
+    # A platform admin's actions (workflow.admin_actions): the partner losing a request is told before
+    # it leaves (the new one gets "request_submitted"); an escalation reaches both sides.
+    "request_reassigned": (Audience.PARTNER,),
+    "request_escalated": (Audience.SELLER, Audience.PARTNER),
 }
 # A statement's happenings (reship.notifications.statements tells whom): webhook event types too.
 STATEMENT_TEMPLATES: frozenset[str] = frozenset(

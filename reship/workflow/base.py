@@ -58,11 +58,12 @@ def action_check(
     """May this caller take this action on this request now? The one answer, for the workflow, the
     request page and the API. Raises the error to show if not: ``ActionNotPermitted`` (403, the
     other side's step) before ``InvalidTransition`` (409, not in this status). ``actor=None`` is the
-    system, which the status alone limits.
+    system, which the status alone limits; a platform admin passes for the actions
+    ``lifecycle.ACTORS`` gives ``Role.ADMIN`` (``permissions.admin_may``), and only those.
 
     The 409 says what is possible instead: by default every action the status allows, by label;
     with ``option_name`` (the API's slugs) the caller's own next actions, as it would call them."""
-    if actor is not None and not permissions.can(action, actor, request):
+    if actor is not None and not (permissions.can(action, actor, request) or permissions.admin_may(action, actor)):
         raise ActionNotPermitted(
             _("You may not %(action)s this request: it is the other party's step.") % {"action": action.label.lower()}
         )

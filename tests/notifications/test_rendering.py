@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import translation
 
 from reship import workflow
+from reship.accounts.models import User
 from reship.choices import NotificationChannel
 from reship.models import CustomerMessageSetting, Notification, ReshipRequest, RestockOrder
 from reship.notifications.delivery import notification_deliver
@@ -165,11 +166,17 @@ def test_every_template_renders_for_every_recipient_in_both_languages():
     workflow.reship_mark_delivered(shipment_id=parcel.pk, actor=parties.partner, delivered_at=NOW, now=NOW)
     send_survey(request, now=NOW)
     workflow.reship_reject(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.partner, reason="No.")
-    workflow.reship_cancel(request_id=submit(parties, [("mug", "resend")]).pk, actor=parties.seller, reason="Found.")
+    root = User.objects.get(username="root")  # a platform admin reassigns one request and escalates another
+    handed = submit(parties, [("mug", "resend")])
+    workflow.reship_reassign_partner(
+        request_id=handed.pk, actor=root, partner_id=PartnerMembershipFactory().partner_id, note="On holiday & away."
+    )
+    workflow.reship_cancel(request_id=handed.pk, actor=parties.seller, reason="Found.")
     moved = submit(parties, [("mug", "resend")])
     workflow.reship_approve(
         request_id=moved.pk, actor=parties.partner, quote_goods="10", quote_shipping="5", cost_bearer="partner"
     )
+    workflow.reship_escalate(request_id=moved.pk, actor=root, note="Late & silent.")
     workflow.reship_change_ship_to(
         request_id=moved.pk, actor=parties.seller, ship_to={"street": "漕溪北路 88 号"}, note="Moved & happy."
     )
