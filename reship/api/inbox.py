@@ -39,6 +39,17 @@ class InboxEntrySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(source="notification.created_at")
     read_at = serializers.DateTimeField(source="notification.read_at", allow_null=True)
     is_unread = serializers.BooleanField()
+    awaits = serializers.CharField(
+        source="notification.awaits",
+        allow_blank=True,
+        help_text="For an entry that asks for an action: the side and step it waits for, as "
+        "'<side>:<step>' (e.g. 'partner:review', 'seller:quote'); empty for news.",
+    )
+    done_at = serializers.DateTimeField(
+        source="notification.done_at",
+        allow_null=True,
+        help_text="When the action it asked for was done (by anyone of the organisation, or the request moved on).",
+    )
 
 
 class UnreadCountSerializer(serializers.Serializer):
@@ -59,6 +70,8 @@ ENTRY_EXAMPLE = {
     "created_at": "2026-03-02T09:30:00+08:00",
     "read_at": None,
     "is_unread": True,
+    "awaits": "seller:quote",
+    "done_at": None,
 }
 
 

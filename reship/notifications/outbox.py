@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from reship.accounts.roles import Role
 from reship.choices import NotificationChannel
 from reship.models import Notification
+from reship.notifications import awaiting
 from reship.representations import request_detail_load, request_representation
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     "request_approved": (Audience.SELLER,),
     "request_rejected": (Audience.SELLER,),
     "request_cancelled": (Audience.PARTNER,),
+    # The seller's steps the partner hears of, each switchable by the partner (PARTNER_SWITCHES).
+    "quote_accepted": (Audience.PARTNER,),
     "quote_disputed": (Audience.PARTNER,),
     "quote_revised": (Audience.SELLER,),
     "restock_ordered": (Audience.SUPPLIER,),
@@ -66,6 +69,18 @@ WHO_IS_TOLD: dict[str, tuple[Audience, ...]] = {
     # it leaves (the new one gets "request_submitted"); an escalation reaches both sides.
     "request_reassigned": (Audience.PARTNER,),
     "request_escalated": (Audience.SELLER, Audience.PARTNER),
+    "info_updated": (Audience.PARTNER,),
+    "customer_contacted": (Audience.PARTNER,),
+    "request_closed": (Audience.PARTNER,),  # with the seller's three ratings and note
+}
+# A partner may turn these off (its settings page): no inbox or email rows for its staff then. Its
+# webhook endpoints keep the events they chose.
+PARTNER_SWITCHES: dict[str, str] = {
+    "quote_accepted": "notify_quote_accepted",
+    "quote_disputed": "notify_quote_disputed",
+    "info_updated": "notify_info_updated",
+    "customer_contacted": "notify_customer_contacted",
+    "request_closed": "notify_closed",
 }
 # A statement's happenings (reship.notifications.statements tells whom): webhook event types too.
 STATEMENT_TEMPLATES: frozenset[str] = frozenset(
@@ -186,7 +201,9 @@ def _rows_for(
         return supplier_email_row(base, supplier)
     if audience not in (Audience.SELLER, Audience.PARTNER, Audience.ADMIN):
         return []
-    rows = staff_rows(base, _member_users(request, audience), inbox=audience != Audience.ADMIN)
+    switch = PARTNER_SWITCHES.get(base["template"]) if audience == Audience.PARTNER else None
+    told = switch is None or getattr(request.partner, switch)
+    rows = staff_rows(base, _member_users(request, audience), inbox=audience != Audience.ADMIN) if told else []
     if audience == Audience.SELLER:
         rows += webhook_rows(base, endpoints_choosing(template=base["template"], seller_id=request.seller_id))
     elif audience == Audience.PARTNER:
@@ -231,6 +248,7 @@ def announce(
         rows.extend(_rows_for(request, each, base, supplier))
     if chosen is not None:
         rows = [row for row in rows if row.channel in chosen]
+    awaiting.awaits_mark(rows, request)
     _webhook_data_add(request, [row for row in rows if row.channel == NotificationChannel.WEBHOOK], context or {})
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created]

@@ -33,6 +33,7 @@ from reship.choices import (
     StatementStatus,
 )
 from reship.lifecycle import stage_owner
+from suppliers.choices import Channel
 
 if TYPE_CHECKING:
     from reship.models import Notification
@@ -212,6 +213,10 @@ def notification_context(notification: Notification) -> dict[str, Any]:
     }
     if "carrier" in payload:
         context["carrier"] = _carrier_name(payload)
+    listed = payload.get("channels")
+    channels: list[Any] = listed if isinstance(listed, list) else [payload.get("channel")]
+    separator = "、" if (translation.get_language() or "").startswith("zh") else ", "
+    context["channel_label"] = separator.join(str(_label(Channel, each)) for each in channels if each)
     if payload.get("survey_path"):
         context["survey_url"] = site_url + payload["survey_path"]
     if isinstance(payload.get("items"), list):

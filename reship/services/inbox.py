@@ -9,6 +9,7 @@ The page, the API and the unread badge all read and write through here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,17 +26,21 @@ if TYPE_CHECKING:
     from reship.accounts.models import User
 
 EXCERPT_LENGTH = 200
+# An address in a message's text (the links of the emails), and how a sentence ending in a colon
+# before one ends once the link is gone.
+LINK = re.compile(r"\b(?:https?://|www\.)\S+")
+LEADS_TO_LINK = {":": ".", "：": "。"}
 
 
-def inbox_list_for_user(*, user: User) -> QuerySet[Notification]:
-    """The user's delivered inbox rows, newest first (the ``notification_inbox`` index)."""
-    return (
-        Notification.objects.filter(
-            recipient_user=user, channel=NotificationChannel.INBOX, status=NotificationStatus.SENT
-        )
-        .select_related("request__order")
-        .order_by("-created_at", "-id")
+def inbox_list_for_user(*, user: User, to_do: bool = False) -> QuerySet[Notification]:
+    """The user's delivered inbox rows, newest first (the ``notification_inbox`` index); ``to_do``:
+    only the entries that ask for an action not done yet (``notifications.awaiting``)."""
+    rows = Notification.objects.filter(
+        recipient_user=user, channel=NotificationChannel.INBOX, status=NotificationStatus.SENT
     )
+    if to_do:
+        rows = rows.filter(done_at__isnull=True).exclude(awaits="")
+    return rows.select_related("request__order").order_by("-created_at", "-id")
 
 
 def inbox_unread_count(*, user: User) -> int:
@@ -89,15 +94,39 @@ class InboxEntry:
     def is_unread(self) -> bool:
         return self.notification.read_at is None
 
+    @property
+    def is_action(self) -> bool:
+        """It asks for an action (done or not); other entries are news."""
+        return bool(self.notification.awaits)
+
+    @property
+    def is_to_do(self) -> bool:
+        return self.is_action and self.notification.done_at is None
+
+
+def _without_links(paragraph: str) -> str:
+    """A paragraph with its addresses taken out: the entry itself links to its request or
+    statement, and an address cut mid-way by the excerpt's length is worse than none. A sentence
+    that led to a link ("…answer it here:") ends as a sentence instead."""
+    kept: list[str] = []
+    for line in paragraph.splitlines():
+        bare = LINK.sub("", line).strip()
+        if bare:
+            kept.append(bare)
+        elif kept and kept[-1][-1] in LEADS_TO_LINK:
+            kept[-1] = kept[-1][:-1] + LEADS_TO_LINK[kept[-1][-1]]
+    return "\n".join(kept)
+
 
 def inbox_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
-    """The message without its greeting, signature and footer, on one line. Every message extends
-    ``notifications/base.txt``: a greeting paragraph first, a signature paragraph last, and the
-    footer after a "--" line."""
+    """The message without its greeting, signature and footer, and without links, on one line.
+    Every message extends ``notifications/base.txt``: a greeting paragraph first, a signature
+    paragraph last, and the footer after a "--" line."""
     body = text.split("\n--\n", 1)[0]
     paragraphs = [paragraph for paragraph in body.strip().split("\n\n") if paragraph.strip()]
     if len(paragraphs) >= 3:
         paragraphs = paragraphs[1:-1]
+    paragraphs = [bare for bare in (_without_links(paragraph) for paragraph in paragraphs) if bare]
     return rendering.short_text(" ".join(" ".join(paragraphs).split()), limit)
 
 

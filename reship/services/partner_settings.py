@@ -23,6 +23,7 @@ from reship.core import inputs
 from reship.core.errors import ActionNotPermitted, InvalidInput, WorkflowError
 from reship.core.webhook_targets import webhook_url_clean
 from reship.models import AutoApprovalRule, SettlementTerms
+from reship.notifications import outbox
 from reship.selectors.partner import partner_sellers
 from reship.selectors.settlement_terms import partner_terms_row
 from suppliers.choices import Channel
@@ -37,6 +38,8 @@ PROMISED_DAYS_MAX = 365
 RULE_NAME_MAX = 100
 WEBHOOK_URL_MAX = 200  # DropshipPartner.webhook_url is a URLField (max_length 200)
 PAYMENT_DAYS_MAX = 365  # SettlementTerms.payment_days
+# The partner's switches for being told of the seller's steps (``outbox.PARTNER_SWITCHES``).
+NOTIFY_SWITCHES: tuple[str, ...] = tuple(outbox.PARTNER_SWITCHES.values())
 
 
 class RuleNotFound(WorkflowError):
@@ -89,9 +92,11 @@ def partner_settings_update(
     fulfilment_sla_hours: Any,
     webhook_url: Any,
     preferred_channel: Any,
+    **switches: Any,
 ) -> tuple[DropshipPartner, str]:
     """Change the SLA hours (they apply to stages entered from now on; running clocks keep their
-    due time), the webhook address and the preferred channel.
+    due time), the webhook address, the preferred channel and, when given, the switches of
+    ``NOTIFY_SWITCHES`` (being told of the seller's steps; one not given keeps its value).
 
     A webhook needs a secret to be signed with: setting an address while none is set generates
     one, returned (else "") so the page shows it once; it is never shown again."""
@@ -102,6 +107,12 @@ def partner_settings_update(
         partner.webhook_url = _webhook_url(webhook_url)
         partner.preferred_channel = inputs.choice(preferred_channel, Channel, "preferred_channel")
         fields = ["review_sla_hours", "fulfilment_sla_hours", "webhook_url", "preferred_channel", "updated_at"]
+        unknown = sorted(set(switches) - set(NOTIFY_SWITCHES))
+        if unknown:
+            raise TypeError(f"Unknown settings: {', '.join(unknown)}")
+        for name, value in switches.items():
+            setattr(partner, name, bool(value))
+            fields.append(name)
         new_secret = ""
         if partner.webhook_url and not partner.webhook_secret:
             new_secret = partner.webhook_secret = _new_secret()

@@ -21,6 +21,7 @@ from reship import lifecycle, permissions
 from reship.choices import Action
 from reship.core.errors import ActionNotPermitted, InvalidTransition, RequestNotFound
 from reship.models import ReshipEvent, ReshipRequest
+from reship.notifications import awaiting
 from reship.workflow import events, timeliness
 
 if TYPE_CHECKING:
@@ -113,7 +114,9 @@ def move(
     data: dict[str, Any] | None = None,
     now: datetime,
 ) -> ReshipEvent:
-    """Save the request (status, stage clock, given fields) and write its one event."""
+    """Save the request (status, stage clock, given fields) and write its one event. The inbox
+    entries that waited for what the request no longer waits for are marked done here, whoever
+    moved it (``notifications.awaiting.resolve``: one UPDATE)."""
     from_status = request.status
     update = set(fields) | {"updated_at"}
     if to_status is not None and to_status != from_status:
@@ -121,6 +124,7 @@ def move(
         request.status = to_status
         update |= {"status", *timeliness.apply_stage_clock(request, clock)}
     request.save(update_fields=sorted(update))
+    awaiting.resolve(request, now=now)
     return events.event_create(
         request=request,
         actor=actor,

@@ -32,7 +32,7 @@ from reship.models import (
     ReshipRequest,
     SurveyResponse,
 )
-from reship.notifications import customer
+from reship.notifications import customer, outbox
 from reship.workflow import events
 from reship.workflow.base import move, transition
 from reship.workflow.fulfilment import shipment_facts
@@ -57,6 +57,7 @@ def reship_confirm_info_update(
     with transition(Action.CONFIRM_INFO_UPDATE, request_id=request_id, actor=actor, now=now) as (request, now):
         note = inputs.optional_text(note, "note")
         move(request, actor=actor, kind=EventKind.INFO_UPDATED, to_status=S.CUSTOMER_CONTACT, message=note, now=now)
+        outbox.announce(request=request, template="info_updated", context={"note": note})
         _contact_done_automatically(request, now)
         return request
 
@@ -89,6 +90,7 @@ def _contact_done_automatically(request: ReshipRequest, now: datetime) -> None:
         data={"automatic": True, "channels": channels},
         now=now,
     )
+    outbox.announce(request=request, template="customer_contacted", context={"automatic": True, "channels": channels})
 
 
 # The channels the outbox sends itself; the others are logged contacts the seller had.
@@ -185,6 +187,9 @@ def reship_contact_customer(
             data={"channel": channel, "automatic": automatic},
             now=now,
         )
+        outbox.announce(
+            request=request, template="customer_contacted", context={"automatic": False, "channel": channel}
+        )
         return request
 
 
@@ -242,6 +247,16 @@ def reship_close(
                 "quote_accepted_on_close": accepted_on_close,
             },
             now=now,
+        )
+        outbox.announce(
+            request=request,
+            template="request_closed",
+            context={
+                "rating_speed": request.rating_speed,
+                "rating_quality": request.rating_quality,
+                "rating_cooperation": request.rating_cooperation,
+                "note": request.close_note,
+            },
         )
         # The customer's survey is not sent here: it waits for the goods (workflow.delivery).
         return request

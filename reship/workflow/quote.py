@@ -38,6 +38,15 @@ def reship_accept_quote(*, request_id: int, actor: User, now: datetime | None = 
             )
         request.quote_status = QuoteStatus.ACCEPTED
         move(request, actor=actor, kind=EventKind.QUOTE_ACCEPTED, fields=["quote_status"], now=now)
+        outbox.announce(
+            request=request,
+            template="quote_accepted",
+            context={
+                "quote_goods": request.quote_goods,
+                "quote_shipping": request.quote_shipping,
+                "cost_bearer": request.cost_bearer,
+            },
+        )
         return request
 
 

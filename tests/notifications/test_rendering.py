@@ -176,6 +176,7 @@ def test_every_template_renders_for_every_recipient_in_both_languages():
     workflow.reship_approve(
         request_id=moved.pk, actor=parties.partner, quote_goods="10", quote_shipping="5", cost_bearer="partner"
     )
+    workflow.reship_accept_quote(request_id=moved.pk, actor=parties.seller)
     workflow.reship_escalate(request_id=moved.pk, actor=root, note="Late & silent.")
     workflow.reship_change_ship_to(
         request_id=moved.pk, actor=parties.seller, ship_to={"street": "漕溪北路 88 号"}, note="Moved & happy."

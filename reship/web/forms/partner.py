@@ -16,6 +16,7 @@ from reship.choices import CostBearer, Reason, Resolution, RestockStatus, Settle
 from reship.core.bounds import id_from_text, validate_ids
 from reship.selectors.partner import partner_sellers
 from reship.services.partner_settings import (
+    NOTIFY_SWITCHES,
     PAYMENT_DAYS_MAX,
     PROMISED_DAYS_MAX,
     RULE_NAME_MAX,
@@ -174,6 +175,15 @@ class PartnerSettingsForm(forms.Form):
         choices=Channel.choices,
         help_text=_("How sellers and the platform should reach you first."),
     )
+    # The seller's steps your staff hear of (inbox and email); webhook endpoints choose their own events.
+    notify_quote_accepted = forms.BooleanField(label=_("The seller accepted the quote"), required=False)
+    notify_quote_disputed = forms.BooleanField(label=_("The seller disputed the quote"), required=False)
+    notify_info_updated = forms.BooleanField(label=_("The seller updated the order info"), required=False)
+    notify_customer_contacted = forms.BooleanField(label=_("The customer was told"), required=False)
+    notify_closed = forms.BooleanField(label=_("The seller closed and rated a request"), required=False)
+
+    def notify_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in NOTIFY_SWITCHES]
 
 
 class SettlementTermsForm(forms.Form):

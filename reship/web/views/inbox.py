@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from reship.accounts.models import User
 
 PAGE_SIZE = 50
+TO_DO = "to-do"
 # htmx answers this status by stopping the poll: a signed-out tab stops asking for its badge.
 HTMX_STOP_POLLING = 286
 
@@ -50,9 +51,12 @@ def _page_number(value: str | None) -> int:
 @login_required
 @require_GET
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(inbox_list_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    """Every entry, or with ``?show=to-do`` only those that ask for an action not done yet."""
+    to_do = request.GET.get("show") == TO_DO
+    rows = inbox_list_for_user(user=request.user, to_do=to_do)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = [inbox_entry(notification, user=request.user) for notification in page.object_list]
-    return render(request, "inbox/inbox.html", {"page": page, "entries": entries})
+    return render(request, "inbox/inbox.html", {"page": page, "entries": entries, "to_do": to_do, "to_do_value": TO_DO})
 
 
 @require_GET

@@ -273,6 +273,7 @@ def _settings_initial(partner) -> dict:
         "fulfilment_sla_hours": partner.fulfilment_sla_hours,
         "webhook_url": partner.webhook_url,
         "preferred_channel": partner.preferred_channel,
+        **{name: getattr(partner, name) for name in partner_settings.NOTIFY_SWITCHES},
     }
 
 
@@ -294,6 +295,10 @@ def _settings_page(
             (rule, _reason_labels(rule.reasons)) for rule in selectors.partner_auto_approval_rules(partner=partner)
         ],
         "new_secret": new_secret,
+        "notify_rows": [
+            (PartnerSettingsForm.base_fields[name].label, getattr(partner, name))
+            for name in partner_settings.NOTIFY_SWITCHES
+        ],
         "terms_rows": partner_settlement_terms(partner=partner),
         "can_manage_terms": permissions.can_manage_settlement_terms(request.user, partner),
     }
