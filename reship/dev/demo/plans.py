@@ -228,8 +228,9 @@ class _Planner:
         return self.rng.choice(TEXTS[key][self.lang]).format(**values)
 
     def _side(self, action: Action) -> Role:
-        """The side the lifecycle names for the action; where both may, either."""
-        return self.rng.choice(sorted(lifecycle.ACTORS[action]))
+        """The side the lifecycle names for the action; where both may, either (the demo's admin
+        takes no step in a request's story: it has no account among the replay's actors)."""
+        return self.rng.choice(sorted(lifecycle.ACTORS[action] - {Role.ADMIN}))
 
     def _move(self, action: Action, days_after: dict[str, int] | None = None, **args: Any) -> None:
         self.moves.append(Move(self.clock, action, self._side(action), args, days_after=days_after or {}))
