@@ -16,9 +16,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 # Importing a module registers its admins with the site.
-from reship.admin import api_keys, customers, notifications, requests, rules, settlement
+from reship.admin import api_keys, customers, notifications, requests, rules, settlement, waiting
 
-__all__ = ["api_keys", "customers", "notifications", "requests", "rules", "settlement"]
+__all__ = ["api_keys", "customers", "notifications", "requests", "rules", "settlement", "waiting"]
 
 admin.site.site_header = _("Reship administration")
 admin.site.site_title = _("Reship admin")

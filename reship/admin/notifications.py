@@ -2,6 +2,7 @@
 service (``notification_retry``), never by editing the row."""
 
 import json
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -22,6 +23,47 @@ from reship.notifications.tasks import notification_retry
 
 # --- the notification outbox ---------------------------------------------------------------------
 
+# What each template is about, for the admin's lists and filter (a code the list does not know shows as is).
+TEMPLATE_LABELS: dict[str, Any] = {
+    "request_reported": _("A customer reported a problem"),
+    "request_submitted": _("Request submitted"),
+    "request_received": _("Request received (to the customer)"),
+    "info_requested": _("Information requested"),
+    "info_answered": _("Information answered"),
+    "request_approved": _("Request approved"),
+    "request_rejected": _("Request rejected"),
+    "request_cancelled": _("Request cancelled"),
+    "quote_accepted": _("Quote accepted"),
+    "quote_disputed": _("Quote disputed"),
+    "quote_revised": _("Quote revised"),
+    "restock_ordered": _("Restock ordered from the source"),
+    "restock_confirmed": _("Restock confirmed by the source"),
+    "lines_shipped": _("Goods shipped"),
+    "lines_compensated": _("Compensation recorded"),
+    "ship_to_changed": _("Ship-to changed"),
+    "parcel_delivered": _("Parcel delivered"),
+    "stage_reminder": _("Deadline reminder"),
+    "stage_escalated": _("Deadline escalation"),
+    "request_reassigned": _("Handed to another partner"),
+    "request_escalated": _("Escalated by the platform"),
+    "info_updated": _("Order info updated"),
+    "customer_contacted": _("Customer contacted"),
+    "customer_message": _("Message to the customer"),
+    "request_closed": _("Request closed"),
+    "survey_invitation": _("Satisfaction survey"),
+    "statement.issued": _("Statement issued"),
+    "statement.line_disputed": _("Statement line disputed"),
+    "statement.adjusted": _("Statement adjusted"),
+    "statement.confirmed": _("Statement confirmed"),
+    "statement.payment_recorded": _("Statement payment recorded"),
+    "statement.settled": _("Statement settled"),
+    "webhook_test": _("Webhook test"),
+}
+
+
+def template_label(template: str) -> str:
+    return str(TEMPLATE_LABELS.get(template, template))
+
 
 class TemplateFilter(admin.SimpleListFilter):
     """The templates the outbox knows, without a DISTINCT scan of the outbox table."""
@@ -30,7 +72,7 @@ class TemplateFilter(admin.SimpleListFilter):
     parameter_name = "template"
 
     def lookups(self, request, model_admin):
-        return [(template, template) for template in sorted(TEMPLATES)]
+        return [(template, template_label(template)) for template in sorted(TEMPLATES | set(TEMPLATE_LABELS))]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -85,7 +127,7 @@ class NotificationAdmin(ViewOnlyAdmin):
     list_display = [
         "created_at",
         "channel",
-        "template",
+        "template_shown",
         "recipient",
         "request",
         "status",
@@ -110,6 +152,10 @@ class NotificationAdmin(ViewOnlyAdmin):
     def has_retry_permission(self, request) -> bool:
         # Retrying is the one change the admin makes to the outbox: those who may change rows may retry.
         return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
+    @admin.display(description=_("template"), ordering="template")
+    def template_shown(self, notification: Notification) -> str:
+        return template_label(notification.template)
 
     @admin.display(description=_("recipient"))
     def recipient(self, notification: Notification) -> str:

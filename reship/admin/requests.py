@@ -11,7 +11,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from orders.models import Seller, Shipment
 from reship.admin.base import ReadOnlyInline, ViewOnlyAdmin, excerpt, field_names, foreign_keys
+from reship.admin.request_actions import WORKFLOW_ACTIONS
+from reship.admin.waiting import ESCALATED, escalated_filter
 from reship.choices import NotificationStatus
 from reship.lifecycle import FINAL_STATUSES
 from reship.models import (
@@ -37,9 +40,11 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Overdue")), ("no", _("On time"))]
+        return [("yes", _("Overdue")), ("no", _("On time")), (ESCALATED, _("Past its escalation time"))]
 
     def queryset(self, request, queryset):
+        if self.value() == ESCALATED:  # the admin index's panel links here
+            return queryset.filter(escalated_filter(timezone.now()))
         overdue = Q(stage_due_at__lt=timezone.now()) & ~Q(status__in=FINAL_STATUSES)
         if self.value() == "yes":
             return queryset.filter(overdue)
@@ -114,11 +119,31 @@ class ReshipEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def request_search(term: str) -> Q:
+    """What the admin's search box finds, each part on an index (see ``get_search_results``): the
+    request number or the platform order number (exact), a tracking number of the request's
+    parcels (exact), the customer's phone or name (the start of it), the seller's name (a part of
+    it, on the small seller table first)."""
+    return (
+        Q(number=term)
+        | Q(order__platform_order_number=term)
+        | Q(pk__in=Shipment.objects.filter(tracking_number=term, reship_request__isnull=False).values("reship_request"))
+        | Q(order__customer_phone__startswith=term)
+        | Q(order__customer_name__startswith=term)
+        | Q(seller_id__in=Seller.objects.filter(name__icontains=term).values("pk"))
+    )
+
+
 @admin.register(ReshipRequest)
 class ReshipRequestAdmin(admin.ModelAdmin):
     list_display = ["number", "seller", "partner", "status", "reason", "stage_due_at", "created_at"]
-    list_filter = ["status", OverdueFilter, "reason", "partner", "cost_bearer"]
-    search_fields = ["number", "order__platform_order_number"]
+    list_filter = ["status", OverdueFilter, "reason", "seller", "partner", "cost_bearer"]
+    # Declared so the search box shows; the search itself is ``request_search``.
+    search_fields = ["number"]
+    search_help_text = _(
+        "Request or order number, tracking number, customer phone or name (its start), or part of the seller's name."
+    )
+    actions = WORKFLOW_ACTIONS
     list_select_related = ["seller", "partner"]
     date_hierarchy = "created_at"
     fields = [*field_names(ReshipRequest), "notifications_summary"]
@@ -132,6 +157,12 @@ class ReshipRequestAdmin(admin.ModelAdmin):
         CommunicationRecordInline,
         ReshipEventInline,
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(request_search(term)), False
 
     def has_add_permission(self, request) -> bool:
         # Submitting a request is a workflow transition (number, due time, first event, notifications).
