@@ -12,8 +12,11 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from orders.models import Product
 from reship import workflow
@@ -293,3 +296,17 @@ def test_notifications_rendered_in_chinese_use_chinese_punctuation(settings):
                 found += [f"{row.template} ({part}): {offender}" for offender in offenders(line)]
 
     assert found == [], "\n".join(found)
+
+
+def test_a_charts_tooltip_joins_label_and_figure_with_a_chinese_colon():
+    box = SimpleNamespace(url="", css_class="series-0", x=0, y=0, width=10, height=10, label="已提交", display="3")
+    chart = SimpleNamespace(
+        kind="bar", is_wide=False, view_box="0 0 10 10", width=10, height=10, id="c", title="补单", description="",
+        lines=[], area_path="", legend=[], boxes=[box], points=[], texts=[],
+    )  # fmt: skip
+
+    with translation.override("zh-hans"):
+        svg = render_to_string("dashboard/_chart_svg.html", {"chart": chart})
+
+    assert "<title>已提交：3</title>" in svg
+    assert [offender for line in svg.splitlines() for offender in offenders(line)] == []
