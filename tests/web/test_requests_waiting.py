@@ -74,6 +74,7 @@ def test_each_row_says_whom_it_waits_for_and_whose_lateness_it_is(client, partie
     # The status only where the stage has several: needs_info in review, not a lone "Closed".
     assert rows[day.needs_info.number].show_status is True
     assert rows[day.closed.number].show_status is False
+    assert rows[day.disputed.number].show_status is False  # fulfilling reads "Restock / resend", as its stage
 
 
 def test_the_partner_reads_the_same_rows_from_its_side(client, parties):

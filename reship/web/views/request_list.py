@@ -94,7 +94,8 @@ def _row(reship: ReshipRequest, reader: Role, stages: dict[str, lifecycle.Stage]
     return ListRow(
         reship=reship,
         stage_label=stage.label if stage else "",
-        show_status=stage is None or len(stage.statuses) > 1,
+        # The status only where it adds something: a stage of several statuses, under another name.
+        show_status=stage is None or (len(stage.statuses) > 1 and str(stage.label) != reship.get_status_display()),
         waiting_for=" · ".join(str(_side_words(side, reader)) for side in ordered),
         late_for=_late_words(owner, reader) if getattr(reship, "overdue_since", None) and owner != Role.NONE else "",
     )
