@@ -107,3 +107,25 @@ def overflowing(page: Page) -> list[str]:
     """What sticks out past the right edge of the page's viewport (empty when nothing does). Elements
     inside a sideways-scrolling box count too: they are what a reader has to scroll to."""
     return page.evaluate(_OVERFLOWING)
+
+
+class Words:
+    """A page's words in a story's language, read through the catalogue by their msgid (lazy labels
+    of the choices too), so one story reads both languages; ``untranslated`` lists the msgids that
+    came back in English on a Chinese page."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.untranslated: set[str] = set()
+
+    def __call__(self, msgid: object, **values: object) -> str:
+        from django.utils import translation
+        from django.utils.translation import gettext
+
+        with translation.override(self.language):
+            text = gettext(msgid) if isinstance(msgid, str) else str(msgid)
+        source = msgid if isinstance(msgid, str) else str(msgid)  # a lazy label, read in English by Django's default
+        if self.language != "en" and text == source and any(ch.isalpha() for ch in text):
+            self.untranslated.add(source)
+        return text % values if values else text
+
