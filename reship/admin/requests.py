@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from orders.models import Seller, Shipment
-from reship.admin.base import ReadOnlyInline, ViewOnlyAdmin, excerpt, field_names, foreign_keys
+from reship.admin.base import AppDatesAdmin, ReadOnlyInline, ViewOnlyAdmin, excerpt, field_names, foreign_keys
 from reship.admin.request_actions import WORKFLOW_ACTIONS
 from reship.admin.waiting import ESCALATED, escalated_filter
 from reship.choices import NotificationStatus
@@ -135,7 +135,7 @@ def request_search(term: str) -> Q:
 
 
 @admin.register(ReshipRequest)
-class ReshipRequestAdmin(admin.ModelAdmin):
+class ReshipRequestAdmin(AppDatesAdmin):
     list_display = ["number", "seller", "partner", "status", "reason", "stage_due_at", "created_at"]
     list_filter = ["status", OverdueFilter, "reason", "seller", "partner", "cost_bearer"]
     # Declared so the search box shows; the search itself is ``request_search``.

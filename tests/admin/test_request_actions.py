@@ -1,7 +1,7 @@
 """The admin's daily work on requests (issue 18, item 7): cancel, reassign and escalate through the
 workflow, request by request; the search and the seller filter; the index's "waiting for you"."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -231,3 +231,21 @@ def test_the_index_panel_costs_the_same_queries_for_many_rows(admin_client):
 
     assert response.context["waiting"]["escalated_count"] == 14
     assert len(many) == len(few)
+
+
+# --- one date format, the app's ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_lists_write_dates_as_the_app_does_in_both_languages(admin_client, admin_user, language):
+    admin_user.language = language
+    admin_user.save(update_fields=["language"])
+    moment = datetime(2026, 11, 20, 6, 3, tzinfo=UTC)  # 14:03 in Shanghai
+    request = ReshipRequestFactory(stage_due_at=moment)
+    ReshipRequest.objects.filter(pk=request.pk).update(created_at=moment)
+
+    body = admin_client.get(reverse(CHANGELIST), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert body.count("2026-11-20 14:03") == 2
+    assert "Nov. 20, 2026" not in body
+    assert "2026年11月20日" not in body
