@@ -13,6 +13,17 @@ the restock and survey pages a source and a customer open from their e-mails.
 A violation is what Chromium tells the page (the ``securitypolicyviolation`` event, listened to by
 a script added to every page before its own) or writes to the console ("Refused to …"). The test
 fails listing each with its page, login and language.
+
+On every page the crawl opens it also checks the layout and accessibility:
+
+- no sideways scroll at a phone's width (390 × 844) and a laptop's (1280 × 800): the page's
+  ``scrollWidth`` is its ``clientWidth`` (0 px allowed), else the overflow and the element that sticks
+  out furthest are listed. The page is measured at the width it opened at, then resized to the
+  other and measured again (a resize is cheap; the next page opens at that width).
+- axe-core (``tests/browser/node_modules``, installed by ``make test`` from package-lock.json) with
+  WCAG 2.2 AA's rules, at 1280 px: each violation with its rule, page and first targets. axe is
+  evaluated through DevTools (``page.evaluate``), which the strict CSP does not apply to;
+  ``add_script_tag`` adds an inline ``<script>``, which the CSP refuses (and the crawl would report).
 """
 
 from __future__ import annotations
@@ -21,6 +32,8 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -63,6 +76,45 @@ LINKS = """() => [
   ...[...document.querySelectorAll("[hx-get]")].map((e) => e.getAttribute("hx-get")),
 ]"""
 
+# The widths every page is measured at: a phone's and a laptop's.
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1280, "height": 800}
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The pages axe does not read: not ours (Django's admin, DRF's browsable API, Swagger UI).
+AXE_SKIPPED_PREFIXES = ("/admin/", "/api/")
+# How far the page scrolls sideways, and which element sticks out furthest (the first in document order
+# among those reaching furthest right that no scrolling box clips: the box that is too wide, not its
+# last cell).
+OVERFLOW = """() => {
+  const root = document.documentElement;
+  const overflow = root.scrollWidth - root.clientWidth;
+  if (overflow <= 0) return null;
+  const clipped = (element) => {
+    for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+      if (getComputedStyle(parent).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  let widest = null, right = root.clientWidth;
+  for (const element of document.body.querySelectorAll("*")) {
+    const edge = element.getBoundingClientRect().right + window.scrollX;
+    if (edge > right + 0.5 && !clipped(element)) { widest = element; right = edge; }
+  }
+  const name = (element) => element.tagName.toLowerCase() + (element.id ? `#${element.id}` : "")
+    + [...element.classList].map((c) => `.${c}`).join("");
+  const path = widest
+    ? [widest.parentElement, widest].filter((e) => e && e !== document.body).map(name).join(" > ") : "?";
+  const text = widest ? (widest.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 40) : "";
+  return `${overflow} px: ${path}` + (text ? ` "${text}"` : "");
+}"""
+AXE_RUN = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return results.violations.map((violation) => `${violation.id} (${violation.impact}): `
+    + violation.nodes.slice(0, 3).map((node) => node.target.join(" ")).join(", ")
+    + (violation.nodes.length > 3 ? ` and ${violation.nodes.length - 3} more` : ""));
+}"""
+
 # Inline event handlers are only refused (and reported) when they would run; the crawl does not
 # click everything, so it reads them off the page.
 HANDLERS = """() => [...document.querySelectorAll("*")].flatMap((element) => [...element.attributes]
@@ -79,7 +131,18 @@ class Crawl:
     violations: list[tuple[str, str]] = field(default_factory=list)  # (page, what was blocked)
     wrong_language: list[tuple[str, str]] = field(default_factory=list)  # (page, its <html lang>)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (page, why it did not open)
+    overflows: list[tuple[str, int, str]] = field(default_factory=list)  # (page, width, overflow and element)
+    inaccessible: list[tuple[str, str]] = field(default_factory=list)  # (page, axe's rule and targets)
+    axe_kinds: set[tuple] = field(default_factory=set)  # the kinds of page axe has read
+    statuses: dict[int, str] = field(default_factory=dict)  # each request's status, for the kinds of page
     seconds: float = 0.0
+
+
+@cache
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(f"needs axe-core at {AXE}: make browser-deps (npm ci in tests/browser)")
+    return AXE.read_text()
 
 
 def _is_csp_message(text: str) -> bool:
@@ -111,8 +174,30 @@ def _open(page: Page, crawl: Crawl, url: str, *, settle: str | None = None) -> b
         lang = page.locator("html").get_attribute("lang")
         if lang is not None and not url.startswith(("/admin/", "/api/")) and lang.lower() != crawl.language:
             crawl.wrong_language.append((url, lang))
+        _check_layout(page, crawl, url)
     _collect(page, crawl, url)
     return True
+
+
+def _check_layout(page: Page, crawl: Crawl, url: str) -> None:
+    """No sideways scroll at either width; axe's WCAG 2.2 AA rules at the wide one, on the first page
+    of each kind (one URL pattern: the pages of a kind share their template, and axe takes most of the
+    time the crawl spends on a page). Not on a fragment that htmx puts into a page (no doctype)."""
+    if page.evaluate("document.doctype === null"):
+        return
+    kind = _kind(url, crawl.statuses)
+    read = kind in crawl.axe_kinds or urlsplit(url).path.startswith(AXE_SKIPPED_PREFIXES)
+    first = page.viewport_size or WIDE
+    for size in (first, PHONE if first["width"] == WIDE["width"] else WIDE):
+        if size != first:
+            page.set_viewport_size(size)
+        overflow = page.evaluate(OVERFLOW)
+        if overflow is not None:
+            crawl.overflows.append((url, size["width"], overflow))
+        if size["width"] == WIDE["width"] and not read:
+            crawl.axe_kinds.add(kind)
+            page.evaluate(_axe_source())
+            crawl.inaccessible.extend((url, found) for found in page.evaluate(AXE_RUN, AXE_TAGS))
 
 
 def _collect(page: Page, crawl: Crawl, url: str) -> None:
@@ -181,7 +266,7 @@ def _sign_in(page: Page, crawl: Crawl, username: str, password: str) -> None:
 
 
 def _new_context(browser, origin: str, language: str):
-    context = browser.new_context(base_url=origin, locale="en" if language == "en" else "zh-CN")
+    context = browser.new_context(base_url=origin, locale="en" if language == "en" else "zh-CN", viewport=WIDE)
     context.set_default_timeout(15_000)
     context.add_init_script(LISTEN)
     # The language asked for, as the switcher leaves it.
@@ -190,7 +275,7 @@ def _new_context(browser, origin: str, language: str):
 
 
 def _crawl_signed_in(browser, origin: str, login, language: str, statuses: dict[int, str]) -> Crawl:
-    crawl = Crawl(login.username, language)
+    crawl = Crawl(login.username, language, statuses=statuses)
     started = time.perf_counter()
     # Signing in switches to the user's own language: make it the one this crawl reads.
     User.objects.filter(username=login.username).update(language=language)
@@ -212,7 +297,7 @@ def _crawl_signed_in(browser, origin: str, login, language: str, statuses: dict[
 
 
 def _crawl_signed_out(browser, origin: str, language: str, statuses: dict[int, str], public: list[str]) -> Crawl:
-    crawl = Crawl("(signed out)", language)
+    crawl = Crawl("(signed out)", language, statuses=statuses)
     started = time.perf_counter()
     context = _new_context(browser, origin, language)
     page = context.new_page()
@@ -263,9 +348,17 @@ def test_no_page_violates_the_content_security_policy(browser, live_server):
         f"CSP crawl: {sum(opened.values())} pages in {time.perf_counter() - loaded:.0f} s "
         f"(demo loaded in {loaded - started:.0f} s): pages {opened}, seconds {seconds}"
     )
-    assert violations == [], _listing(violations)
-    assert failures == [], _listing(failures)
-    assert wrong_language == [], _listing(wrong_language)
+    overflows = sorted({(c.who, c.language, width, url, what) for c in crawls for url, width, what in c.overflows})
+    inaccessible = sorted({(c.who, c.language, url, what) for c in crawls for url, what in c.inaccessible})
+    # Every kind of finding in one failure, so one run shows all there is to fix.
+    found = {
+        "CSP violations (login | language | page | blocked)": violations,
+        "pages that did not open (login | language | page | why)": failures,
+        "pages in the wrong language (login | language | page | html lang)": wrong_language,
+        "sideways scroll (login | language | width | page | overflow: element)": overflows,
+        "axe, WCAG 2.2 AA (login | language | page | rule: targets)": inaccessible,
+    }
+    assert not any(found.values()), "\n\n".join(f"{what}:{_listing(rows)}" for what, rows in found.items() if rows)
     # The crawl went where the people go: each signed-in crawl is past the sign-in page and its home.
     assert all(count >= 20 for (who, _language), count in opened.items() if who != "(signed out)"), opened
 
