@@ -84,5 +84,17 @@ class DropshipPartnerAdmin(admin.ModelAdmin):
         (_("Service levels"), {"fields": ["review_sla_hours", "fulfilment_sla_hours"]}),
         (_("Sources"), {"fields": ["suppliers"]}),
         (_("Webhook"), {"fields": ["webhook_url", "webhook_secret"]}),
+        (
+            _("What its staff are told"),
+            {
+                "fields": [
+                    "notify_quote_accepted",
+                    "notify_quote_disputed",
+                    "notify_info_updated",
+                    "notify_customer_contacted",
+                    "notify_closed",
+                ]
+            },
+        ),
         (_("Notes"), {"fields": ["notes", "created_at", "updated_at"]}),
     ]
