@@ -27,9 +27,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Trim
 
-from orders.models import Seller, Shipment
+from orders.models import Shipment
 from reship import permissions, privacy
-from reship.choices import RequestStatus
 from reship.lifecycle import FILTER_STAGES, OPEN_STATUSES, STAGE_BY_KEY
 from reship.models import (
     CommunicationRecord,
@@ -41,45 +40,11 @@ from reship.models import (
     RestockOrder,
     ShipToReveal,
 )
-from suppliers.models import DropshipPartner
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
     from reship.accounts.models import User
 
-REVIEW_STATUSES = (RequestStatus.SUBMITTED,)
 SEARCH_MAX_LENGTH = 100
-
-
-def request_list_for_seller(*, seller: Seller) -> QuerySet[ReshipRequest]:
-    return ReshipRequest.objects.filter(seller=seller).select_related("order", "partner").order_by("-created_at", "-id")
-
-
-def request_list_for_partner(*, partner: DropshipPartner) -> QuerySet[ReshipRequest]:
-    return (
-        ReshipRequest.objects.filter(partner=partner).select_related("order", "seller").order_by("-created_at", "-id")
-    )
-
-
-def request_review_queue_for_partner(*, partner: DropshipPartner) -> QuerySet[ReshipRequest]:
-    """Requests waiting for the partner's review; the most overdue first."""
-    return (
-        ReshipRequest.objects.filter(partner=partner, status__in=REVIEW_STATUSES)
-        .select_related("order", "seller")
-        .order_by("stage_due_at", "id")
-    )
-
-
-def request_stage_counts(
-    *, seller: Seller | None = None, partner: DropshipPartner | None = None
-) -> list[tuple[str, StrOrPromise, int]]:
-    """(status, label, count) for every status, zeros included, in one aggregate query."""
-    if (seller is None) == (partner is None):
-        raise ValueError("Give exactly one of seller or partner.")
-    scope = {"seller": seller} if seller is not None else {"partner": partner}
-    counts = dict(ReshipRequest.objects.filter(**scope).values_list("status").annotate(total=Count("id")).order_by())
-    return [(status.value, status.label, counts.get(status.value, 0)) for status in RequestStatus]
 
 
 # --- the request pages (both sides) ------------------------------------------------------------
