@@ -390,3 +390,29 @@ def test_the_crawl_sees_what_the_policy_refuses(browser, live_server):
     assert "style-src-attr blocked inline" in found
     assert "script-src-elem blocked inline" in found
     assert 'script-src-attr would refuse select onchange="this.form.submit()"' in found
+
+
+def test_the_crawl_sees_sideways_scroll_and_what_axe_finds(browser, live_server):
+    """The layout and accessibility checks are live: an element wider than the phone and an image
+    without a text alternative are each reported, with the element that sticks out."""
+    crawl = Crawl("(signed out)", "en")
+    context = _new_context(browser, live_server.url, "en")
+    page = context.new_page()
+    try:
+        _open(page, crawl, "/login/")
+        assert (crawl.overflows, crawl.inaccessible) == ([], [])
+        page.evaluate(
+            """() => { const wide = document.createElement("p"); wide.className = "too-wide";
+                       wide.textContent = "wide"; wide.style.width = "600px";
+                       document.querySelector("main").append(wide);
+                       const image = document.createElement("img"); image.src = "/static/favicon.svg";
+                       document.querySelector("main").append(image); }"""
+        )
+        crawl.axe_kinds.clear()
+        _check_layout(page, crawl, "/login/")
+    finally:
+        context.close()
+
+    assert [(url, width) for url, width, _what in crawl.overflows] == [("/login/", 390)]
+    assert "p.too-wide" in crawl.overflows[0][2]
+    assert any(found.startswith("image-alt") for _url, found in crawl.inaccessible), crawl.inaccessible
