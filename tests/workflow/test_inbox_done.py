@@ -197,3 +197,17 @@ def test_closing_with_the_switch_off_tells_the_partners_staff_nothing():
     )
 
     assert not Notification.objects.filter(request=request, template="request_closed").exists()
+
+
+def test_only_the_outcome_that_resolved_the_last_line_asks_for_the_info_update_which_marks_it_done():
+    parties = states.make_parties()
+    request = states.request_in("info_update", parties)  # shipped A, B1, B2, then compensated C
+    assert _entries(request, "lines_shipped").get().awaits == ""  # C was still open: news only
+    compensated = _entries(request, "lines_compensated").get()
+    assert (compensated.awaits, compensated.done_at) == ("seller:info_update", None)
+
+    workflow.reship_confirm_info_update(request_id=request.pk, actor=parties.seller, now=LATER)
+
+    compensated.refresh_from_db()
+    assert compensated.done_at == LATER
+    assert _entries(request, "info_updated").get().recipient_user_id == parties.partner.pk
