@@ -17,7 +17,8 @@ from orders.models import Order, OrderLine, Product, Seller, SellerMembership, S
 from reship import workflow
 from reship.accounts.models import User
 from reship.choices import EventKind, LineStatus, QuoteStatus, RequestStatus
-from reship.models import CommunicationRecord, ReshipEvent, ReshipLine, ReshipRequest
+from reship.models import CommunicationRecord, Notification, ReshipEvent, ReshipLine, ReshipRequest
+from reship.notifications.rendering import render
 from suppliers.choices import PartnerMode, Region, SupplierKind
 from suppliers.models import DropshipPartner, PartnerContact, PartnerMembership, Supplier
 
@@ -330,6 +331,22 @@ def test_both_runs_print_the_demo_logins(db):
         assert "http://127.0.0.1:8000/admin/" in output
         for username, password in LOGINS:
             assert re.search(rf"\b{username}\s+{password}\s+http://127\.0\.0\.1:8000/", output)
+
+
+def test_the_logins_and_the_emails_use_the_served_address(db, settings):
+    # `make run PORT=8123` passes SITE_URL=http://127.0.0.1:8123 to every command it runs.
+    settings.SITE_URL = "http://127.0.0.1:8123"
+
+    output = load_demo_data()
+
+    assert "http://127.0.0.1:8123/admin/" in output
+    for username, password in LOGINS[1:]:
+        assert re.search(rf"\b{username}\s+{password}\s+http://127\.0\.0\.1:8123/\s", output)
+    assert ":8000" not in output
+    email = Notification.objects.filter(channel="email", request__isnull=False, recipient_user__isnull=False).first()
+    subject, text, html = render(email)
+    assert f"http://127.0.0.1:8123/requests/{email.request_id}/" in text
+    assert f'href="http://127.0.0.1:8123/requests/{email.request_id}/"' in html
 
 
 def test_an_existing_admin_user_is_kept_with_its_password(db):
