@@ -27,6 +27,7 @@ from reship.choices import (
     QuoteStatus,
     RequestStatus,
     Resolution,
+    RestockStatus,
     StatementAction,
     StatementSide,
     StatementStatus,
@@ -34,6 +35,8 @@ from reship.choices import (
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
+
+    from reship.models import ReshipLine, ReshipRequest
 
 S = RequestStatus
 
@@ -248,6 +251,51 @@ LINE_READY_TO_SHIP = Q(resolution=Resolution.RESEND, status=LineStatus.PENDING) 
 
 def line_ready_to_ship(resolution: str, status: str) -> bool:
     return READY_TO_SHIP.get(Resolution(resolution)) == status
+
+
+# --- what makes sense now, beyond the status -------------------------------------------------------
+# Actions taken line by line: offered (and accepted) only while some line qualifies.
+LINE_ACTIONS = frozenset({Action.START_RESTOCK, Action.SHIP, Action.COMPENSATE})
+
+
+def line_offered(action: Action, line: ReshipLine, side: Role) -> bool:
+    """Whether a line-by-line action applies to this line now, for this side: the page's choices,
+    the API's allowed actions and the workflow's refusal all read this.
+
+    Compensation (补偿) is for a line planned as one and not resolved; besides, the partner may
+    compensate a resend it cannot make (out of stock, the source failed) until the goods are on
+    their way: a line restocked, shipped or resolved is never offered."""
+    if action == Action.SHIP:
+        return line_ready_to_ship(line.resolution, line.status)
+    if action == Action.START_RESTOCK:
+        return line.resolution == Resolution.RESTOCK_RESEND and line.status == LineStatus.PENDING
+    if action == Action.COMPENSATE:
+        if line.resolution == Resolution.COMPENSATION:
+            return line.status == LineStatus.PENDING
+        return side == Role.PARTNER and line.status in (LineStatus.PENDING, LineStatus.RESTOCKING)
+    return True
+
+
+def state_refusal(action: Action, request: ReshipRequest, side: Role) -> str:
+    """Why an action the status allows makes no sense on this request now ("" when it does): the
+    quote is answered only while it waits for the seller (accepted, it is not disputed any more),
+    revised only while pending or disputed; a line action needs a line it applies to."""
+    quote = request.quote_status
+    if action in (Action.ACCEPT_QUOTE, Action.DISPUTE_QUOTE) and quote != QuoteStatus.PENDING:
+        return _("The quote is “%(state)s”: it does not wait for the seller’s answer.") % {
+            "state": request.get_quote_status_display()
+        }
+    if action == Action.REVISE_QUOTE and quote not in (QuoteStatus.PENDING, QuoteStatus.DISPUTED):
+        return _("The quote is “%(state)s”: there is nothing to revise.") % {
+            "state": request.get_quote_status_display()
+        }
+    if action in LINE_ACTIONS and not any(line_offered(action, line, side) for line in request.lines.all()):
+        return _("No line of this request can take “%(action)s” now.") % {"action": action.label}
+    if action == Action.CONFIRM_RESTOCK and not any(
+        restock.status == RestockStatus.ORDERED for restock in request.restock_orders.all()
+    ):
+        return str(_("No restock order waits for the source’s confirmation."))
+    return ""
 
 
 # Printing packing slips is allowed in these statuses too, but it is done for many requests at once

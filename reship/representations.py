@@ -306,7 +306,11 @@ def request_detail_load(request_id: int) -> ReshipRequest | None:
 def side_actions(request: ReshipRequest, side: Role) -> list[Action]:
     """What a member of the request's seller or partner may do now (``allowed_actions`` for them):
     the status's actions their side takes, as ``workflow.actions_for`` answers for one of them."""
-    return [action for action in lifecycle.allowed_actions(request.status) if lifecycle.side_may(action, side)]
+    return [
+        action
+        for action in lifecycle.allowed_actions(request.status)
+        if lifecycle.side_may(action, side) and not lifecycle.state_refusal(action, request, side)
+    ]
 
 
 def webhook_ship_to(request: ReshipRequest, *, side: Role) -> ShipToView:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from orders.imports.tasks import ImportJobTask
 from reship.services.idempotency import idempotency_records_purge
+from reship.services.pending_uploads import pending_uploads_purge
 from reship.services.tracking_import import tracking_import_run
 from reship.services.tracking_providers import tracking_poll
 
@@ -28,3 +29,9 @@ def poll_tracking_provider() -> dict[str, int]:
     """Beat: ask the tracking provider (``RESHIP_TRACKING_PROVIDER``; off when empty) where the
     reship parcels are; never raises, a failed round is retried by the next one."""
     return tracking_poll(now=timezone.now())
+
+
+@shared_task(name="reship.purge_pending_uploads")
+def purge_pending_uploads() -> int:
+    """Beat, hourly: delete the files kept for a form's correction and never used (a day, by default)."""
+    return pending_uploads_purge(now=timezone.now())

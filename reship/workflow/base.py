@@ -45,8 +45,14 @@ def allowed_actions(request: ReshipRequest) -> list[Action]:
 
 
 def actions_for(user: User | None, request: ReshipRequest) -> list[Action]:
-    """What this user may do to this request now: their side's actions that the status allows."""
-    return [action for action in allowed_actions(request) if permissions.can(action, user, request)]
+    """What this user may do to this request now: their side's actions that the status allows and
+    that still make sense (``lifecycle.state_refusal``: a quote to answer, a line to act on)."""
+    side = permissions.side_of(user, request)
+    return [
+        action
+        for action in allowed_actions(request)
+        if permissions.can(action, user, request) and not lifecycle.state_refusal(action, request, side)
+    ]
 
 
 def action_check(
@@ -68,9 +74,17 @@ def action_check(
         raise ActionNotPermitted(
             _("You may not %(action)s this request: it is the other party's step.") % {"action": action.label.lower()}
         )
-    if request.status in lifecycle.TRANSITIONS[action]:
-        return
     facts = {"number": request.number, "status": request.get_status_display(), "action": action.label}
+    if request.status in lifecycle.TRANSITIONS[action]:
+        refusal = lifecycle.state_refusal(action, request, permissions.side_of(actor, request))
+        if not refusal:
+            return
+        name = option_name or (lambda each: str(each.label))
+        own = ", ".join(name(each) for each in actions_for(actor, request)) if actor else ""
+        raise InvalidTransition(
+            _("“%(action)s” is not possible on request %(number)s now. %(refusal)s") % {**facts, "refusal": refusal}
+            + (" " + _("You may now: %(allowed)s.") % {"allowed": own} if own else "")
+        )
     if option_name is None:
         allowed = ", ".join(str(each.label) for each in allowed_actions(request)) or _("nothing (it is final)")
         raise InvalidTransition(

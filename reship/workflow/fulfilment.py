@@ -334,8 +334,9 @@ def reship_compensate(
     now: datetime | None = None,
 ) -> ReshipRequest:
     """The customer is compensated (补偿) for lines instead of getting goods; the amount is added to
-    the request's compensation cost. Lines planned as resends may be compensated instead (out of
-    stock); the event records that change of plan."""
+    the request's compensation cost. The partner may compensate lines planned as resends instead (out
+    of stock) until the goods are on their way (``lifecycle.line_offered``); the event records that
+    change of plan."""
     with transition(Action.COMPENSATE, request_id=request_id, actor=actor, now=now) as (request, now):
         method = inputs.choice(method, CompensationMethod, "method")
         amount = inputs.money(amount, "amount", positive=True)
@@ -347,6 +348,11 @@ def reship_compensate(
                     _("SKU %(sku)s is %(status)s already.")
                     % {"sku": line.order_line.product.sku_code, "status": line.get_status_display()},
                     field_errors={"line_ids": [_("Already resolved.")]},
+                )
+            if not lifecycle.line_offered(Action.COMPENSATE, line, permissions.side_of(actor, request)):
+                raise InvalidTransition(
+                    _("SKU %(sku)s is being resent (%(status)s): it cannot be compensated instead.")
+                    % {"sku": line.order_line.product.sku_code, "status": line.get_status_display()}
                 )
         changed_plan = [line.pk for line in lines if line.resolution != Resolution.COMPENSATION]
         by_partner = permissions.side_of(actor, request) == Role.PARTNER

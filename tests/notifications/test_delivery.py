@@ -458,7 +458,7 @@ def test_an_events_own_fields_ride_under_event_beside_the_request_as_the_seller_
         "note": "",
     }
     assert (data["status"], data["quote"]["goods"], data["quote"]["total"]) == ("approved", "20.00", "28.00")
-    assert data["allowed_actions"] == ["cancel", "accept-quote", "dispute-quote", "compensate", "change-ship-to"]
+    assert data["allowed_actions"] == ["cancel", "accept-quote", "dispute-quote", "change-ship-to"]
     assert {**data, "event": None} == {**request_detail_body(parties.seller, request.pk), "event": None}
 
 

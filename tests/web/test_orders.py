@@ -500,7 +500,9 @@ def test_a_program_renamed_jpg_is_refused_and_nothing_is_created(
     assert response.context["form"].errors == {
         "evidence": ["photo.jpg is not one of the accepted files: JPEG, PNG, GIF or WebP photos."]
     }
-    assert "please attach them again" in response.content.decode()
+    # The good photo is kept for the corrected form, listed by name.
+    assert [upload.name for upload in response.context["form"].kept_uploads("evidence")] == ["fine.png"]
+    assert '<span class="kept-name">fine.png</span>' in response.content.decode()
     assert _row_counts() == before  # no request, line, event, evidence or notification
     assert callbacks == []  # and nothing queued for delivery
 
@@ -515,7 +517,7 @@ def test_an_oversized_or_empty_photo_is_refused_with_a_message(seller_client, sh
     empty = seller_client.post(url, {**_submit_data(shop), "evidence": [SimpleUploadedFile("empty.png", b"")]})
 
     assert big.context["form"].errors == {"evidence": ["The file big.png is 2.1\xa0KB; the limit is 1.0\xa0KB."]}
-    assert empty.context["form"].errors == {"evidence": ["The submitted file is empty."]}
+    assert empty.context["form"].errors == {"evidence": ["The file empty.png is empty."]}
     assert ReshipRequest.objects.count() == 0
 
 

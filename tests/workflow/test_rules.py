@@ -619,7 +619,7 @@ def test_a_seller_compensating_tells_the_partner_and_the_customer(parties):
     request = request_in(RequestStatus.APPROVED, parties)
 
     workflow.reship_compensate(
-        request_id=request.pk, actor=parties.seller, line_ids=[line(request, "A").pk], method="refund", amount="30"
+        request_id=request.pk, actor=parties.seller, line_ids=[line(request, "C").pk], method="refund", amount="30"
     )
 
     rows = Notification.objects.filter(template="lines_compensated")

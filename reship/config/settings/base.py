@@ -454,6 +454,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
     },
+    # Files kept for a form's correction and never used, past RESHIP_PENDING_UPLOAD_HOURS, hourly.
+    "reship-purge-pending-uploads": {
+        "task": "reship.purge_pending_uploads",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
     # Statements (对账单) of the periods that ended, drawn up and (on the pair's terms) issued; hourly,
     # so within the hour after each cut-off (midnight). Safe to run twice.
     "reship-issue-due-statements": {
@@ -467,6 +473,8 @@ CELERY_BEAT_SCHEDULE = {
 # Evidence photos and thread attachments: the largest file accepted, and how many per request.
 RESHIP_UPLOAD_MAX_BYTES = env_int("RESHIP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 RESHIP_EVIDENCE_MAX_FILES = env_int("RESHIP_EVIDENCE_MAX_FILES", 10)
+# Files chosen on a form that failed are kept this long for its correction (reship.services.pending_uploads).
+RESHIP_PENDING_UPLOAD_HOURS = env_int("RESHIP_PENDING_UPLOAD_HOURS", 24)
 # Order and tracking imports (CSV/XLSX): the largest file, the most data rows, the longest row
 # in characters (longer is almost always an unclosed quotation mark), and up to how many rows an
 # import runs inside the web request; a larger one runs in a Celery task with a progress bar.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,9 +20,14 @@ from reship.choices import Reason, Resolution
 from reship.core.bounds import DATE_VALIDATORS
 from reship.core.errors import WorkflowError
 from reship.core.inputs import MAX_TEXT
+from reship.services import pending_uploads
 from reship.web.forms import form_field
+from reship.web.forms.pending_files import KeepsFiles, PendingFilesField, empty_choice
 from reship.workflow import LineRequest
 from suppliers.models import DropshipPartner
+
+if TYPE_CHECKING:
+    from reship.accounts.models import User
 
 DATE_INPUT = {"type": "date"}
 
@@ -123,6 +128,7 @@ class LineRow:
     resolution: forms.BoundField | None = None
 
 
+LINE_PARTS = ("include", "quantity", "reason", "resolution")
 _LINE_ERROR_KEY = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
 
 
@@ -141,11 +147,16 @@ class WorkflowErrorsForm(forms.Form):
             self.add_error(None, error.message)
 
 
-class ReshipRequestForm(WorkflowErrorsForm):
+class ReshipRequestForm(KeepsFiles, WorkflowErrorsForm):
     """A new request: the request's reason and description, evidence, and one group of fields per
-    order line that has something left to claim (include, quantity, reason, resolution)."""
+    order line that has something left to claim (include, quantity, reason, resolution). The photos
+    chosen are kept across the form's errors (``KeepsFiles``)."""
 
-    reason = forms.ChoiceField(label=_("Reason for the request"), choices=[("", "---------"), *Reason.choices])
+    kept_purposes = {"evidence": pending_uploads.EVIDENCE}
+
+    reason = forms.ChoiceField(
+        label=_("Reason for the request"), choices=[empty_choice(_("Choose a reason")), *Reason.choices]
+    )
     description = forms.CharField(
         label=_("Description"),
         required=False,
@@ -153,13 +164,15 @@ class ReshipRequestForm(WorkflowErrorsForm):
         help_text=_("What went wrong, in the customer's words if you have them."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    evidence = MultipleImageField(
+    evidence = PendingFilesField(
         label=_("Evidence photos"),
-        required=False,
-        help_text=_("Photos of the damage, the wrong item or the parcel label: JPEG, PNG, GIF or WebP."),
+        help_text=_("Photos of the damage, the wrong item or the parcel label."),
     )
 
-    def __init__(self, *args: Any, order: Order, remaining: dict[int, int], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, order: Order, remaining: dict[int, int], user: User | None = None, **kwargs: Any
+    ) -> None:
+        self.user = user
         super().__init__(*args, **kwargs)
         self.order = order
         self.order_lines = list(order.lines.all())
@@ -190,6 +203,23 @@ class ReshipRequestForm(WorkflowErrorsForm):
             self.fields[self._name(line, "resolution")] = forms.ChoiceField(
                 label=_("Resolution"), required=False, choices=resolutions, initial=Resolution.RESEND
             )
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """Each field error as (the field's id, what it is, the message), in page order, for the
+        summary at the top of the page that links to the fields; a line's fields name their SKU."""
+        lines = {self._name(line, part): line for line in self.claimable_lines for part in LINE_PARTS}
+        order = [name for line in self.claimable_lines for name in (self._name(line, p) for p in LINE_PARTS)]
+        order += ["reason", "description", "evidence"]
+        summary: list[tuple[str, str, str]] = []
+        for name in order:
+            if name not in self.errors:
+                continue
+            bound = self[name]
+            label = str(bound.label)
+            if name in lines:
+                label = f"{lines[name].product.sku_code} · {label}"
+            summary.extend((bound.id_for_label, label, str(message)) for message in self.errors[name])
+        return summary
 
     @staticmethod
     def _name(line: OrderLine, part: str) -> str:

@@ -13,17 +13,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reship import workflow
+from reship import lifecycle, workflow
 from reship.accounts.roles import Role
 from reship.choices import (
-    RESOLVED_LINE_STATUSES,
     Action,
     CompensationMethod,
     CostBearer,
     Counterpart,
     Direction,
     EventKind,
-    LineStatus,
     QuoteStatus,
     Reason,
     Resolution,
@@ -32,13 +30,17 @@ from reship.choices import (
 from reship.core.inputs import MAX_TEXT
 from reship.customers import policy
 from reship.models import ReshipLine, ReshipRequest
+from reship.services import pending_uploads
 from reship.web.forms import form_field
+from reship.web.forms.pending_files import KeepsFiles, PendingFilesField, empty_choice
 from suppliers.choices import Channel
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, StrPromise
 
-RATING_CHOICES = [("", "—"), *((value, str(value)) for value in range(1, 6))]
+    from reship.accounts.models import User
+
+RATING_CHOICES = [empty_choice(_("Choose a rating")), *((value, str(value)) for value in range(1, 6))]
 CUSTOMER_CHANNELS = [
     (Channel.EMAIL, Channel.EMAIL.label),
     (Channel.SMS, Channel.SMS.label),
@@ -98,8 +100,19 @@ class ActionForm(forms.Form):
     intro_text: ClassVar[StrOrPromise] = ""  # a fixed line above the form; ``intro`` may compute one
     danger: ClassVar[bool] = False
 
-    def __init__(self, data=None, files=None, *, reship: ReshipRequest, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data=None,
+        files=None,
+        *,
+        reship: ReshipRequest,
+        side: Role = Role.NONE,
+        user: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.reship = reship
+        self.side = side  # the user's side of the request: which lines some actions offer depends on it
+        self.user = user  # whose files a form with photos keeps across its errors
         super().__init__(data, files, prefix=self.action.value, **kwargs)
 
     @property
@@ -129,10 +142,17 @@ class RequestInfoForm(ActionForm):
     question = forms.CharField(label=_("Question for the seller"), max_length=MAX_TEXT, widget=textarea())
 
 
-class AnswerInfoForm(ActionForm):
+class AnswerInfoForm(KeepsFiles, ActionForm):
+    """The seller's answer to the partner's question, with photos when it asked for them (stored as
+    the request's evidence, kept across the form's errors)."""
+
     action = Action.ANSWER_INFO
     submit_label = _("Send the answer")
+    kept_purposes = {"photos": pending_uploads.ANSWER_PHOTOS}
     answer = forms.CharField(label=_("Your answer"), max_length=MAX_TEXT, widget=textarea(4))
+    photos = PendingFilesField(
+        label=_("Photos (optional)"), help_text=_("Added to the request's evidence, for the partner to see.")
+    )
 
     @property
     def intro(self) -> StrOrPromise:
@@ -144,7 +164,9 @@ class AnswerInfoForm(ActionForm):
 class _QuoteFields(ActionForm):
     quote_goods = _money_field(_("Goods quote"))
     quote_shipping = _money_field(_("Shipping quote"))
-    cost_bearer = forms.ChoiceField(label=_("Cost borne by"), choices=[("", "—"), *CostBearer.choices])
+    cost_bearer = forms.ChoiceField(
+        label=_("Cost borne by"), choices=[empty_choice(_("Choose who bears it")), *CostBearer.choices]
+    )
 
 
 class ApproveForm(_QuoteFields):
@@ -191,9 +213,6 @@ class AcceptQuoteForm(ActionForm):
     def intro(self) -> StrOrPromise:
         return quote_summary(self.reship)
 
-    def is_available(self) -> bool:
-        return self.reship.quote_status in (QuoteStatus.PENDING, QuoteStatus.DISPUTED)
-
 
 class DisputeQuoteForm(ActionForm):
     action = Action.DISPUTE_QUOTE
@@ -203,9 +222,6 @@ class DisputeQuoteForm(ActionForm):
     @property
     def intro(self) -> StrOrPromise:
         return quote_summary(self.reship)
-
-    def is_available(self) -> bool:
-        return self.reship.quote_status in (QuoteStatus.PENDING, QuoteStatus.ACCEPTED)
 
 
 class ReviseQuoteForm(_QuoteFields):
@@ -243,7 +259,8 @@ class LinesForm(ActionForm):
         self.order_fields([self.line_field])
 
     def offers(self, line: ReshipLine) -> bool:
-        raise NotImplementedError
+        """The workflow's one rule of which lines this action applies to now."""
+        return lifecycle.line_offered(self.action, line, self.side)
 
     def is_available(self) -> bool:
         return bool(self.offered)
@@ -254,9 +271,6 @@ class StartRestockForm(LinesForm):
     submit_label = _("Order the restock")
     line_label_text = _("Lines to restock from their source")
     note = forms.CharField(label=_("Note to the source"), required=False, max_length=MAX_TEXT, widget=textarea(2))
-
-    def offers(self, line: ReshipLine) -> bool:
-        return line.resolution == Resolution.RESTOCK_RESEND and line.status == LineStatus.PENDING
 
 
 class ConfirmRestockForm(ActionForm):
@@ -293,12 +307,11 @@ class CompensateForm(LinesForm):
     action = Action.COMPENSATE
     submit_label = _("Record the compensation")
     line_label_text = _("Lines to compensate")
-    method = forms.ChoiceField(label=_("Compensation method"), choices=[("", "—"), *CompensationMethod.choices])
+    method = forms.ChoiceField(
+        label=_("Compensation method"), choices=[empty_choice(_("Choose a method")), *CompensationMethod.choices]
+    )
     amount = _money_field(_("Compensation amount"))
     note = forms.CharField(label=_("Compensation note"), required=False, max_length=MAX_TEXT, widget=textarea(2))
-
-    def offers(self, line: ReshipLine) -> bool:
-        return line.status not in RESOLVED_LINE_STATUSES and line.status != LineStatus.CANCELLED
 
 
 class ConfirmInfoUpdateForm(ActionForm):
@@ -365,7 +378,9 @@ class FollowUpForm(ActionForm):
     action = Action.FOLLOW_UP
     submit_label = _("File a follow-up request")
     intro_text = _("The replacement failed too: ask again for some of this request's lines.")
-    reason = forms.ChoiceField(label=_("Follow-up reason"), choices=[("", "—"), *Reason.choices])
+    reason = forms.ChoiceField(
+        label=_("Follow-up reason"), choices=[empty_choice(_("Choose a reason")), *Reason.choices]
+    )
     description = forms.CharField(
         label=_("What went wrong with the replacement"), max_length=MAX_TEXT, widget=textarea()
     )
@@ -411,17 +426,16 @@ class FollowUpForm(ActionForm):
 # --- the thread and the communication log --------------------------------------------------------
 
 
-class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=MAX_TEXT, widget=textarea(3))
-    attachment = forms.FileField(
-        label=_("Attachment (optional)"),
-        required=False,
-        help_text=_("A photo (JPEG, PNG, GIF, WebP) or a PDF."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp,application/pdf"}),
-    )
+class MessageForm(KeepsFiles):
+    """A message in the thread; its attachment is kept across the form's errors."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    kept_purposes = {"attachment": pending_uploads.MESSAGE_ATTACHMENT}
+    body = forms.CharField(label=_("Message"), max_length=MAX_TEXT, widget=textarea(3))
+    attachment = PendingFilesField(label=_("Attachment (optional)"), images_only=False, max_count=1)
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "message")
+        self.user = user
         super().__init__(*args, **kwargs)
 
 

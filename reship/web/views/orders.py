@@ -24,6 +24,7 @@ from reship.core import exports
 from reship.core.errors import ActionNotPermitted, InvalidInput, RequestNotFound
 from reship.selectors.quantities import remaining_quantities
 from reship.services.evidence import evidence_add
+from reship.services.pending_uploads import pending_upload_files, pending_uploads_discard
 from reship.web.decorators import seller_required
 from reship.web.forms.orders import OrderFilterForm, ReshipRequestForm, TrackingForm
 from reship.web.http import SellerRequest
@@ -95,11 +96,13 @@ def new_request(request: SellerRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     remaining = remaining_quantities(order)
     if request.method == "GET":
-        form = ReshipRequestForm(order=order, remaining=remaining)
+        form = ReshipRequestForm(order=order, remaining=remaining, user=request.user)
         return render(request, "orders/new_request.html", {"order": order, "form": form})
 
-    form = ReshipRequestForm(request.POST, request.FILES, order=order, remaining=remaining)
+    # The photos chosen are kept (pending uploads) whatever else is wrong: the corrected form sends them.
+    form = ReshipRequestForm(request.POST, request.FILES, order=order, remaining=remaining, user=request.user)
     if form.is_valid():
+        photos = form.kept_uploads("evidence")
         try:
             # One transaction: a refused photo takes the request (and its notifications) back with it.
             with transaction.atomic():
@@ -110,17 +113,15 @@ def new_request(request: SellerRequest, pk: int) -> HttpResponse:
                     description=form.cleaned_data["description"],
                     lines=form.line_requests(),
                 )
-                evidence_add(request=reship, actor=request.user, files=form.cleaned_data["evidence"])
+                evidence_add(request=reship, actor=request.user, files=pending_upload_files(photos))
+                pending_uploads_discard(photos)
         except (RequestNotFound, ActionNotPermitted):
             raise Http404 from None
         except InvalidInput as error:
             form.add_workflow_error(error)
         else:
             return redirect("orders:request-submitted", request_pk=reship.pk)
-    files_sent = bool(request.FILES.getlist("evidence"))
-    return render(
-        request, "orders/new_request.html", {"order": order, "form": form, "files_sent": files_sent}, status=400
-    )
+    return render(request, "orders/new_request.html", {"order": order, "form": form}, status=400)
 
 
 @require_GET

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,16 +31,18 @@ from reship.accounts.roles import Role
 from reship.choices import Action, EventKind, RequestSource, RequestStatus, RevealChannel
 from reship.core.errors import ActionNotPermitted, InvalidInput, InvalidTransition, RequestNotFound
 from reship.core.files import file_response, file_response_by_name
-from reship.lifecycle import OPEN_STATUSES, stage_owner
+from reship.lifecycle import OPEN_STATUSES, STEP_OF_STATUS, stage_owner
 from reship.models import ReshipRequest
 from reship.selectors import requests as selectors
 from reship.services import thread
+from reship.services.evidence import evidence_add
+from reship.services.pending_uploads import pending_upload_files, pending_uploads_discard
 from reship.web.decorators import form_add_workflow_error
 from reship.web.delivery_panel import delivery_panel
-from reship.web.forms.action_forms import ACTION_FORMS, action_forms
+from reship.web.forms.action_forms import ACTION_FORMS, action_cards, action_forms
 from reship.web.forms.parcels import ShipForm
 from reship.web.forms.report import EditReportForm
-from reship.web.forms.requests import ActionForm, CommunicationForm, FollowUpForm, MessageForm
+from reship.web.forms.requests import ActionForm, AnswerInfoForm, CommunicationForm, FollowUpForm, MessageForm
 from reship.web.http import AuthenticatedRequest
 from reship.workflow import actions
 
@@ -92,7 +95,8 @@ def _page_context(
 ) -> dict[str, Any]:
     user = request.user
     side = permissions.side_of(user, reship)
-    forms = action_forms(workflow.actions_for(user, reship), reship, bound=bound)
+    forms = action_forms(workflow.actions_for(user, reship), reship, side=side, bound=bound)
+    cards = action_cards([form for form in forms if form is bound or form.is_available()], reship, side)
     now = timezone.now()
     owner = stage_owner(reship.status)
     return {
@@ -105,7 +109,11 @@ def _page_context(
         "is_overdue": reship.status in OPEN_STATUSES and reship.stage_due_at is not None and reship.stage_due_at < now,
         "owner": owner,
         "owner_is_me": owner == side,
-        "action_forms": [form for form in forms if form is bound or form.is_available()],
+        "action_cards": cards,
+        "action_forms": list(cards),  # in reading order
+        # The partner judging a request (or the seller a customer's report) reads its lines and
+        # photos before the decision forms: first on the page, on a phone most of all.
+        "judging": STEP_OF_STATUS.get(reship.status) in ("review", "confirm_report") and owner == side,
         "action_hints": [
             form.hint() for form in forms if form is not bound and not form.is_available() and form.hint()
         ],
@@ -205,7 +213,14 @@ def _perform(action: Action, form: ActionForm, reship: ReshipRequest, actor: Use
         data["items"] = form.ship_items()
     if isinstance(form, (FollowUpForm, EditReportForm)):  # follow-up, a report's edit
         data["lines"] = form.line_requests()
-    return actions.action_perform(action=action, request_id=reship.pk, actor=actor, data=data)
+    photos = form.kept_uploads("photos") if isinstance(form, AnswerInfoForm) else []
+    # One transaction: a refused photo takes the answer back with it (the kept files stay for the retry).
+    with transaction.atomic():
+        shown = actions.action_perform(action=action, request_id=reship.pk, actor=actor, data=data)
+        if photos:
+            evidence_add(request=reship, actor=actor, files=pending_upload_files(photos))
+            pending_uploads_discard(photos)
+    return shown
 
 
 def _stale(request: AuthenticatedRequest, pk: int, action: Action, detail: str = "") -> HttpResponse:
@@ -238,7 +253,9 @@ def request_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
         return _detail(request, reship, status=403, problem=error.message)
     except InvalidTransition:
         return _stale(request, pk, chosen)
-    form = ACTION_FORMS[chosen](request.POST, request.FILES, reship=reship)
+    form = ACTION_FORMS[chosen](
+        request.POST, request.FILES, reship=reship, side=permissions.side_of(request.user, reship), user=request.user
+    )
     if not form.is_valid():
         return _detail(request, reship, bound=form, status=400)
     try:
@@ -286,15 +303,18 @@ def message_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     in_place = request.headers.get("HX-Request") == "true"
     if not selectors.request_is_visible(user=request.user, request_id=pk):
         raise Http404
-    form = MessageForm(request.POST, request.FILES)
+    form = MessageForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
+        kept = form.kept_uploads("attachment")
         try:
-            thread.message_post(
-                request_id=pk,
-                actor=request.user,
-                body=form.cleaned_data["body"],
-                attachment=form.cleaned_data["attachment"] or None,
-            )
+            with transaction.atomic():
+                thread.message_post(
+                    request_id=pk,
+                    actor=request.user,
+                    body=form.cleaned_data["body"],
+                    attachment=next(iter(pending_upload_files(kept)), None),
+                )
+                pending_uploads_discard(kept)
         except RequestNotFound:
             raise Http404 from None
         except ActionNotPermitted as error:
