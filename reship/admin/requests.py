@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orders.models import Seller, Shipment
+from orders.models import Shipment
 from reship.admin.base import AppDatesAdmin, ReadOnlyInline, ViewOnlyAdmin, excerpt, field_names, foreign_keys
 from reship.admin.request_actions import WORKFLOW_ACTIONS
 from reship.admin.waiting import ESCALATED, escalated_filter
@@ -119,26 +119,34 @@ class ReshipEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-def request_search(term: str) -> Q:
-    """What the admin's search box finds, each part on an index (see ``get_search_results``): the
-    request number or the platform order number (exact), a tracking number of the request's
-    parcels (exact), the customer's phone or name (the start of it), the seller's name (a part of
-    it, on the small seller table first)."""
-    return (
-        Q(number=term)
-        | Q(order__platform_order_number=term)
-        | Q(pk__in=Shipment.objects.filter(tracking_number=term, reship_request__isnull=False).values("reship_request"))
-        | Q(order__customer_phone__startswith=term)
-        | Q(order__customer_name__startswith=term)
-        | Q(seller_id__in=Seller.objects.filter(name__icontains=term).values("pk"))
+def request_search_ids(term: str) -> list[int]:
+    """The requests the admin's search box finds, in one query: a UNION of small lookups, each on
+    its own table's index, rather than an OR across joined tables (which PostgreSQL answers by
+    reading every request). The request number or the platform order number (exact), a tracking
+    number of the request's parcels (exact, ``shipment_tracking``), the customer's phone or name
+    (its start), the seller's name (a part of it, on the small seller table)."""
+    requests = ReshipRequest.objects.order_by()
+    found = (
+        requests.filter(number=term)
+        .values_list("pk", flat=True)
+        .union(
+            requests.filter(order__platform_order_number=term).values_list("pk", flat=True),
+            Shipment.objects.filter(tracking_number=term, reship_request__isnull=False)
+            .order_by()
+            .values_list("reship_request_id", flat=True),
+            requests.filter(order__customer_phone__startswith=term).values_list("pk", flat=True),
+            requests.filter(order__customer_name__startswith=term).values_list("pk", flat=True),
+            requests.filter(seller__name__icontains=term).values_list("pk", flat=True),
+        )
     )
+    return [pk for pk in found if pk is not None]
 
 
 @admin.register(ReshipRequest)
 class ReshipRequestAdmin(AppDatesAdmin):
     list_display = ["number", "seller", "partner", "status", "reason", "stage_due_at", "created_at"]
     list_filter = ["status", OverdueFilter, "reason", "seller", "partner", "cost_bearer"]
-    # Declared so the search box shows; the search itself is ``request_search``.
+    # Declared so the search box shows; the search itself is ``request_search_ids``.
     search_fields = ["number"]
     search_help_text = _(
         "Request or order number, tracking number, customer phone or name (its start), or part of the seller's name."
@@ -162,7 +170,7 @@ class ReshipRequestAdmin(AppDatesAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(request_search(term)), False
+        return queryset.filter(pk__in=request_search_ids(term)), False
 
     def has_add_permission(self, request) -> bool:
         # Submitting a request is a workflow transition (number, due time, first event, notifications).
