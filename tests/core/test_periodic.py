@@ -21,9 +21,12 @@ from reship.config.celery import app as celery_app
 from reship.core.periodic import PeriodicRunner
 from reship.models import Notification
 from reship.notifications import tasks as notification_tasks
+from tests.notifications.test_delivery import eager_celery  # noqa: F401  (the fixture, used below)
 from tests.workflow_states import make_parties, submit
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+# Tasks run in-process, as in the embedded setup, even when the suite runs with a broker.
+pytestmark = pytest.mark.usefixtures("eager_celery")
 
 
 class FakeClock:
@@ -59,16 +62,6 @@ def clock(monkeypatch):
     return fake
 
 
-@pytest.fixture
-def eager_celery():
-    """Tasks run in-process, as in the embedded setup, even when the suite runs with a broker."""
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.task_eager_propagates)
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = before
-
-
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -77,7 +70,7 @@ def closed_port() -> int:
 
 @pytest.mark.django_db
 def test_a_webhook_to_a_closed_port_is_retried_by_the_runner_with_backoff_then_fails(
-    settings, clock, eager_celery, monkeypatch, django_capture_on_commit_callbacks
+    settings, clock, monkeypatch, django_capture_on_commit_callbacks
 ):
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
@@ -122,7 +115,7 @@ def test_a_webhook_to_a_closed_port_is_retried_by_the_runner_with_backoff_then_f
 
 
 @pytest.mark.django_db
-def test_every_job_of_the_schedule_runs_in_process_at_its_interval(settings, clock, eager_celery, caplog):
+def test_every_job_of_the_schedule_runs_in_process_at_its_interval(settings, clock, caplog):
     runner = PeriodicRunner(app=celery_app, beat_schedule=settings.CELERY_BEAT_SCHEDULE, clock=clock)
 
     with caplog.at_level(logging.INFO, logger="reship.core.periodic"):
@@ -148,7 +141,7 @@ def test_every_job_of_the_schedule_runs_in_process_at_its_interval(settings, clo
 
 
 @pytest.mark.django_db
-def test_a_job_that_raises_is_logged_and_the_others_still_run(clock, eager_celery, monkeypatch, caplog):
+def test_a_job_that_raises_is_logged_and_the_others_still_run(clock, monkeypatch, caplog):
     def broken_sweep(**kwargs):
         raise RuntimeError("database went away")
 
@@ -167,7 +160,7 @@ def test_a_job_that_raises_is_logged_and_the_others_still_run(clock, eager_celer
 
 
 @pytest.mark.django_db
-def test_a_crontab_entry_runs_at_its_time(clock, eager_celery, monkeypatch):
+def test_a_crontab_entry_runs_at_its_time(clock, monkeypatch):
     from celery.schedules import crontab
 
     ran = []
