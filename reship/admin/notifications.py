@@ -118,6 +118,9 @@ def retry_failed_notifications(modeladmin, request, queryset) -> None:
         )
 
 
+_SHOWN_AS = {"payload": "payload_pretty", "template": "template_shown"}
+
+
 @admin.register(Notification)
 class NotificationAdmin(ViewOnlyAdmin):
     """The outbox, read-only: the workflow writes rows and the delivery task updates them. Rows that
@@ -141,10 +144,8 @@ class NotificationAdmin(ViewOnlyAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     actions = [retry_failed_notifications]
-    # Every field, the payload shown as indented JSON.
-    fields = readonly_fields = tuple(
-        ("payload_pretty" if name == "payload" else name) for name in field_names(Notification)
-    )
+    # Every field, the payload shown as indented JSON and the template by its label.
+    fields = readonly_fields = tuple(_SHOWN_AS.get(name, name) for name in field_names(Notification))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("request", "recipient_user")

@@ -249,3 +249,13 @@ def test_the_lists_write_dates_as_the_app_does_in_both_languages(admin_client, a
     assert body.count("2026-11-20 14:03") == 2
     assert "Nov. 20, 2026" not in body
     assert "2026年11月20日" not in body
+
+
+def test_a_notifications_page_names_its_template_by_its_label(admin_client):
+    row = Notification.objects.create(
+        request=ReshipRequestFactory(), template="request_reassigned", channel="email", language="en"
+    )
+
+    body = admin_client.get(reverse("admin:reship_notification_change", args=[row.pk])).content.decode()
+
+    assert "Handed to another partner" in body
