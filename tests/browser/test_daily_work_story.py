@@ -106,6 +106,11 @@ def _inbox_entry(page: Page, number: str, subject: str):
     return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=subject)).filter(has_text=number)
 
 
+def _events(page: Page, w: Words):
+    """The request's audit log on its admin page (the events inline, a group named by its heading)."""
+    return page.get_by_role("group", name=w("events").capitalize())
+
+
 def _warn_untranslated(w: Words) -> None:
     if w.untranslated:
         warnings.warn(f"English on a Chinese page: {sorted(w.untranslated)}", stacklevel=2)
@@ -316,6 +321,11 @@ def test_the_admin_finds_and_escalates_a_request_from_the_index(new_page, screen
     ReshipRequest.objects.filter(pk=late.pk).update(stage_escalate_at=timezone.now() - timedelta(hours=3))
     shipped = request_in(RequestStatus.INFO_UPDATE, _another_order(parties, customer_phone="+86 139 0000 1111"))
     tracking = f"SF{shipped.pk:012d}"  # the partner's parcel (tests/workflow_states.resolve_every_line)
+    stuck = request_in(RequestStatus.SUBMITTED, _another_order(parties, customer_phone="+86 137 0000 2222"))
+    new_partner = parties.other_partner.partner_membership.partner
+    for order_line in parties.order.lines.select_related("product__supplier"):  # it buys from the same sources
+        if order_line.product.supplier is not None:
+            new_partner.suppliers.add(order_line.product.supplier)
 
     page = new_page(locale=BROWSER_LOCALE[language], **DESKTOP)
     log_in(page, admin_user, language=language)
@@ -359,10 +369,25 @@ def test_the_admin_finds_and_escalates_a_request_from_the_index(new_page, screen
 
     # The request's admin page lists the event, naming the admin.
     page.goto(f"/admin/reship/reshiprequest/{late.pk}/change/")
-    events = page.locator("#events-group")
-    escalated = events.get_by_role("row").filter(has_text="Three days without a word from the partner.")
+    escalated = _events(page, w).get_by_role("row").filter(has_text="Three days without a word from the partner.")
     expect(escalated).to_contain_text(w(EventKind.ESCALATED.label))
     expect(escalated).to_contain_text("platform")
     pages.at_both_widths(page, "05-admin-request-event")
+
+    # Another request nobody has reviewed goes to another partner, through the same list.
+    page.goto("/admin/reship/reshiprequest/")
+    page.locator("#result_list").get_by_role("row").filter(has_text=stuck.number).get_by_role("checkbox").check()
+    page.get_by_label(w("Action:")).select_option(label=w("Hand the selected requests to another partner"))
+    page.get_by_role("button", name=w("Go")).click()
+    page.get_by_label(w("New dropship partner")).select_option(value=str(new_partner.pk))
+    page.get_by_label(w("Note (both partners read it)")).fill("The first partner is closed this week.")
+    pages.check(page, f"06-admin-reassign-{language}")
+    page.get_by_role("button", name=w("Apply")).click()
+    expect(page.get_by_text(w("Done: %(numbers)s.", numbers=stuck.number))).to_be_visible()
+    page.goto(f"/admin/reship/reshiprequest/{stuck.pk}/change/")
+    handed = _events(page, w).get_by_role("row").filter(has_text="The first partner is closed this week.")
+    expect(handed).to_contain_text(w(EventKind.PARTNER_REASSIGNED.label))
+    expect(handed).to_contain_text("platform")
+    assert ReshipRequest.objects.get(pk=stuck.pk).partner == new_partner
     _warn_untranslated(w)
     pages.assert_none_overflowed()
