@@ -278,10 +278,16 @@ def line_offered(action: Action, line: ReshipLine, side: Role) -> bool:
 
 def state_refusal(action: Action, request: ReshipRequest, side: Role) -> str:
     """Why an action the status allows makes no sense on this request now ("" when it does): the
-    quote is answered only while it waits for the seller (accepted, it is not disputed any more),
+    quote is answered only while it waits for the seller, or accepted after a dispute (accepted, it
+    is not disputed any more),
     revised only while pending or disputed; a line action needs a line it applies to."""
     quote = request.quote_status
-    if action in (Action.ACCEPT_QUOTE, Action.DISPUTE_QUOTE) and quote != QuoteStatus.PENDING:
+    # A seller who disputed may still agree to the price as quoted (the talk settled it without a
+    # revision): accepting stays open while disputed; disputing again does not.
+    answerable = (
+        (QuoteStatus.PENDING, QuoteStatus.DISPUTED) if action == Action.ACCEPT_QUOTE else (QuoteStatus.PENDING,)
+    )
+    if action in (Action.ACCEPT_QUOTE, Action.DISPUTE_QUOTE) and quote not in answerable:
         return _("The quote is “%(state)s”: it does not wait for the seller’s answer.") % {
             "state": request.get_quote_status_display()
         }

@@ -166,3 +166,14 @@ def test_the_workflow_refuses_the_seller_compensating_a_line_being_resent(partie
         )
 
     assert line(reship, "A").status == "pending"
+
+
+def test_a_seller_who_disputed_may_still_accept_the_price_but_not_dispute_it_twice(parties):
+    reship = request_in(RequestStatus.APPROVED, parties)
+    workflow.reship_dispute_quote(request_id=reship.pk, actor=parties.seller, message="Shipping looks high.")
+
+    with pytest.raises(InvalidTransition, match="The quote is “Disputed”: it does not wait for the seller’s answer."):
+        workflow.reship_dispute_quote(request_id=reship.pk, actor=parties.seller, message="Still high.")
+    workflow.reship_accept_quote(request_id=reship.pk, actor=parties.seller)
+
+    assert ReshipRequest.objects.get(pk=reship.pk).quote_status == QuoteStatus.ACCEPTED
