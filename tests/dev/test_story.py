@@ -55,7 +55,18 @@ COMPENSATED = [
     ("lines_compensated", "email", "seller", SELLER_EMAIL),
     ("lines_compensated", "email", "customer", CUSTOMER_EMAIL),
 ]
-CONTACT_AND_CLOSE: list[tuple[str, str, str, str]] = []  # the outcome messages did the contact step
+# The outcome messages did the contact step; the partner hears of the seller's steps (its switches
+# are on): the accepted quote, the info update, the customer contacted (automatically), the close.
+CONTACT_AND_CLOSE = [
+    ("quote_accepted", "inbox", "partner", PARTNER),
+    ("quote_accepted", "email", "partner", PARTNER_EMAIL),
+    ("info_updated", "inbox", "partner", PARTNER),
+    ("info_updated", "email", "partner", PARTNER_EMAIL),
+    ("customer_contacted", "inbox", "partner", PARTNER),
+    ("customer_contacted", "email", "partner", PARTNER_EMAIL),
+    ("request_closed", "inbox", "partner", PARTNER),
+    ("request_closed", "email", "partner", PARTNER_EMAIL),
+]
 DELIVERED = [
     ("parcel_delivered", "inbox", "seller", SELLER),
     ("parcel_delivered", "email", "seller", SELLER_EMAIL),
@@ -66,10 +77,10 @@ SURVEY = [  # after the goods arrived (the story's shop waits 0 days), not at cl
     ("survey_invitation", "email", "customer", CUSTOMER_EMAIL),
 ]
 EXPECTED_ROWS = {
-    "resend": SUBMITTED + APPROVED + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 13
-    "restock then resend": SUBMITTED + APPROVED + RESTOCK + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 16
-    "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE + SURVEY,  # 9
-    "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 19
+    "resend": SUBMITTED + APPROVED + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 21
+    "restock then resend": SUBMITTED + APPROVED + RESTOCK + SHIPPED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 24
+    "compensation": SUBMITTED + APPROVED + COMPENSATED + CONTACT_AND_CLOSE + SURVEY,  # 17
+    "mix": SUBMITTED + APPROVED + RESTOCK + SHIPPED + COMPENSATED + CONTACT_AND_CLOSE + DELIVERED + SURVEY,  # 27
 }
 # Customer contact is passed in the same step as the info update: the outcome messages told the customer.
 EXPECTED_STAGES = {
@@ -115,11 +126,11 @@ def test_four_requests_go_from_submission_to_closed_and_every_party_is_told_once
     for story, request in zip(STORY_ORDER, requests, strict=True):
         assert rows_of(request) == Counter(EXPECTED_ROWS[story]), story
         assert f"{request.number}" in output
-    assert Notification.objects.count() == 57
+    assert Notification.objects.count() == 89
     assert set(Notification.objects.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
-    # 8 + 10 + 6 + 12 emails went out, once each; no SMS (the customer has an email address).
-    assert len(mail.outbox) == 36
-    assert len({message.extra_headers["Message-ID"] for message in mail.outbox}) == 36
+    # 12 + 14 + 10 + 16 emails went out, once each; no SMS (the customer has an email address).
+    assert len(mail.outbox) == 52
+    assert len({message.extra_headers["Message-ID"] for message in mail.outbox}) == 52
 
 
 def test_the_output_shows_each_request_s_stages_and_notifications_and_the_delivery_counts():
@@ -131,7 +142,7 @@ def test_the_output_shows_each_request_s_stages_and_notifications_and_the_delive
     assert "     restock_ordered      email   supplier  1\n" in output
     assert "     survey_invitation    email   customer  1\n" in output
     assert "Delivery: embedded (Celery eager), each row was sent as its change committed.\n" in output
-    assert "4 of 4 requests closed; 57 notifications: sent 57, pending 0, failed 0\n" in output
+    assert "4 of 4 requests closed; 89 notifications: sent 89, pending 0, failed 0\n" in output
     assert output.endswith("Every party was notified through the outbox.\n")
 
 
@@ -158,4 +169,4 @@ def test_a_second_run_reuses_the_cast_with_a_new_order_and_fresh_makes_a_new_cas
 
     assert (Seller.objects.count(), DropshipPartner.objects.count(), Supplier.objects.count()) == (2, 2, 2)
     assert ReshipRequest.objects.filter(status=RequestStatus.CLOSED).count() == 12
-    assert "4 of 4 requests closed; 57 notifications: sent 57, pending 0, failed 0\n" in output
+    assert "4 of 4 requests closed; 89 notifications: sent 89, pending 0, failed 0\n" in output

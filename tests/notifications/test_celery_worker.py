@@ -316,10 +316,10 @@ def test_the_reship_story_under_a_real_worker_notifies_every_party_once(rig):
     call_command("run_reship_story", wait=DELIVERY_TIMEOUT, stdout=out)
 
     output = out.getvalue()
-    assert "4 of 4 requests closed; 57 notifications: sent 57, pending 0, failed 0" in output, rig.logs()
+    assert "4 of 4 requests closed; 89 notifications: sent 89, pending 0, failed 0" in output, rig.logs()
     rows = Notification.objects.all()
-    assert rows.count() == 57
+    assert rows.count() == 89
     assert set(rows.values_list("status", "attempts")) == {(NotificationStatus.SENT, 1)}
     external = set(rows.exclude(channel="inbox").values_list("pk", flat=True))
-    assert len(external) == 36  # 8 + 10 + 6 + 12 emails: see tests/dev/test_story.py
+    assert len(external) == 52  # 12 + 14 + 10 + 16 emails: see tests/dev/test_story.py
     assert rig.sent_per_id() == dict.fromkeys(external, 1)
