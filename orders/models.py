@@ -207,6 +207,13 @@ class Order(ShipTo):
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
             models.Index(fields=["seller", "customer_name"], name="order_seller_customer"),
+            # The platform admin's search across every seller (Django admin): the start of a phone
+            # number, a customer's name or an order number.
+            models.Index(fields=["customer_phone"], name="order_phone_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["customer_name"], name="order_customer_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["platform_order_number"], name="order_number_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             # "Which partners work for this seller" and "which sellers does this partner serve" (the
             # list filters' choices): an EXISTS answered from the index, not by reading orders.
             models.Index(fields=["seller", "partner"], name="order_seller_partner"),
