@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reship import permissions
 from reship.choices import (
     RESOLVED_LINE_STATUSES,
     Action,
@@ -194,10 +195,17 @@ def reship_reject(*, request_id: int, actor: User, reason: str, now: datetime | 
 
 
 def reship_cancel(*, request_id: int, actor: User, reason: str = "", now: datetime | None = None) -> ReshipRequest:
-    """The seller withdraws the request; allowed until fulfilment starts."""
+    """The seller (or a platform admin) withdraws the request; allowed until fulfilment starts."""
     with transition(Action.CANCEL, request_id=request_id, actor=actor, now=now) as (request, now):
         reason = inputs.optional_text(reason, "reason")
         cancel_open_lines(request, now)
         move(request, actor=actor, kind=EventKind.CANCELLED, to_status=S.CANCELLED, message=reason, now=now)
-        outbox.announce(request=request, template="request_cancelled", context={"reason": reason})
+        # Cancelled by the platform (Django admin): the seller did not do it, so it is told too.
+        by_platform = permissions.admin_may(Action.CANCEL, actor)
+        outbox.announce(
+            request=request,
+            template="request_cancelled",
+            context={"reason": reason, "by_platform": by_platform},
+            audience=("seller", "partner") if by_platform else None,
+        )
         return request

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from reship.choices import EventKind, NotificationStatus, RequestStatus
 from reship.models import Notification, ReshipEvent, ReshipRequest
+from reship.notifications.rendering import render
 from suppliers.models import Supplier
 from tests.factories import (
     OrderFactory,
@@ -105,7 +106,7 @@ def test_a_refused_request_is_reported_and_left_alone_while_the_others_go_throug
     assert open_one.partner == other
 
 
-def test_the_admin_cancels_with_a_reason_the_partner_reads(admin_client, admin_user):
+def test_the_admin_cancels_with_a_reason_both_sides_read(admin_client, admin_user):
     parties = make_parties()
     request = submit(parties)
 
@@ -117,6 +118,12 @@ def test_the_admin_cancels_with_a_reason_the_partner_reads(admin_client, admin_u
     event = ReshipEvent.objects.filter(request=request).latest("pk")
     assert (event.kind, event.actor) == (EventKind.CANCELLED, admin_user)
     assert event.message == "Duplicate of another request."
+    # The seller did not cancel it: both sides' staff are told, in words naming the platform.
+    told = Notification.objects.filter(request=request, template="request_cancelled", channel="inbox")
+    assert sorted(told.values_list("recipient_user__username", flat=True)) == sorted(
+        [parties.seller.username, parties.partner.username]
+    )
+    assert all("The platform cancelled reship request" in render(row)[1] for row in told)
 
 
 def test_the_intermediate_page_keeps_the_selection_until_the_note_is_given(admin_client):
