@@ -26,7 +26,7 @@ from reship import lifecycle
 from reship.choices import Action, EventKind, RequestStatus, Resolution
 from reship.core import inputs
 from reship.core.errors import InvalidInput
-from reship.models import Notification, ReshipRequest
+from reship.models import ReshipRequest
 from reship.notifications import outbox
 from reship.workflow import timeliness
 from reship.workflow.base import move, transition
@@ -77,9 +77,8 @@ def reship_reassign_partner(
         outbox.announce(
             request=request, template="request_reassigned", context={"note": note, "new_partner": partner.name}
         )
-        Notification.objects.filter(
-            request_id=request.pk, recipient_user__partner_membership__partner_id=old.pk, done_at__isnull=True
-        ).exclude(awaits="").update(done_at=now)
+        # Its staff's open entries are marked done by ``move`` (notifications.awaiting.resolve): the
+        # request is no longer theirs.
         request.partner = partner
         fields = ["partner"]
         if request.status == RequestStatus.SUBMITTED:
