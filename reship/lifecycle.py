@@ -221,14 +221,26 @@ def stage_owner(status: str) -> Role:
 # The step's owner, and besides it the price side (价格): a quote awaiting the seller is the seller's
 # to accept or dispute, a disputed quote the partner's to revise, whatever the stage. The landing
 # pages, the lists' "waiting for" column, ``?waiting_for=me`` and the inbox's open entries read this.
+# The price side's owner by quote status: the one rule the sides, the steps and the filter below read.
+QUOTE_WAITS_FOR: dict[str, Role] = {QuoteStatus.PENDING: Role.SELLER, QuoteStatus.DISPUTED: Role.PARTNER}
+QUOTE_STEP = "quote"
+
+
+def waiting_steps(status: str, quote_status: str) -> frozenset[tuple[Role, str]]:
+    """What a request waits for now, as (side, step key) pairs: its step's (``STEPS``), and the price
+    side's (``QUOTE_STEP``) while the quote is open. Empty when it is final."""
+    steps: set[tuple[Role, str]] = set()
+    step = step_of(status)
+    if step is not None:
+        steps.add((step.owner, step.key))
+    if status in _QUOTE_OPEN and quote_status in QUOTE_WAITS_FOR:
+        steps.add((QUOTE_WAITS_FOR[quote_status], QUOTE_STEP))
+    return frozenset(steps)
+
+
 def waiting_for(status: str, quote_status: str) -> frozenset[Role]:
     """The sides a request waits for now (none when it is final)."""
-    sides = {stage_owner(status)} - {Role.NONE}
-    if status in _QUOTE_OPEN and quote_status == QuoteStatus.PENDING:
-        sides.add(Role.SELLER)
-    if status in _QUOTE_OPEN and quote_status == QuoteStatus.DISPUTED:
-        sides.add(Role.PARTNER)
-    return frozenset(sides)
+    return frozenset(side for side, _step in waiting_steps(status, quote_status))
 
 
 def waiting_for_filter(side: Role) -> Q:
@@ -236,8 +248,8 @@ def waiting_for_filter(side: Role) -> Q:
     if side not in (Role.SELLER, Role.PARTNER):
         return Q(pk__in=[])
     owned = [status for status in OPEN_STATUSES if stage_owner(status) == side]
-    quote = QuoteStatus.PENDING if side == Role.SELLER else QuoteStatus.DISPUTED
-    return Q(status__in=owned) | Q(status__in=sorted(_QUOTE_OPEN), quote_status=quote)
+    quotes = sorted(quote for quote, owner in QUOTE_WAITS_FOR.items() if owner == side)
+    return Q(status__in=owned) | Q(status__in=sorted(_QUOTE_OPEN), quote_status__in=quotes)
 
 
 # --- which lines a parcel may take now ----------------------------------------------------------

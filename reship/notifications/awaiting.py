@@ -20,13 +20,13 @@ from django.db.models import Q
 
 from reship import lifecycle
 from reship.accounts.roles import Role
-from reship.choices import Action, NotificationChannel, QuoteStatus
+from reship.choices import NotificationChannel
 from reship.models import Notification
 
 if TYPE_CHECKING:
     from reship.models import ReshipRequest
 
-QUOTE = "quote"
+QUOTE = lifecycle.QUOTE_STEP
 # The current step, whoever owns it (a reminder, an escalation): not the told side's own step.
 CURRENT_STEP = "*"
 
@@ -54,17 +54,8 @@ def key(side: str, what: str) -> str:
 
 
 def awaited(status: str, quote_status: str) -> frozenset[str]:
-    """The keys a request in this state waits for: its step's, and the price side's."""
-    keys: set[str] = set()
-    step = lifecycle.step_of(status)
-    if step is not None:
-        keys.add(key(step.owner.value, step.key))
-    if status in lifecycle.TRANSITIONS[Action.ACCEPT_QUOTE]:
-        if quote_status == QuoteStatus.PENDING:
-            keys.add(key(Role.SELLER.value, QUOTE))
-        elif quote_status == QuoteStatus.DISPUTED:
-            keys.add(key(Role.PARTNER.value, QUOTE))
-    return frozenset(keys)
+    """The keys a request in this state waits for (``lifecycle.waiting_steps``)."""
+    return frozenset(key(side.value, step) for side, step in lifecycle.waiting_steps(status, quote_status))
 
 
 def awaits_for(request: ReshipRequest, template: str, side: str) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reship import lifecycle, permissions
 from reship.accounts.roles import Role, organisation_for
-from reship.choices import Action, QuoteStatus
+from reship.choices import Action
 from reship.models import ReshipRequest
 
 if TYPE_CHECKING:
@@ -64,12 +64,17 @@ _STEP_LABELS: dict[str, StrPromise] = {
     "close": _("Close and rate"),
 }
 _QUOTE_STATUSES = tuple(sorted(lifecycle.TRANSITIONS[Action.ACCEPT_QUOTE]))
+_QUOTE_OWED_BY = {owner: quote for quote, owner in lifecycle.QUOTE_WAITS_FOR.items()}
 
 # In the order a day's work goes: the steps of the track, the price side after its stage.
 WAIT_KINDS: tuple[WaitKind, ...] = (
     *(WaitKind(step.key, _STEP_LABELS[step.key], step.owner, _step_statuses(step.key)) for step in lifecycle.STEPS[:4]),
-    WaitKind("accept_quote", _("Accept or dispute the quote"), Role.SELLER, _QUOTE_STATUSES, QuoteStatus.PENDING),
-    WaitKind("revise_quote", _("Revise the disputed quote"), Role.PARTNER, _QUOTE_STATUSES, QuoteStatus.DISPUTED),
+    WaitKind(
+        "accept_quote", _("Accept or dispute the quote"), Role.SELLER, _QUOTE_STATUSES, _QUOTE_OWED_BY[Role.SELLER]
+    ),
+    WaitKind(
+        "revise_quote", _("Revise the disputed quote"), Role.PARTNER, _QUOTE_STATUSES, _QUOTE_OWED_BY[Role.PARTNER]
+    ),
     *(WaitKind(step.key, _STEP_LABELS[step.key], step.owner, _step_statuses(step.key)) for step in lifecycle.STEPS[4:]),
 )
 WAIT_KIND_BY_KEY: dict[str, WaitKind] = {kind.key: kind for kind in WAIT_KINDS}
