@@ -207,3 +207,28 @@ def test_the_cleanup_deletes_a_day_old_pending_upload_and_keeps_a_new_one(settin
     assert not storage.exists(old.file.name)
     assert storage.exists(new.file.name)
     assert settings.CELERY_BEAT_SCHEDULE["reship-purge-pending-uploads"]["task"] == "reship.purge_pending_uploads"
+
+
+def _forms_with_a_file_input(html: str) -> list[str]:
+    import re
+
+    forms = re.findall(r"<form\b[^>]*>.*?</form>", html, flags=re.S)
+    return [form.split(">", 1)[0] for form in forms if 'type="file"' in form]
+
+
+def test_every_form_that_takes_a_file_posts_it_as_multipart(client, shop):  # noqa: F811
+    """A browser sends only a file's name unless the form says multipart (the test client encodes
+    multipart whatever the markup says, so only the markup shows it)."""
+    parties = make_parties()
+    reship = request_in(RequestStatus.NEEDS_INFO, parties)
+    client.force_login(parties.seller)
+    request_page = client.get(reverse("requests:detail", args=[reship.pk])).content.decode()
+    client.force_login(shop.user)
+    new_request_page = client.get(reverse("orders:new-request", args=[shop.order.pk])).content.decode()
+
+    request_forms = _forms_with_a_file_input(request_page)
+    new_request_forms = _forms_with_a_file_input(new_request_page)
+
+    assert len(request_forms) >= 2  # the answer's photos and the thread's attachment
+    assert len(new_request_forms) == 1
+    assert all('enctype="multipart/form-data"' in form for form in request_forms + new_request_forms)
