@@ -436,12 +436,6 @@ def test_the_admin_finds_and_escalates_a_request_from_the_index(new_page, screen
     _end(w, pages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/requests/_action_form.html has no enctype='multipart/form-data': a browser sends only "
-    "the photo's name, so the answer's photo is neither kept on an error nor attached (the Django test client "
-    "encodes multipart whatever the form says, which is why tests/web/test_kept_photos.py passes)",
-)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_sellers_answer_keeps_its_photo_through_an_error(new_page, screenshot_dir, story, tmp_path, language):
     w, pages = Words(language), Pages(screenshot_dir, language)
