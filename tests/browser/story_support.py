@@ -86,11 +86,16 @@ def line_row(page: Page, sku: str) -> Locator:
 
 # The innermost visible elements that reach past the viewport's right edge (what makes a page scroll
 # sideways), as "tag#id.class" with their right edge in CSS px.
-_OVERFLOWING = """() => {
+_OVERFLOWING = """(scrollingBoxes) => {
     const width = document.documentElement.clientWidth;
+    const inAFittingBox = (el) => {
+        const box = scrollingBoxes ? el.closest(scrollingBoxes) : null;
+        return box !== null && box !== el && box.getBoundingClientRect().right <= width + 1
+            && ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+    };
     const past = [...document.querySelectorAll("body *")].filter((el) => {
         const box = el.getBoundingClientRect();
-        return el.offsetParent !== null && box.width > 0 && box.right > width + 1;
+        return el.offsetParent !== null && box.width > 0 && box.right > width + 1 && !inAFittingBox(el);
     });
     return past
         .filter((el) => !past.some((other) => other !== el && el.contains(other)))
@@ -103,10 +108,12 @@ _OVERFLOWING = """() => {
 }"""
 
 
-def overflowing(page: Page) -> list[str]:
+def overflowing(page: Page, scrolling_boxes: str = "") -> list[str]:
     """What sticks out past the right edge of the page's viewport (empty when nothing does). Elements
-    inside a sideways-scrolling box count too: they are what a reader has to scroll to."""
-    return page.evaluate(_OVERFLOWING)
+    inside a sideways-scrolling box count too: they are what a reader has to scroll to; except inside
+    a box matching ``scrolling_boxes`` (a CSS selector) that fits the screen and scrolls itself, where
+    a page chose that its wide table scrolls in place (Django admin's change list and inlines)."""
+    return page.evaluate(_OVERFLOWING, scrolling_boxes)
 
 
 class Words:
@@ -128,4 +135,3 @@ class Words:
         if self.language != "en" and text == source and any(ch.isalpha() for ch in text):
             self.untranslated.add(source)
         return text % values if values else text
-
