@@ -30,6 +30,11 @@ EXCERPT_LENGTH = 200
 # before one ends once the link is gone.
 LINK = re.compile(r"\b(?:https?://|www\.)\S+")
 LEADS_TO_LINK = {":": ".", "：": "。"}
+# A list item's marker ("- Goods: 120.00") means nothing once the lines are run together on one.
+LIST_MARKER = re.compile(r"^[-*•]\s+")
+# Full-width punctuation carries its own space: none follows it when the lines are joined
+# ("原因：商品破损", not "原因： 商品破损").
+SPACE_AFTER_FULL_WIDTH = re.compile(r"([：，；。！？、）])\s+")
 
 
 def inbox_list_for_user(*, user: User, to_do: bool = False) -> QuerySet[Notification]:
@@ -110,7 +115,7 @@ def _without_links(paragraph: str) -> str:
     that led to a link ("…answer it here:") ends as a sentence instead."""
     kept: list[str] = []
     for line in paragraph.splitlines():
-        bare = LINK.sub("", line).strip()
+        bare = LIST_MARKER.sub("", LINK.sub("", line).strip())
         if bare:
             kept.append(bare)
         elif kept and kept[-1][-1] in LEADS_TO_LINK:
@@ -127,7 +132,8 @@ def inbox_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     if len(paragraphs) >= 3:
         paragraphs = paragraphs[1:-1]
     paragraphs = [bare for bare in (_without_links(paragraph) for paragraph in paragraphs) if bare]
-    return rendering.short_text(" ".join(" ".join(paragraphs).split()), limit)
+    one_line = SPACE_AFTER_FULL_WIDTH.sub(r"\1", " ".join(" ".join(paragraphs).split()))
+    return rendering.short_text(one_line, limit)
 
 
 def inbox_entry(notification: Notification, *, user: User) -> InboxEntry:

@@ -77,7 +77,7 @@ def test_an_english_reader_sees_the_english_subject_and_a_chinese_reader_the_chi
 
     chinese = client.get(INBOX).content.decode()
 
-    assert f"来自 {approved.seller.name} 的新补单 {approved.number}" in chinese
+    assert f'来自 {approved.seller.name} 的新补单 <span class="number">{approved.number}</span>' in chinese
 
 
 def test_entries_follow_the_readers_language_not_the_one_they_were_written_in(client, parties, approved):
@@ -89,7 +89,7 @@ def test_entries_follow_the_readers_language_not_the_one_they_were_written_in(cl
 
     body = client.get(INBOX).content.decode()
 
-    assert f"New reship request {approved.number} from {approved.seller.name}" in body
+    assert f'New reship request <span class="number">{approved.number}</span> from {approved.seller.name}' in body
     assert "的新补单" not in body
 
 
@@ -103,7 +103,10 @@ def test_an_entry_links_to_its_request_shows_a_short_text_and_is_highlighted_whi
     assert entry.excerpt.startswith(f"{approved.partner.name} approved reship request {approved.number} for order")
     assert "Hello" not in entry.excerpt
     body = response.content.decode()
-    assert f'<a href="/requests/{approved.pk}/">Reship request {approved.number} approved</a>' in body
+    assert (
+        f'<a href="/requests/{approved.pk}/">Reship request <span class="number">{approved.number}</span> approved</a>'
+        in body
+    )
     assert 'class="inbox-entry is-unread"' in body
     assert ">Mark as read</button>" in body
 
@@ -114,11 +117,20 @@ def test_the_excerpt_drops_greeting_signature_and_footer():
         "Kind regards,\nReship\n\n--\nAn automatic message from Reship."
     )
 
-    assert inbox_excerpt(text) == "Fast Dropship approved reship request RS-1. The quote: - Goods: 10 CNY"
+    assert inbox_excerpt(text) == "Fast Dropship approved reship request RS-1. The quote: Goods: 10 CNY"
     assert inbox_excerpt("Just one line.") == "Just one line."
     assert inbox_excerpt("Hello,\n\n" + "word " * 100 + "\n\nKind regards,\nReship", limit=20) == (
         "word word word word…"
     )
+
+
+def test_a_chinese_excerpt_has_no_space_after_full_width_punctuation_nor_list_dashes():
+    text = (
+        "李先生，您好：\n\n代发方已批准补单 RS-1。\n原因： 商品破损\n\n报价：\n- 货款： 120.00 CNY\n"
+        "- 运费： 18.00 CNY\n\n此致，\nReship\n\n--\nReship 自动发送。"
+    )
+
+    assert inbox_excerpt(text) == "代发方已批准补单 RS-1。原因：商品破损 报价：货款：120.00 CNY 运费：18.00 CNY"
 
 
 def test_the_inbox_is_newest_first_50_a_page(client, parties, approved):
