@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shoot
-from tests.browser.story_support import log_in, no_overflow
+from tests.browser.story_support import log_in, overflowing
 from tests.waiting_states import a_day
 from tests.workflow_states import make_parties
 
@@ -26,7 +26,7 @@ def test_the_seller_lands_on_what_waits_and_follows_a_count(new_page, screenshot
     waiting = page.get_by_role("table", name="Requests waiting for you, the most overdue first")
     expect(waiting.get_by_role("link").first).to_have_text(day.needs_info.number)
     expect(waiting).to_contain_text("Accept or dispute the quote")
-    no_overflow(page)
+    assert overflowing(page) == []
     shoot(page, screenshot_dir, f"home-{width}")
 
     page.get_by_role("link", name="1 Answer the partner's question").click()
@@ -38,9 +38,9 @@ def test_the_seller_lands_on_what_waits_and_follows_a_count(new_page, screenshot
     expect(rows).to_have_count(2)  # the header and the one question
     expect(rows.nth(1)).to_contain_text(day.needs_info.number)
     expect(rows.nth(1)).to_contain_text("Late on your side")
-    no_overflow(page)
+    assert overflowing(page) == []
     shoot(page, screenshot_dir, f"list-question-{width}")
 
     page.goto("/requests/")
-    no_overflow(page)
+    assert overflowing(page) == []
     shoot(page, screenshot_dir, f"list-all-{width}")
