@@ -169,6 +169,8 @@ LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+# One date format in both languages, Django's own displays (the admin) included: Y-m-d H:i.
+FORMAT_MODULE_PATH = ["reship.config.formats"]
 USE_I18N = True
 USE_TZ = True
 
