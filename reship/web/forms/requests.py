@@ -218,10 +218,7 @@ class DisputeQuoteForm(ActionForm):
     action = Action.DISPUTE_QUOTE
     submit_label = _("Dispute the quote")
     message = forms.CharField(label=_("What you disagree with"), max_length=MAX_TEXT, widget=textarea())
-
-    @property
-    def intro(self) -> StrOrPromise:
-        return quote_summary(self.reship)
+    # No intro: the quote's line is in "Accept the quote", offered whenever this is, just before it.
 
 
 class ReviseQuoteForm(_QuoteFields):

@@ -99,6 +99,7 @@ def _page_context(
     cards = action_cards([form for form in forms if form is bound or form.is_available()], reship, side)
     now = timezone.now()
     owner = stage_owner(reship.status)
+    waits = lifecycle.waiting_for(reship.status, reship.quote_status)
     return {
         "reship": reship,
         "side": side,
@@ -108,7 +109,11 @@ def _page_context(
         "is_open": reship.status in OPEN_STATUSES,
         "is_overdue": reship.status in OPEN_STATUSES and reship.stage_due_at is not None and reship.stage_due_at < now,
         "owner": owner,
-        "owner_is_me": owner == side,
+        # Both sides a request waits for (the step's owner and the price side): an approved request
+        # with a pending quote waits for the partner's work and the seller's answer alike.
+        "waits_for_me": side in waits,
+        "waits_for_seller": Role.SELLER in waits,
+        "waits_for_partner": Role.PARTNER in waits,
         "action_cards": cards,
         "action_forms": list(cards),  # in reading order
         # The partner judging a request (or the seller a customer's report) reads its lines and
