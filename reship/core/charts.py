@@ -2,10 +2,10 @@
 
 Python works out the geometry (every bar's box, every point, the axis ticks) and a template draws
 it (``templates/dashboard/_chart.html``), so labels are translated and escaped like any page text.
-Each chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>``, and comes with a data
-table (its accessible fallback, in a ``<details>`` under the chart) holding the same figures and
-the same links to the requests behind them. Colours come from classes styled in
-``static/css/dashboard.css``.
+Each chart is an ``<svg role="group">`` with a ``<title>`` and a ``<desc>`` (not an image: its bars
+link, and an image may hold no links) whose drawing is aria-hidden, and comes with a data table (in a
+``<details>`` under the chart) holding the same figures and the same links to the requests behind them.
+Colours come from classes styled in ``static/css/dashboard.css``.
 
 Four kinds: ``bar_chart`` (horizontal bars, one per category), ``stacked_bar_chart`` (horizontal
 bars split into series), ``trend_chart`` (a line over an area, one point per period) and

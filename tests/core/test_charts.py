@@ -1,5 +1,5 @@
 """The server-drawn SVG charts (``reship.core.charts`` with ``templates/dashboard/_chart*.html``): valid
-SVG with a role, a title and a description; the right number of bars, segments and points; labels
+SVG, a labelled group with a title and a description; the right number of bars, segments and points; labels
 in the active language; links on what has requests behind it; a data table as the fallback; the
 empty state; and the number formats."""
 
@@ -47,11 +47,12 @@ def bar(**kwargs) -> charts.Chart:
 # --- the bar chart ------------------------------------------------------------------------------
 
 
-def test_a_bar_chart_is_an_accessible_svg_image():
+def test_a_bar_chart_is_a_labelled_svg_group_whose_drawing_screen_readers_skip():
     root = svg_of(bar())
 
     assert root.tag == f"{SVG}svg"
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # not "img": its bars link, and an image may hold no links
+    assert root.find(f"{SVG}g").get("aria-hidden") == "true"  # the table under the chart has the figures
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
     assert title.text == "Requests by reason"
     assert desc.text == "2 bars; the highest is Damaged with 12."
@@ -164,7 +165,7 @@ def stacked(**kwargs) -> charts.Chart:
 def test_a_stacked_chart_draws_a_segment_per_non_zero_value_and_a_legend():
     root = svg_of(stacked())
 
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"
     assert len(bars(root)) == 5  # 3 + 2: Slow rejected nothing
     swatches = [rect for rect in root.iter(f"{SVG}rect") if "swatch" in rect.get("class", "")]
     assert len(swatches) == 3
@@ -212,7 +213,7 @@ def trend(count: int, **kwargs) -> charts.Chart:
 def test_a_trend_has_a_point_per_period_a_line_and_an_area():
     root = svg_of(trend(7))
 
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"
     assert len(list(root.iter(f"{SVG}circle"))) == 7
     paths = {path.get("class"): path.get("d") for path in root.iter(f"{SVG}path")}
     assert paths["trend-line"].count("L") == 6

@@ -279,7 +279,7 @@ def test_the_detail_shows_lines_with_what_is_left_shipments_and_earlier_requests
     assert "Original" in body
     assert "YT5550001234567" in body
     assert f"Reship for {earlier.number}" in body
-    assert f'<a href="/requests/{earlier.pk}/">{earlier.number}</a>' in body
+    assert f'<a class="number" href="/requests/{earlier.pk}/">{earlier.number}</a>' in body
     assert "SKU-B × 2 · Resend · Shipped" in body
     assert reverse("orders:new-request", args=[shop.order.pk]) in body
     # The parcels link to the carrier's tracking page.

@@ -42,7 +42,8 @@ def test_the_seller_sees_the_customers_report_and_its_three_cards(client, partie
     # While it waits for the seller its status says who filed it; the badge is for after (no saying it twice).
     assert 'id="request-status">Reported by the customer</span>' in body
     assert 'id="reported-badge"' not in body
-    assert _actions_shown(response) == ["confirm_report", "edit_report", "decline_report", "change_ship_to"]
+    # The main action first, the destructive one (declining) last.
+    assert _actions_shown(response) == ["confirm_report", "edit_report", "change_ship_to", "decline_report"]
     assert 'stage--current" data-stage="reported"' in body
     assert "Confirm and send to the partner" in body
     assert "Reason for declining (the customer reads it)" in body
