@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reship import lifecycle, permissions
+from reship.accounts.roles import Role
 from reship.choices import Action
 from reship.core.errors import ActionNotPermitted, InvalidTransition, RequestNotFound
 from reship.models import ReshipEvent, ReshipRequest
@@ -76,6 +77,10 @@ def action_check(
         )
     facts = {"number": request.number, "status": request.get_status_display(), "action": action.label}
     if request.status in lifecycle.TRANSITIONS[action]:
+        # A line action's function names the line and why it cannot take it (its status, its plan):
+        # more than "no line can", and without reading every line here first.
+        if action in lifecycle.LINE_ACTIONS:
+            return
         refusal = lifecycle.state_refusal(action, request, permissions.side_of(actor, request))
         if not refusal:
             return
@@ -86,7 +91,13 @@ def action_check(
             + (" " + _("You may now: %(allowed)s.") % {"allowed": own} if own else "")
         )
     if option_name is None:
-        allowed = ", ".join(str(each.label) for each in allowed_actions(request)) or _("nothing (it is final)")
+        # The platform admin's own actions (reassign, escalate) are not the sides' to take: listed to an admin only.
+        possible = [
+            each
+            for each in allowed_actions(request)
+            if lifecycle.ACTORS[each] - {Role.ADMIN} or permissions.admin_may(each, actor)
+        ]
+        allowed = ", ".join(str(each.label) for each in possible) or _("nothing (it is final)")
         raise InvalidTransition(
             _("Request %(number)s is at “%(status)s”, where “%(action)s” is not possible. Possible now: %(allowed)s.")
             % {**facts, "allowed": allowed}
