@@ -32,7 +32,7 @@ from tests.workflow_states import approve, line, make_parties, request_in
 
 pytestmark = pytest.mark.django_db
 
-PER_PARCEL = 21  # queries of one workflow call (lock, lines, parcel, event, notifications, the inbox entries it settles)
+PER_PARCEL = 21  # queries of one workflow call (lock, lines, parcel, event, notifications, inbox entries done)
 HEADER = ["Request number", "Order number", "SKU code", "Carrier", "Tracking number", "Quality check note"]
 
 
