@@ -47,13 +47,16 @@ def _open_dashboard(page, query: str = "") -> None:
 
 
 def _charts_drawn(page, *, at_least: int) -> None:
-    charts = page.locator("svg[role='img']")
+    # A chart is a labelled group (its bars link, so not an image) inside its figure; the drawing is
+    # hidden from screen readers, which read the table under it.
+    charts = page.get_by_role("figure").get_by_role("group")
     expect(charts.first).to_be_visible()
     assert charts.count() >= at_least
     # Every chart has its title and something drawn in it.
     assert page.evaluate(
-        "[...document.querySelectorAll(\"svg[role='img']\")].every("
+        "[...document.querySelectorAll(\"figure svg[role='group']\")].every("
         "svg => svg.querySelector('title').textContent.trim() && svg.querySelectorAll('rect, circle').length > 0"
+        " && svg.querySelector('g').getAttribute('aria-hidden') === 'true'"
         " && svg.getBoundingClientRect().width > 200)"
     )
 

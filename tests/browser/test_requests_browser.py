@@ -47,8 +47,12 @@ def test_the_partner_approves_with_a_quote_and_the_seller_accepts_it(new_page, s
     partner.get_by_role("link", name=reship.number).click()
     expect(partner.get_by_role("heading", level=1)).to_contain_text(reship.number)
     expect(_current_stage(partner)).to_contain_text("Review")
-    expect(partner.get_by_role("button", name="Reject the request")).to_be_visible()
     expect(partner.get_by_role("button", name="Ask the seller")).to_be_visible()
+    # Rejecting ends the request, so it is offered last and closed until asked for.
+    reject = partner.get_by_role("button", name="Reject the request")
+    expect(reject).to_be_hidden()
+    partner.get_by_text("Reject", exact=True).click()
+    expect(reject).to_be_visible()
     shoot(partner, screenshot_dir, "1-partner-reviews")
 
     partner.get_by_label("Goods quote").fill("120")
