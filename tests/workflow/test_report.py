@@ -105,7 +105,7 @@ def test_outside_the_return_window_says_until_when():
     with pytest.raises(InvalidTransition) as raised:
         _report_one(parties, now=datetime(2026, 2, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0)))
 
-    assert raised.value.message == "Problems with this order could be reported until Jan. 31, 2026."
+    assert raised.value.message == "Problems with this order could be reported until 2026-01-31."
     assert ReshipRequest.objects.count() == 0
     # On the last day it is still possible.
     request = _report_one(parties, now=datetime(2026, 1, 31, 11, 0, tzinfo=timezone.get_fixed_timezone(0)))
