@@ -15,7 +15,6 @@ from reship.choices import (
     RequestStatus,
 )
 from reship.core import inputs
-from reship.core.errors import InvalidTransition
 from reship.models import (
     RequestMessage,
     ReshipRequest,
@@ -31,11 +30,9 @@ S = RequestStatus
 
 
 def reship_accept_quote(*, request_id: int, actor: User, now: datetime | None = None) -> ReshipRequest:
+    """The seller agrees to the price. Which quote states may be answered is ``lifecycle.state_refusal``'s
+    (asked by ``action_check``): pending, or disputed and then accepted as quoted."""
     with transition(Action.ACCEPT_QUOTE, request_id=request_id, actor=actor, now=now) as (request, now):
-        if request.quote_status not in (QuoteStatus.PENDING, QuoteStatus.DISPUTED):
-            raise InvalidTransition(
-                _("The quote is %(state)s; there is nothing to accept.") % {"state": request.get_quote_status_display()}
-            )
         request.quote_status = QuoteStatus.ACCEPTED
         move(request, actor=actor, kind=EventKind.QUOTE_ACCEPTED, fields=["quote_status"], now=now)
         outbox.announce(
@@ -54,10 +51,6 @@ def reship_dispute_quote(*, request_id: int, actor: User, message: str, now: dat
     """The seller disagrees with the price; the thread reopens it and the partner may revise it."""
     with transition(Action.DISPUTE_QUOTE, request_id=request_id, actor=actor, now=now) as (request, now):
         message = inputs.required_text(message, "message", _("What you disagree with"))
-        if request.quote_status not in (QuoteStatus.PENDING, QuoteStatus.ACCEPTED):
-            raise InvalidTransition(
-                _("The quote is %(state)s already.") % {"state": request.get_quote_status_display()}
-            )
         request.quote_status = QuoteStatus.DISPUTED
         RequestMessage.objects.create(
             request=request, author=actor, author_role=AuthorRole.SELLER, body=message, created_at=now
