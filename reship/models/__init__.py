@@ -18,6 +18,7 @@ from reship.models.requests import (
     SurveyResponse,
     evidence_upload_to,
 )
+from reship.models.rollups import RequestRollup, RollupState
 from reship.models.settlement import (
     SettlementTerms,
     Statement,
@@ -44,7 +45,9 @@ __all__ = [
     "RequestNumberSequence",
     "ReshipEvent",
     "ReshipLine",
+    "RequestRollup",
     "ReshipRequest",
+    "RollupState",
     "RestockOrder",
     "ShipToReveal",
     "SurveyResponse",

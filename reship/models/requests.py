@@ -172,6 +172,8 @@ class ReshipRequest(ShipTo):
             ),
             # The survey sender's question: whose survey is due and not sent yet.
             models.Index(fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="request_survey_due"),
+            # The evaluation rollups' catch-up: the requests changed since it last ran.
+            models.Index(fields=["updated_at"], name="request_updated"),
             # Customers' own reports per shop over time (the evaluation's self-service figures).
             models.Index(
                 fields=["seller", "reported_at"], condition=Q(reported_at__isnull=False), name="request_seller_reported"
@@ -486,6 +488,8 @@ class SurveyResponse(models.Model):
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
         constraints = [models.CheckConstraint(condition=Q(rating__range=(1, 5)), name="survey_rating_one_to_five")]
+        # The evaluation rollups' catch-up: the surveys answered since it last ran.
+        indexes = [models.Index(fields=["answered_at"], name="survey_answered")]
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.rating}/5"
