@@ -57,9 +57,13 @@ SUMS: tuple[str, ...] = ("goods", "shipping", "compensation", "cost")
 
 
 class RequestRollup(models.Model):
-    seller = models.ForeignKey("orders.Seller", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No foreign key constraints nor single-column indexes: rows are rebuilt wholesale, and the
+    # composite indexes below answer every read.
+    seller = models.ForeignKey(
+        "orders.Seller", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     partner = models.ForeignKey(
-        "suppliers.DropshipPartner", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "suppliers.DropshipPartner", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     # Internal tables, never shown to anyone (no admin, no form): no translated names.
     supplier_id = models.IntegerField(default=0)
