@@ -5,8 +5,9 @@ so a page of 50 costs the same number of queries as a page of 1."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from orders.choices import ImportKind
 from orders.models import ImportJob, Order, Seller
@@ -36,7 +37,10 @@ def partner_review_queue(
     """Submitted requests (answered questions come back as submitted), the earliest due first, so
     overdue ones lead. ``reason`` matches the request's reason or any line's; ``resolution``
     matches requests with at least one line resolved that way. Filters are EXISTS subqueries, so a
-    request with two matching lines is listed once."""
+    request with two matching lines is listed once.
+
+    Count this; show ``partner_queue_rows`` of it (the joins those need would make the count read
+    every order of the queue)."""
     queryset = ReshipRequest.objects.filter(partner=partner, status=RequestStatus.SUBMITTED)
     if seller_id is not None:
         queryset = queryset.filter(seller_id=seller_id)
@@ -45,12 +49,39 @@ def partner_review_queue(
         queryset = queryset.filter(Q(reason=reason) | Exists(line_reason))
     if resolution:
         queryset = queryset.filter(Exists(ReshipLine.objects.filter(request_id=OuterRef("pk"), resolution=resolution)))
-    lines = ReshipLine.objects.select_related("order_line__product").order_by("id")
-    return (
-        queryset.select_related("order", "seller")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by(F("stage_due_at").asc(nulls_last=True), "id")
+    return queryset.order_by(F("stage_due_at").asc(nulls_last=True), "id")
+
+
+def partner_queue_rows(queue: QuerySet[ReshipRequest]) -> QuerySet[ReshipRequest, dict[str, Any]]:
+    """The few values a queue row shows (``QUEUE_ROW_FIELDS``), not model instances: a page of 50
+    built a request, its order and its seller with every column each. Their lines:
+    ``partner_queue_lines``."""
+    return queue.values(*QUEUE_ROW_FIELDS)
+
+
+QUEUE_ROW_FIELDS = (
+    "pk",
+    "number",
+    "stage_due_at",
+    "reason",
+    "seller__name",
+    "order__platform",
+    "order__platform_order_number",
+)
+
+
+def partner_queue_lines(*, request_ids: Iterable[int]) -> dict[int, list[tuple[str, int, str]]]:
+    """The lines of the given queue rows (already scoped to the partner by the queue), each as
+    (SKU, quantity, resolution), in the order they were written; one query for a page."""
+    found: dict[int, list[tuple[str, int, str]]] = {}
+    rows = (
+        ReshipLine.objects.filter(request_id__in=list(request_ids))
+        .order_by("id")
+        .values_list("request_id", "order_line__product__sku_code", "quantity", "resolution")
     )
+    for request_id, sku_code, quantity, resolution in rows:
+        found.setdefault(request_id, []).append((sku_code, quantity, resolution))
+    return found
 
 
 def partner_restock_orders(*, partner: DropshipPartner, status: str = "") -> QuerySet[RestockOrder]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reship import workflow
 from reship.choices import QuoteStatus, RequestStatus
-from reship.models import ReshipRequest, RestockOrder
+from reship.models import Notification, ReshipEvent, ReshipRequest, RestockOrder
 from reship.web.views.partner import sla_countdown
 from tests.factories import OrderFactory, OrderLineFactory, SellerMembershipFactory
 from tests.workflow_states import approve, line, make_parties, request_in
@@ -52,7 +52,7 @@ def _submit(seller_user, order, *, hours_ago=0.0, reason="damaged", resolutions=
 
 
 def _numbers(response) -> list[str]:
-    return [row.reship.number for row in response.context["rows"]]
+    return [row.number for row in response.context["rows"]]
 
 
 @pytest.fixture
@@ -251,6 +251,43 @@ def test_bulk_approval_approves_the_selected_with_the_same_terms_and_reports_a_s
         in body
     )
     assert _numbers(response) == [untouched.number]
+
+
+def test_bulk_approval_of_a_hundred_approves_them_in_one_action_and_refuses_the_one_changed_meanwhile(
+    partner_client, parties
+):
+    partner = parties.partner.partner_membership.partner
+    order = _order(parties.seller, partner, quantity=101)
+    requests = [_submit(parties.seller, order, hours_ago=30 - index / 10) for index in range(101)]
+    changed = requests[37]
+    # The seller withdrew it after the partner's page was loaded.
+    workflow.reship_cancel(request_id=changed.pk, actor=parties.seller, reason="The parcel turned up.")
+    ticked = [each.pk for each in reversed(requests)]  # the outcome follows the order ticked, not the ids'
+
+    response = partner_client.post(reverse("partner:bulk-approve"), {**TERMS, "requests": ticked}, follow=True)
+
+    approved = [each for each in reversed(requests) if each.pk != changed.pk]
+    assert len(approved) == 100
+    rows = ReshipRequest.objects.filter(pk__in=[each.pk for each in approved])
+    assert set(rows.values_list("status", "quote_goods", "quote_shipping", "cost_bearer", "quote_status")) == {
+        (RequestStatus.APPROVED, Decimal("80.00"), Decimal("12.50"), "supplier", QuoteStatus.PENDING)
+    }
+    assert ReshipEvent.objects.filter(request__in=rows, kind="approved").count() == 100
+    # The seller's one member hears of each approval in the inbox and by email; of the refused one, nothing.
+    told = Notification.objects.filter(template="request_approved")
+    assert told.count() == 200
+    assert set(told.values_list("request_id", flat=True)) == {each.pk for each in approved}
+    changed.refresh_from_db()
+    assert changed.status == RequestStatus.CANCELLED
+    assert (changed.quote_goods, changed.cost_bearer) == (None, "")
+    assert not changed.events.filter(kind="approved").exists()
+    body = response.content.decode()
+    assert f"Approved 100 requests: {', '.join(each.number for each in approved)}." in body
+    assert (
+        f"{changed.number} was not approved: Request {changed.number} is at “Cancelled”, where “Approve” is not"
+        " possible."
+    ) in body
+    assert _numbers(response) == []
 
 
 def test_bulk_approval_from_htmx_returns_the_queue_partial_with_the_report(partner_client, parties):

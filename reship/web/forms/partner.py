@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -47,27 +50,79 @@ MONEY: MoneyBounds = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _attributes(attrs: dict[str, Any]) -> str:
+    """A widget's attributes as Django's ``attrs.html`` writes them (True: the bare name; False: left out)."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class QuickSelect(forms.Select):
+    """A ``Select`` written in Python: the markup of Django's ``select.html`` and
+    ``select_option.html`` character for character (their files' closing newlines too), without a
+    template include per option. The queue's seller filter (52 sellers for the biggest partner)
+    cost 5.8 ms of CPU per page through the templates."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"', widget["name"]), _attributes(widget["attrs"]), ">"]
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in group_choices:
+                parts.append(format_html('\n  <option value="{}"', str(option["value"])))
+                parts.append(_attributes(option["attrs"]))
+                parts.append(format_html(">{}</option>\n", option["label"]))
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>\n")
+        return mark_safe("".join(parts))  # every part escaped by format_html above
+
+
 def _blank(label: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     return [("", label)]
+
+
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices read with one plain SELECT: Django's ``iterator()`` here opens a server-side
+    cursor on PostgreSQL, three round trips (DECLARE, FETCH, CLOSE) for a few dozen rows."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in list(self.queryset):
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
 
 
 class QueueFilterForm(forms.Form):
     """The review queue's filters (GET); an unknown value is reported and that filter ignored."""
 
-    seller: forms.ModelChoiceField[Seller] = forms.ModelChoiceField(
-        label=_("Seller"), queryset=None, required=False, empty_label=_("All sellers")
+    seller: forms.ModelChoiceField[Seller] = ListedModelChoiceField(
+        label=_("Seller"), queryset=None, required=False, empty_label=_("All sellers"), widget=QuickSelect
     )
-    reason = forms.ChoiceField(label=_("Reason"), choices=[*_blank(_("All reasons")), *Reason.choices], required=False)
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[*_blank(_("All reasons")), *Reason.choices], required=False, widget=QuickSelect
+    )
     resolution = forms.ChoiceField(
         label=_("Resolution"),
         choices=[*_blank(_("All resolutions")), *Resolution.choices],
         required=False,
+        widget=QuickSelect,
         help_text=_("Requests with at least one line resolved this way."),
     )
 
     def __init__(self, *args, partner: DropshipPartner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        form_field(self, "seller", forms.ModelChoiceField).queryset = partner_sellers(partner=partner)
+        # The choices show names only; the rest of a seller is not read.
+        form_field(self, "seller", forms.ModelChoiceField).queryset = partner_sellers(partner=partner).only(
+            "pk", "name"
+        )
 
     def filters(self) -> dict:
         """The valid filters, as keyword arguments of ``partner_review_queue``."""
@@ -119,6 +174,7 @@ class BulkApproveForm(forms.Form):
     cost_bearer = forms.ChoiceField(
         label=_("Cost borne by"),
         choices=[*_blank("—"), *CostBearer.choices],
+        widget=QuickSelect,
         error_messages={"required": _("Choose who bears the cost.")},
     )
     promised_date = forms.DateField(
