@@ -50,9 +50,12 @@ def survey_state(reship: ReshipRequest) -> Survey:
     return Survey("scheduled", reship.survey_due_at)
 
 
-def delivery_panel(user: User, reship: ReshipRequest, *, side: Role) -> DeliveryPanel:
+def delivery_panel(
+    user: User, reship: ReshipRequest, *, side: Role, actions: list[Action] | None = None
+) -> DeliveryPanel:
+    """``actions``: the user's ``workflow.actions_for`` when the caller has them already."""
     parcels = request_parcels(reship)
-    can_mark = Action.MARK_DELIVERED in workflow.actions_for(user, reship)
+    can_mark = Action.MARK_DELIVERED in (workflow.actions_for(user, reship) if actions is None else actions)
     return DeliveryPanel(
         parcels=parcels,
         can_mark=can_mark,
