@@ -5,6 +5,17 @@ Photos are shown inline; anything else downloads as an attachment under its name
 is the one found from the file's bytes at upload (``reship.core.uploads``), never sniffed by the
 browser (``nosniff``), and only the caller's browser may keep a copy (``private``). A file missing
 from storage is a 404 (``Http404``: the site's page, or the API's JSON error body).
+
+The bytes are streamed through the app from whichever storage holds them (the local folder, or the
+object store's private bucket: ``reship.config.settings.storage``), never handed out as a
+presigned bucket URL, even a short-lived one: the pages show evidence in ``<img>`` under a
+Content-Security-Policy that allows images from the site only (a redirect to the bucket would be
+blocked, or the policy widened to the bucket's host); a presigned URL is a bearer token that stays
+in the browser's history, proxies' logs and ``Referer`` until it expires, where this URL asks the
+organisation check every time; the headers above stay the app's (a bucket would answer with its
+own); and an API client gets the same 200 with the bytes, not a redirect to another host to
+follow. The cost, one web worker per download, is bounded: an upload is at most
+``RESHIP_UPLOAD_MAX_BYTES`` (10 MB) and a refused-rows file smaller than its import.
 """
 
 from __future__ import annotations

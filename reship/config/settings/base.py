@@ -13,6 +13,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from reship.config.settings.env import env_bool, env_int, env_list, env_str
+from reship.config.settings.storage import default_storage_setting
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -180,8 +181,21 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Uploaded and generated files: this folder, or an S3-compatible bucket when STORAGE_URL or
+# AWS_STORAGE_BUCKET_NAME is set (reship.config.settings.storage); static files stay with WhiteNoise.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_setting(
+        url=env_str("STORAGE_URL"),
+        bucket=env_str("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+        region=env_str("AWS_S3_REGION_NAME"),
+        addressing_style=env_str("AWS_S3_ADDRESSING_STYLE"),
+        location=env_str("AWS_LOCATION"),
+        access_key=env_str("AWS_ACCESS_KEY_ID"),
+        secret_key=env_str("AWS_SECRET_ACCESS_KEY"),
+        # Read back past this, a stored file is spooled to disk (FILE_UPLOAD_MAX_MEMORY_SIZE below).
+        spool_bytes=2 * 1024 * 1024,
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Outside production, whitenoise serves straight from the source folders (no collectstatic needed).

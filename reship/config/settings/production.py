@@ -7,7 +7,7 @@ production server silently running on SQLite or the embedded key would be worse 
 from django.core.exceptions import ImproperlyConfigured
 
 from reship.config.settings.base import *  # noqa: F403
-from reship.config.settings.base import INSECURE_DEFAULT_SECRET_KEY, SECRET_KEY
+from reship.config.settings.base import INSECURE_DEFAULT_SECRET_KEY, SECRET_KEY, STORAGES
 from reship.config.settings.env import env_bool, env_int, env_list, env_str
 
 if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -46,6 +46,7 @@ X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The folder on one machine; the object store (STORAGE_URL, AWS_*) once there are several nodes.
+    "default": STORAGES["default"],
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
