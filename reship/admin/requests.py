@@ -28,6 +28,7 @@ from reship.models import (
     RestockOrder,
     SurveyResponse,
 )
+from reship.workflow.numbering import live_last_value
 
 # Corrections an admin may make by hand: the seller's own words. Everything else is the workflow's.
 REQUEST_EDITABLE_FIELDS = ("reason", "description")
@@ -286,9 +287,25 @@ class SurveyResponseAdmin(ViewOnlyAdmin):
 
 @admin.register(RequestNumberSequence)
 class RequestNumberSequenceAdmin(ViewOnlyAdmin):
-    """View only: changing a counter by hand could hand out a number twice."""
+    """View only: changing a counter by hand could hand out a number twice. On PostgreSQL the numbers
+    come from a sequence per year (``reship.workflow.numbering``), which starts above the row's
+    figure; the row no longer moves there, so the live figure is shown beside it."""
 
-    list_display = ["year", "last_value"]
+    list_display = ["year", "last_value", "last_handed_out"]
     ordering = ["-year"]
-    fields = ("year", "last_value")
+    fields = ("year", "last_value", "last_handed_out")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(live=live_last_value())
+
+    @admin.display(description=_("last number handed out (live)"))
+    def last_handed_out(self, sequence: RequestNumberSequence) -> str:
+        value = getattr(sequence, "live", None)
+        if value is None:
+            return str(_("none yet: the year's sequence starts above the counted number on its first request"))
+        if value == sequence.last_value:
+            return str(value)
+        return _("%(value)d (from the PostgreSQL sequence; the counted number above is where it started)") % {
+            "value": value
+        }
