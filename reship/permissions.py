@@ -31,7 +31,7 @@ from suppliers.choices import MemberRole
 if TYPE_CHECKING:
     from orders.models import Order
     from reship.accounts.models import User
-    from reship.models import ReshipRequest, Statement
+    from reship.models import ReshipLine, ReshipRequest, Statement
     from suppliers.models import DropshipPartner
 
 
@@ -140,10 +140,14 @@ def can_manage_shop_settings(user: User | None, seller_id: int) -> bool:
 # --- the ship-to (收货信息), PIPL: a partner sees it in full only while it has goods to send ---------
 # A line is the partner's to ship from approval until it is shipped (or compensated, or cancelled).
 SHIP_TO_OPEN_STATUSES = frozenset({RequestStatus.APPROVED, RequestStatus.FULFILLING})
-LINE_TO_SHIP = Q(
-    resolution__in=[Resolution.RESEND, Resolution.RESTOCK_RESEND],
-    status__in=[LineStatus.PENDING, LineStatus.RESTOCKING, LineStatus.RESTOCKED],
-)
+LINE_TO_SHIP_RESOLUTIONS = (Resolution.RESEND, Resolution.RESTOCK_RESEND)
+LINE_TO_SHIP_STATUSES = (LineStatus.PENDING, LineStatus.RESTOCKING, LineStatus.RESTOCKED)
+LINE_TO_SHIP = Q(resolution__in=list(LINE_TO_SHIP_RESOLUTIONS), status__in=list(LINE_TO_SHIP_STATUSES))
+
+
+def is_line_to_ship(line: ReshipLine) -> bool:
+    """``LINE_TO_SHIP`` for a line already read (the ship-to window from prefetched lines)."""
+    return line.resolution in LINE_TO_SHIP_RESOLUTIONS and line.status in LINE_TO_SHIP_STATUSES
 
 
 def has_line_to_ship(request: ReshipRequest) -> bool:
@@ -152,6 +156,9 @@ def has_line_to_ship(request: ReshipRequest) -> bool:
     annotated = getattr(request, "has_line_to_ship", None)
     if annotated is not None:
         return bool(annotated)
+    prefetched = getattr(request, "_prefetched_objects_cache", {}).get("lines")
+    if prefetched is not None:  # the lines are in memory already (a write's answer): no query
+        return any(is_line_to_ship(line) for line in prefetched)
     return request.lines.filter(LINE_TO_SHIP).exists()
 
 

@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -135,6 +135,8 @@ def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> Idemp
     A committed record past its hours, or one an older version of this code left unanswered, makes
     way first: neither answers a retry."""
     cutoff = timezone.now() - timedelta(hours=settings.RESHIP_IDEMPOTENCY_HOURS)
+    if connection.vendor == "postgresql":
+        return _claim_postgresql(scope=scope, key=key, request=request, fingerprint=fingerprint, cutoff=cutoff)
     IdempotencyRecord.objects.filter(
         Q(created_at__lt=cutoff) | ~Q(state=IdempotencyRecord.DONE), scope=scope, key=key
     ).delete()
@@ -149,6 +151,51 @@ def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> Idemp
         if getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:
             raise IdempotentRequestInProgress() from None  # the first attempt is still running
         raise
+
+
+def _claim_postgresql(
+    *, scope: str, key: str, request: Request, fingerprint: str, cutoff: datetime
+) -> IdempotencyRecord | None:
+    """``_claim`` in three statements instead of six (each a round trip on every keyed POST): the
+    stale record's DELETE rides with setting the wait's bound, and ``ON CONFLICT DO NOTHING`` needs
+    no savepoint (it waits on a running duplicate's insert as the plain INSERT does, then inserts
+    nothing if that one committed). Past the bound the whole attempt rolls back, a 409."""
+    table = IdempotencyRecord._meta.db_table
+    record = IdempotencyRecord(
+        scope=scope, key=key, method=request.method or "POST", path=request.path[:500], request_hash=fingerprint
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH stale AS (DELETE FROM {table} WHERE scope = %s AND key = %s AND (created_at < %s OR state <> %s)) "  # noqa: S608
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [scope, key, cutoff, IdempotencyRecord.DONE, f"{settings.RESHIP_IDEMPOTENCY_WAIT_SECONDS}s"],
+        )
+        before = cursor.fetchone()[0]
+        try:
+            cursor.execute(
+                f"INSERT INTO {table} (scope, key, method, path, request_hash, state, created_at) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING id",
+                [
+                    record.scope,
+                    record.key,
+                    record.method,
+                    record.path,
+                    record.request_hash,
+                    record.state,
+                    record.created_at,
+                ],
+            )
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:
+                raise IdempotentRequestInProgress() from None  # the first attempt is still running
+            raise
+        inserted = cursor.fetchone()
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    if inserted is None:
+        return None
+    record.pk = inserted[0]
+    record._state.adding = False
+    return record
 
 
 def _replay(*, scope: str, key: str, fingerprint: str) -> Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -55,9 +55,9 @@ from reship.api.serializers import (
 )
 from reship.choices import Action, RevealChannel
 from reship.core.errors import InvalidInput, RequestNotFound
-from reship.models import ReshipRequest, RestockOrder
+from reship.models import ReshipEvent, ReshipLine, ReshipRequest, RestockOrder
 from reship.selectors.requests import request_page_for_user
-from reship.workflow.actions import action_perform
+from reship.workflow.actions import CALLS, action_perform
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -77,6 +77,33 @@ def request_detail_body(user: User, request_id: int) -> dict:
     reship = request_page_for_user(user=user, request_id=request_id)
     if reship is None:
         raise RequestNotFound(_("Reship request not found."))
+    context = {
+        "now": timezone.now(),
+        "side": permissions.side_of(user, reship),
+        "actions": workflow.actions_for(user, reship),
+        "ship_to": {reship.pk: privacy.ship_to_for(user, reship, via=RevealChannel.API)},
+    }
+    return RequestDetailSerializer(reship, context=context).data
+
+
+def written_detail_body(user: User, reship: ReshipRequest, *, new: bool = False) -> dict:
+    """The answer to a write: the same body as ``request_detail_body`` (GET), from the request the
+    workflow has just written and holds in memory (its row, with its order, seller and partner),
+    with only its related rows read, once each; the tenancy check was the workflow's. A ``new``
+    request has no restock orders or follow-ups yet (``.none()`` prefetches read nothing)."""
+    restocks, follow_ups = RestockOrder.objects.select_related("supplier"), ReshipRequest.objects.all()
+    prefetch_related_objects(
+        [reship],
+        Prefetch(
+            "lines",
+            queryset=ReshipLine.objects.select_related(
+                "order_line__product", "substitute_product", "shipment__carrier"
+            ).order_by("pk"),
+        ),
+        Prefetch("events", queryset=ReshipEvent.objects.select_related("actor").order_by("created_at", "pk")),
+        Prefetch("restock_orders", queryset=(restocks.none() if new else restocks).order_by("created_at", "pk")),
+        Prefetch("follow_ups", queryset=(follow_ups.none() if new else follow_ups).order_by("created_at", "pk")),
+    )
     context = {
         "now": timezone.now(),
         "side": permissions.side_of(user, reship),
@@ -163,7 +190,7 @@ class RequestListView(generics.ListAPIView):
             description=data["description"],
             lines=_line_requests(data["lines"]),
         )
-        return Response(request_detail_body(user, reship.pk), status=status.HTTP_201_CREATED)
+        return Response(written_detail_body(user, reship, new=True), status=status.HTTP_201_CREATED)
 
 
 class RequestDetailView(APIView):
@@ -241,11 +268,15 @@ class RequestActionView(APIView):
         parsed = self.endpoint.input(data=request.data)
         parsed.is_valid(raise_exception=True)
         created = self.perform(pk, user, parsed.validated_data)
-        shown = created.pk if created is not None else pk
         return Response(
-            request_detail_body(user, shown),
+            self.answer(user, pk, created),
             status=status.HTTP_201_CREATED if self.endpoint.creates else status.HTTP_200_OK,
         )
+
+    def answer(self, user: User, pk: int, written: ReshipRequest | None) -> dict:
+        """The body: the request as GET shows it now, read again (an endpoint whose workflow function
+        returns the request it wrote, whole and current, may build it from that instead)."""
+        return request_detail_body(user, written.pk if written is not None else pk)
 
 
 class RequestConfirmReportView(RequestActionView):
@@ -323,6 +354,15 @@ class RequestApproveView(RequestActionView):
             ),
         ),
     )
+
+    def perform(self, pk: int, actor: User, data: dict) -> ReshipRequest | None:
+        """The approved request itself, for the answer (``action_perform`` returns only a new one)."""
+        function, names = CALLS[self.endpoint.action]
+        return function(request_id=pk, actor=actor, **{name: data[name] for name in names})
+
+    def answer(self, user: User, pk: int, written: ReshipRequest | None) -> dict:
+        """``reship_approve`` returns the locked request it saved: its row, order, seller and partner."""
+        return written_detail_body(user, written) if written is not None else super().answer(user, pk, written)
 
 
 class RequestRejectView(RequestActionView):

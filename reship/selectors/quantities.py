@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Sum
 
-from orders.models import Order
+from orders.models import Order, OrderLine
 from reship.lifecycle import CLAIMING_STATUSES
 from reship.models import ReshipLine
 
@@ -27,8 +27,9 @@ def claimed_quantities(order_line_ids: Iterable[int]) -> dict[int, int]:
     return {row["order_line_id"]: row["total"] for row in rows}
 
 
-def remaining_quantities(order: Order) -> dict[int, int]:
-    """What each of the order's lines has left to claim, in one query."""
-    lines = list(order.lines.all())
+def remaining_quantities(order: Order, lines: Iterable[OrderLine] | None = None) -> dict[int, int]:
+    """What each of the order's lines has left to claim, in one query (two without ``lines``, the
+    order's lines when the caller read them already)."""
+    lines = list(order.lines.all()) if lines is None else list(lines)
     claimed = claimed_quantities(line.pk for line in lines)
     return {line.pk: line.quantity - claimed.get(line.pk, 0) for line in lines}

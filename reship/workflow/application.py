@@ -56,11 +56,18 @@ class LineRequest:
 
 
 def validated_lines(
-    order: Order, lines: Sequence[LineRequest], default_reason: str, caps: dict[int, int]
+    order: Order,
+    lines: Sequence[LineRequest],
+    default_reason: str,
+    caps: dict[int, int],
+    order_lines_read: Sequence[OrderLine] | None = None,
 ) -> list[tuple[OrderLine, LineRequest, str]]:
+    """``order_lines_read``: the order's lines with their products, when the caller read them already."""
     if not lines:
         raise InvalidInput(_("Choose at least one order line."), field_errors={"lines": [_("Required.")]})
-    order_lines = {line.pk: line for line in order.lines.select_related("product")}
+    if order_lines_read is None:
+        order_lines_read = list(order.lines.select_related("product"))
+    order_lines = {line.pk: line for line in order_lines_read}
     seen: set[int] = set()
     validated = []
     for index, line in enumerate(lines):
@@ -142,6 +149,7 @@ def request_create(
         **fields,
     )
     request.partner = order.partner
+    request.seller = order.seller  # read with the order (no query of its own for the answer, the notifications)
     timeliness.apply_stage_clock(request, timeliness.stage_clock(request, from_status="", to_status=status, now=now))
     request.save()
     ReshipLine.objects.bulk_create(
@@ -176,8 +184,9 @@ def _create_request(
     caps: dict[int, int],
     follow_up_of: ReshipRequest | None,
     now: datetime,
+    order_lines_read: Sequence[OrderLine] | None = None,
 ) -> ReshipRequest:
-    validated = validated_lines(order, lines, reason, caps)
+    validated = validated_lines(order, lines, reason, caps, order_lines_read)
     request = request_create(
         actor=actor,
         order=order,
@@ -222,7 +231,9 @@ def reship_submit(
     """
     with transaction.atomic():
         order = (
-            permissions.visible_orders(actor, Order.objects.select_for_update(of=("self",)).select_related("partner"))
+            permissions.visible_orders(
+                actor, Order.objects.select_for_update(of=("self",)).select_related("partner", "seller")
+            )
             .filter(pk=order_id)
             .first()
         )
@@ -233,7 +244,9 @@ def reship_submit(
             raise ActionNotPermitted(_("Only the order's seller can file a reship request for it."))
         reason = inputs.choice(reason, Reason, "reason")
         description = inputs.optional_text(description, "description")
-        caps = remaining_quantities(order)
+        # The order's lines are read once, for what each has left and to check the asked lines against.
+        order_lines = list(order.lines.select_related("product"))
+        caps = remaining_quantities(order, order_lines)
         return _create_request(
             actor=actor,
             order=order,
@@ -243,6 +256,7 @@ def reship_submit(
             caps=caps,
             follow_up_of=None,
             now=now,
+            order_lines_read=order_lines,
         )
 
 
@@ -257,7 +271,9 @@ def reship_follow_up(
 ) -> ReshipRequest:
     """The replacement failed too: a new request, linked to the closed one, for up to its quantities."""
     with transition(Action.FOLLOW_UP, request_id=request_id, actor=actor, now=now) as (original, now):
-        order = Order.objects.select_for_update(of=("self",)).select_related("partner").get(pk=original.order_id)
+        order = (
+            Order.objects.select_for_update(of=("self",)).select_related("partner", "seller").get(pk=original.order_id)
+        )
         reason = inputs.choice(reason, Reason, "reason")
         description = inputs.required_text(description, "description", _("What went wrong with the replacement"))
         taken = dict(
