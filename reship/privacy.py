@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from orders import ship_to
 from orders.ship_to import ShipToView
 from reship import permissions
-from reship.accounts.roles import Role
+from reship.accounts.roles import Role, organisation_for
 from reship.choices import RevealChannel
 from reship.models import CommunicationRecord, ReshipLine, ReshipRequest, ShipToReveal
 
@@ -27,8 +27,15 @@ if TYPE_CHECKING:
     from reship.accounts.models import User
 
 
-def with_ship_to_window(queryset: QuerySet[ReshipRequest]) -> QuerySet[ReshipRequest]:
-    """Annotate ``has_line_to_ship`` so ``can_see_ship_to`` needs no query per request of a list."""
+def with_ship_to_window(queryset: QuerySet[ReshipRequest], *, reader: User | None = None) -> QuerySet[ReshipRequest]:
+    """Annotate ``has_line_to_ship`` so ``can_see_ship_to`` needs no query per request of a list.
+
+    Given the ``reader``, only where ``can_see_ship_to`` reads it: for a partner's user. The others'
+    answer does not depend on the lines (the seller reads its own in full), and PostgreSQL runs the
+    EXISTS as one scan of every line in the system when it expects many requests (90 ms of the
+    biggest seller's 94 ms page of closed requests, for an annotation nobody read)."""
+    if reader is not None and organisation_for(reader).partner is None:
+        return queryset
     open_lines = ReshipLine.objects.filter(permissions.LINE_TO_SHIP, request_id=OuterRef("pk"))
     return queryset.annotate(has_line_to_ship=Exists(open_lines))
 
