@@ -14,5 +14,12 @@ app = Celery("reship")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(
-    ["reship.notifications", "reship.workflow", "reship.settlement", "reship.services", "orders.imports"]
+    [
+        "reship.notifications",
+        "reship.workflow",
+        "reship.evaluation",
+        "reship.settlement",
+        "reship.services",
+        "orders.imports",
+    ]
 )

@@ -18,6 +18,11 @@ carries links — dicts of request-list parameters documented in ``reship.evalua
 the requests behind each figure; ``evaluation_link_filter(params, now=...)`` turns them back into a
 ``Q`` for the request list (combine it with the viewer's tenancy filter).
 
+The sums (counts, totals, averages' parts) come from per-day rollups when they can answer
+(PostgreSQL, ``RESHIP_EVALUATION_ROLLUPS``, a period of whole local days): ``rollup`` builds them
+(``rebuild_rollups``; ``catch_up_rollups`` from a watermark, by beat and before each read) and
+``rolled`` reads them into the same rows the sections compute from the requests otherwise.
+
 Modules: ``scope`` (who sees what, the filter, the period), ``sql`` (expressions and percentiles),
 ``links``, ``numbers`` (rounding), one module per section (``self_service``: customers' reports;
 ``settlement``: outstanding balances and disputed lines per statement).
@@ -42,6 +47,7 @@ from reship.evaluation.partnership import (
     partner_scorecards,
     supplier_scorecards,
 )
+from reship.evaluation.rolled import rolled_sums
 from reship.evaluation.satisfaction import (
     RatingCount,
     Satisfaction,
@@ -82,23 +88,26 @@ class Figures:
     balances: Balances  # open statements' balances now, aged (not bound to the period)
 
 
-def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None) -> Figures:
-    """Every figure for the filter's requests, in a fixed number of queries."""
+def evaluation_figures(*, filter: EvaluationFilter, now: datetime | None = None, rollups: bool = True) -> Figures:
+    """Every figure for the filter's requests, in a fixed number of queries: the sums from the
+    per-day rollups when they can answer (``reship.evaluation.rolled``), else from the requests;
+    ``rollups=False`` always from the requests (the reference the rollups are tested against)."""
     now = now or timezone.now()
-    brand = brand_figures(filter)
+    rolled = rolled_sums(filter) if rollups else None
+    brand = brand_figures(filter, rolled)
     return Figures(
         filter=filter,
         computed_at=now,
         requests=brand.requests,
         link=base_link(filter),
-        satisfaction=satisfaction_figures(filter),
-        cost=cost_figures(filter),
-        timeliness=timeliness_figures(filter, now=now),
+        satisfaction=satisfaction_figures(filter, rolled),
+        cost=cost_figures(filter, rolled),
+        timeliness=timeliness_figures(filter, now=now, rolled=rolled),
         brand=brand,
         self_service=self_service_figures(filter),
-        partners=partner_scorecards(filter),
-        suppliers=supplier_scorecards(filter),
-        trend=trend_figures(filter),
+        partners=partner_scorecards(filter, rolled),
+        suppliers=supplier_scorecards(filter, rolled),
+        trend=trend_figures(filter, rolled),
         balances=outstanding_balances(filter, now=now),
     )
 

@@ -12,6 +12,7 @@ from reship.choices import RequestStatus
 from reship.evaluation import sql
 from reship.evaluation.links import CLOSED, Link, base_link, narrowed
 from reship.evaluation.numbers import rate
+from reship.evaluation.rolled import Rolled
 from reship.evaluation.scope import EvaluationFilter, requests_for
 
 
@@ -31,16 +32,20 @@ class Brand:
     links: dict[str, Link]  # closed, disputes, bad_reviews, disputed_or_bad_review, followed_up, follow_up_requests
 
 
-def brand_figures(evaluation_filter: EvaluationFilter) -> Brand:
+def brand_figures(evaluation_filter: EvaluationFilter, rolled: Rolled | None = None) -> Brand:
     closed = Q(status=RequestStatus.CLOSED)
-    counts = requests_for(evaluation_filter).aggregate(
-        requests=Count("pk"),
-        follow_up_requests=Count("pk", filter=Q(follow_up_of__isnull=False)),
-        closed=Count("pk", filter=closed),
-        disputes=Count("pk", filter=closed & Q(platform_dispute=True)),
-        bad_reviews=Count("pk", filter=closed & Q(bad_review=True)),
-        disputed_or_bad_review=Count("pk", filter=closed & (Q(platform_dispute=True) | Q(bad_review=True))),
-        followed_up=Count("pk", filter=closed & sql.FOLLOWED_UP),
+    counts = (
+        rolled.brand
+        if rolled is not None
+        else requests_for(evaluation_filter).aggregate(
+            requests=Count("pk"),
+            follow_up_requests=Count("pk", filter=Q(follow_up_of__isnull=False)),
+            closed=Count("pk", filter=closed),
+            disputes=Count("pk", filter=closed & Q(platform_dispute=True)),
+            bad_reviews=Count("pk", filter=closed & Q(bad_review=True)),
+            disputed_or_bad_review=Count("pk", filter=closed & (Q(platform_dispute=True) | Q(bad_review=True))),
+            followed_up=Count("pk", filter=closed & sql.FOLLOWED_UP),
+        )
     )
     link = base_link(evaluation_filter)
     closed_link = narrowed(link, status=CLOSED)

@@ -33,6 +33,7 @@ from reship.evaluation import sql
 from reship.evaluation.cost import costed_requests, first_line_per_supplier
 from reship.evaluation.links import Link, base_link, narrowed
 from reship.evaluation.numbers import average, hours, money, rate
+from reship.evaluation.rolled import Rolled
 from reship.evaluation.scope import EvaluationFilter, requests_for
 from reship.evaluation.settlement import DisputedLines, disputed_lines_per_partner
 from reship.models import ReshipLine, RestockOrder
@@ -80,11 +81,13 @@ class SupplierScorecard:
     link: Link
 
 
-def partner_scorecards(evaluation_filter: EvaluationFilter) -> list[PartnerScorecard]:
+def partner_scorecards(evaluation_filter: EvaluationFilter, rolled: Rolled | None = None) -> list[PartnerScorecard]:
     requests = requests_for(evaluation_filter)
     closed = Q(status=RequestStatus.CLOSED)
     rows = (
-        requests.values("partner_id", "partner__name")
+        rolled.partners
+        if rolled is not None
+        else requests.values("partner_id", "partner__name")
         .annotate(
             requests=Count("pk"),
             reviewed=Count("pk", filter=sql.REVIEWED),
@@ -134,13 +137,15 @@ def partner_scorecards(evaluation_filter: EvaluationFilter) -> list[PartnerScore
     ]
 
 
-def supplier_scorecards(evaluation_filter: EvaluationFilter) -> list[SupplierScorecard]:
+def supplier_scorecards(evaluation_filter: EvaluationFilter, rolled: Rolled | None = None) -> list[SupplierScorecard]:
     """Three grouped queries (lines, restock orders, cost borne), merged per source."""
     f = evaluation_filter
     requests = requests_for(f).values("pk")
     only = {"order_line__product__supplier_id": f.supplier_id} if f.supplier_id is not None else {}
     lines = (
-        ReshipLine.objects.filter(request__in=requests, order_line__product__supplier__isnull=False, **only)
+        rolled.supplier_lines
+        if rolled is not None
+        else ReshipLine.objects.filter(request__in=requests, order_line__product__supplier__isnull=False, **only)
         .values(
             supplier_id=F("order_line__product__supplier_id"),
             name=F("order_line__product__supplier__name"),
@@ -166,7 +171,9 @@ def supplier_scorecards(evaluation_filter: EvaluationFilter) -> list[SupplierSco
     )
     borne_lines = first_line_per_supplier(costed_requests(f).filter(cost_bearer=CostBearer.SUPPLIER))
     borne = (
-        borne_lines.filter(**only)
+        rolled.supplier_borne
+        if rolled is not None
+        else borne_lines.filter(**only)
         .values(
             supplier_id=F("order_line__product__supplier_id"),
             name=F("order_line__product__supplier__name"),

@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, Q
 from reship.choices import Reason, RequestStatus
 from reship.evaluation.links import CLOSED, Link, base_link, narrowed
 from reship.evaluation.numbers import average, rate
+from reship.evaluation.rolled import Rolled
 from reship.evaluation.scope import EvaluationFilter, requests_for
 from reship.evaluation.sql import has_reason
 
@@ -65,21 +66,27 @@ class Satisfaction:
     links: dict[str, Link]  # closed, answered, unanswered
 
 
-def satisfaction_figures(evaluation_filter: EvaluationFilter) -> Satisfaction:
+def satisfaction_figures(evaluation_filter: EvaluationFilter, rolled: Rolled | None = None) -> Satisfaction:
     closed = requests_for(evaluation_filter).filter(status=RequestStatus.CLOSED)
     link = narrowed(base_link(evaluation_filter), status=CLOSED)
     with_comment = ANSWERED & ~Q(survey_response__comment="")
 
-    totals = closed.aggregate(
-        closed=Count("pk"),
-        answered=Count("pk", filter=ANSWERED),
-        comments=Count("pk", filter=with_comment),
-        average=Avg("survey_response__rating"),
-        **{f"rating_{rating}": Count("pk", filter=Q(survey_response__rating=rating)) for rating in RATINGS},
+    totals = (
+        rolled.satisfaction
+        if rolled is not None
+        else closed.aggregate(
+            closed=Count("pk"),
+            answered=Count("pk", filter=ANSWERED),
+            comments=Count("pk", filter=with_comment),
+            average=Avg("survey_response__rating"),
+            **{f"rating_{rating}": Count("pk", filter=Q(survey_response__rating=rating)) for rating in RATINGS},
+        )
     )
     latest = closed.filter(with_comment).order_by("-survey_response__answered_at", "-pk")[:COMMENTS_SHOWN]
     by_partner = (
-        closed.values("partner_id", "partner__name")
+        rolled.satisfaction_by_partner
+        if rolled is not None
+        else closed.values("partner_id", "partner__name")
         .annotate(closed=Count("pk"), answered=Count("pk", filter=ANSWERED), average=Avg("survey_response__rating"))
         .order_by("partner__name", "partner_id")
     )
@@ -110,7 +117,7 @@ def satisfaction_figures(evaluation_filter: EvaluationFilter) -> Satisfaction:
             )
             for row in by_partner
         ],
-        by_reason=_by_reason(closed, evaluation_filter, link),
+        by_reason=_by_reason(closed, evaluation_filter, link, rolled),
         links={
             "closed": link,
             "answered": narrowed(link, surveyed=1),
@@ -119,20 +126,24 @@ def satisfaction_figures(evaluation_filter: EvaluationFilter) -> Satisfaction:
     )
 
 
-def _by_reason(closed, evaluation_filter: EvaluationFilter, link: Link) -> list[SatisfactionRow]:
+def _by_reason(closed, evaluation_filter: EvaluationFilter, link: Link, rolled: Rolled | None) -> list[SatisfactionRow]:
     """One aggregate with a conditional count per reason (a fixed set), so a request whose lines
     carry several reasons counts under each — as the reason filter and its link would find it."""
     reasons = [reason for reason in Reason if not evaluation_filter.reason or reason == evaluation_filter.reason]
-    figures = closed.aggregate(
-        **{
-            name: aggregate
-            for reason in reasons
-            for name, aggregate in (
-                (f"{reason}__closed", Count("pk", filter=has_reason(reason))),
-                (f"{reason}__answered", Count("pk", filter=has_reason(reason) & ANSWERED)),
-                (f"{reason}__average", Avg("survey_response__rating", filter=has_reason(reason))),
-            )
-        }
+    figures = (
+        rolled.satisfaction_by_reason
+        if rolled is not None
+        else closed.aggregate(
+            **{
+                name: aggregate
+                for reason in reasons
+                for name, aggregate in (
+                    (f"{reason}__closed", Count("pk", filter=has_reason(reason))),
+                    (f"{reason}__answered", Count("pk", filter=has_reason(reason) & ANSWERED)),
+                    (f"{reason}__average", Avg("survey_response__rating", filter=has_reason(reason))),
+                )
+            }
+        )
     )
     return [
         SatisfactionRow(

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, Q
 from reship.evaluation import sql
 from reship.evaluation.links import Link, base_link, narrowed
 from reship.evaluation.numbers import hours, rate
+from reship.evaluation.rolled import Rolled
 from reship.evaluation.scope import EvaluationFilter, requests_for
 from reship.lifecycle import OPEN_STATUSES
 
@@ -58,22 +59,35 @@ class Timeliness:
     links: dict[str, Link]  # overdue_now, escalated_now, were_overdue, were_escalated
 
 
-def timeliness_figures(evaluation_filter: EvaluationFilter, *, now: datetime) -> Timeliness:
+def timeliness_figures(
+    evaluation_filter: EvaluationFilter, *, now: datetime, rolled: Rolled | None = None
+) -> Timeliness:
     requests = requests_for(evaluation_filter)
     link = base_link(evaluation_filter)
-    counts = requests.aggregate(
-        reviewed=Count("pk", filter=sql.REVIEWED),
-        review_hits=Count("pk", filter=sql.review_sla_hit()),
-        resolved=Count("pk", filter=sql.RESOLVED),
-        fulfilment_hits=Count("pk", filter=sql.fulfilment_sla_hit()),
-        were_overdue=Count("pk", filter=Q(Exists(sql.overdue_events()))),
-        were_escalated=Count("pk", filter=Q(Exists(sql.overdue_events("escalation")))),
+    counts = (
+        rolled.timeliness
+        if rolled is not None
+        else requests.aggregate(
+            reviewed=Count("pk", filter=sql.REVIEWED),
+            review_hits=Count("pk", filter=sql.review_sla_hit()),
+            resolved=Count("pk", filter=sql.RESOLVED),
+            fulfilment_hits=Count("pk", filter=sql.fulfilment_sla_hit()),
+            were_overdue=Count("pk", filter=Q(Exists(sql.overdue_events()))),
+            were_escalated=Count("pk", filter=Q(Exists(sql.overdue_events("escalation")))),
+        )
     )
     review = sql.percentiles(requests.filter(sql.REVIEWED), value=sql.review_seconds()).get(None, {})
     resolution = sql.percentiles(requests.filter(sql.RESOLVED), value=sql.resolution_seconds()).get(None, {})
-    now_counts = requests_for(evaluation_filter, period=False).aggregate(
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, stage_due_at__lt=now)),
-        escalated=Count("pk", filter=Q(status__in=OPEN_STATUSES, stage_escalate_at__lt=now)),
+    # Only open requests past a time can count: the WHERE lets the (seller|partner, status,
+    # stage_due_at) index find them instead of reading every request of the scope (0.3 s for the
+    # biggest seller).
+    now_counts = (
+        requests_for(evaluation_filter, period=False)
+        .filter(Q(stage_due_at__lt=now) | Q(stage_escalate_at__lt=now), status__in=OPEN_STATUSES)
+        .aggregate(
+            overdue=Count("pk", filter=Q(stage_due_at__lt=now)),
+            escalated=Count("pk", filter=Q(stage_escalate_at__lt=now)),
+        )
     )
     today = base_link(evaluation_filter, period=False)
     return Timeliness(

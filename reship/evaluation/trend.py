@@ -4,9 +4,11 @@ in SQL. With a bounded period every bucket is listed, empty ones as zeros, so a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from reship.evaluation import sql
 from reship.evaluation.links import Link, base_link, narrowed
 from reship.evaluation.numbers import money
+from reship.evaluation.rolled import Rolled
 from reship.evaluation.scope import EvaluationFilter, requests_for
 
 DAILY_UP_TO = timedelta(days=31)
@@ -40,7 +43,7 @@ def trend_unit(evaluation_filter: EvaluationFilter) -> str:
     return "day" if f.start is not None and f.end is not None and f.end - f.start <= DAILY_UP_TO else "week"
 
 
-def trend_figures(evaluation_filter: EvaluationFilter) -> Trend:
+def trend_figures(evaluation_filter: EvaluationFilter, rolled: Rolled | None = None) -> Trend:
     f = evaluation_filter
     tz = ZoneInfo(settings.TIME_ZONE)
     unit = trend_unit(f)
@@ -49,8 +52,10 @@ def trend_figures(evaluation_filter: EvaluationFilter) -> Trend:
         if unit == "day"
         else TruncWeek("submitted_at", tzinfo=tz, output_field=DateField())
     )
-    rows = (
-        requests_for(f)
+    rows: Iterable[Mapping[str, Any]] = (
+        _rolled_buckets(rolled, unit)
+        if rolled is not None
+        else requests_for(f)
         .annotate(bucket=bucket)
         .values("bucket", "currency")
         .annotate(
@@ -85,6 +90,18 @@ def trend_figures(evaluation_filter: EvaluationFilter) -> Trend:
             for day, point in sorted(points.items())
         ],
     )
+
+
+def _rolled_buckets(rolled: Rolled, unit: str) -> list[dict[str, Any]]:
+    """The rollups' days summed into the trend's buckets (a week starts on Monday, as TruncWeek)."""
+    buckets: dict[tuple[date, str], dict[str, Any]] = {}
+    for row in rolled.trend_days:
+        day = row["day"] if unit == "day" else row["day"] - timedelta(days=row["day"].weekday())
+        bucket = buckets.setdefault((day, row["currency"]), {"bucket": day, "currency": row["currency"], "requests": 0})
+        bucket["requests"] += row["requests"]
+        if row["costed"]:
+            bucket["cost"] = bucket.get("cost", 0) + row["cost"]
+    return [{"cost": None} | bucket for _, bucket in sorted(buckets.items())]
 
 
 def _bucket_period(f: EvaluationFilter, day: date, step: timedelta, tz: ZoneInfo) -> dict[str, str]:

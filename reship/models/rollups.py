@@ -16,8 +16,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": 0}
-
 # The measures, in the order the rebuild's SELECT writes them (reship.evaluation.rollup).
 COUNTS: tuple[str, ...] = (
     "requests",
@@ -104,10 +102,12 @@ class RequestRollup(models.Model):
     costed = models.IntegerField(default=0)  # approved or later (sql.COSTED_STATUSES)
     lines = models.IntegerField(default=0)  # lines of the row's source (0 on source-0 rows)
     quality_defect_lines = models.IntegerField(default=0)
-    goods = models.DecimalField(**MONEY)  # of the costed requests
-    shipping = models.DecimalField(**MONEY)
-    compensation = models.DecimalField(**MONEY)
-    cost = models.DecimalField(**MONEY)  # goods + shipping + compensation, of the costed requests
+    # of the costed requests
+    goods = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    shipping = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    compensation = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # goods + shipping + compensation, of the costed requests
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         indexes = [

@@ -380,6 +380,9 @@ RESHIP_DEADLINE_CHECK_INTERVAL_SECONDS = env_int("RESHIP_DEADLINE_CHECK_INTERVAL
 # worker was killed mid-send is sent again once the lease has passed. Longer than the delivery
 # tasks' hard time limit (below), so a send still running is never claimed twice.
 RESHIP_NOTIFY_LEASE_SECONDS = env_int("RESHIP_NOTIFY_LEASE_SECONDS", 90)
+# A worker's delivery task sends its own row and, in the same claim, up to this many rows in all
+# that are due (not webhooks): one claim, one mail server connection for the lot; 1 turns it off.
+RESHIP_NOTIFY_BATCH_SIZE = env_int("RESHIP_NOTIFY_BATCH_SIZE", 50)
 # One webhook delivery's whole exchange (connect, send, the answer), however slowly it trickles.
 RESHIP_WEBHOOK_TIMEOUT_SECONDS = env_int("RESHIP_WEBHOOK_TIMEOUT_SECONDS", 5)
 # At most this many sends in flight to one endpoint: a receiver that hangs holds no more workers.
@@ -402,6 +405,9 @@ _DELIVERY_LIMITS = {
     "soft_time_limit": max(RESHIP_NOTIFY_LEASE_SECONDS - 30, 1),
     "time_limit": max(RESHIP_NOTIFY_LEASE_SECONDS - 15, 2),
 }
+# A batch starts no new send after half its soft time limit (one send more fits in the rest); the
+# rows not reached are handed back.
+RESHIP_NOTIFY_BATCH_SECONDS = _DELIVERY_LIMITS["soft_time_limit"] / 2
 CELERY_TASK_ANNOTATIONS = {
     "reship.deliver_notification": _DELIVERY_LIMITS,
     "reship.deliver_webhook": _DELIVERY_LIMITS,
@@ -432,6 +438,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": RESHIP_BROKER_TIMEOUT_SECONDS,
     "socket_timeout": RESHIP_BROKER_TIMEOUT_SECONDS,
 }
+# How often beat catches the evaluation's rollups up (the figures also catch up before they read).
+RESHIP_ROLLUP_INTERVAL_SECONDS = env_int("RESHIP_ROLLUP_INTERVAL_SECONDS", 60)
 # Each beat message expires after one interval: a worker that was down does not find a backlog of
 # them (one sweep queues everything due anyway).
 CELERY_BEAT_SCHEDULE = {
@@ -451,6 +459,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.sweep_import_jobs",
         "schedule": 300.0,
         "options": {"expires": 300.0},
+    },
+    # The evaluation's per-day rollups, rebuilt for the seller-days that changed (with a margin
+    # for late commits the figures' own catch-up does not look back for).
+    "reship-refresh-evaluation-rollups": {
+        "task": "reship.refresh_evaluation_rollups",
+        "schedule": float(RESHIP_ROLLUP_INTERVAL_SECONDS),
+        "options": {"expires": float(RESHIP_ROLLUP_INTERVAL_SECONDS)},
     },
     # Customers' surveys due (after delivery + the seller's delay), each sent once.
     "reship-send-due-surveys": {
@@ -520,6 +535,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RESHIP_INBOX_POLL_SECONDS = env_int("RESHIP_INBOX_POLL_SECONDS", 30)
 # Seconds the dashboard's and the evaluation API's figures are kept for the same filter (0: off).
 RESHIP_EVALUATION_CACHE_SECONDS = env_int("RESHIP_EVALUATION_CACHE_SECONDS", 120)
+# The figures' sums from the per-day rollups (reship.evaluation.rollup; PostgreSQL only, built by
+# `manage.py rebuild_rollups`, kept up by beat and caught up before each read). Off here, so the
+# development and test default computes from the requests; on in production.
+RESHIP_EVALUATION_ROLLUPS = env_bool("RESHIP_EVALUATION_ROLLUPS", default=False)
 # Let webhooks go to local or private addresses (development, tests with a local receiver). Off:
 # a partner's URL that points inside the network is refused (server-side request forgery).
 RESHIP_WEBHOOK_ALLOW_PRIVATE = env_bool("RESHIP_WEBHOOK_ALLOW_PRIVATE", default=False)

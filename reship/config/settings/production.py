@@ -43,6 +43,9 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# The dashboard's and the evaluation API's sums from the per-day rollups (see base).
+RESHIP_EVALUATION_ROLLUPS = env_bool("RESHIP_EVALUATION_ROLLUPS", default=True)
+
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
 STORAGES = {

@@ -31,6 +31,7 @@ from reship.dev.demo.parties import (
 from reship.dev.demo.reports import customer_reports_create
 from reship.dev.demo.requests import deliveries_queued, requests_create
 from reship.dev.demo.statements import statements_create
+from reship.evaluation.rollup import rebuild_rollups
 from reship.models import (
     CommunicationRecord,
     RequestMessage,
@@ -79,6 +80,8 @@ def demo_data_load(*, now: datetime | None = None) -> DemoResult:
         requests_create(rng, now=now, orders=orders, parties=parties, tracking=tracking)
         customer_reports_create(now=now, parties=parties)
         statements_create(now=now, parties=parties)
+        # The dashboard's per-day rollups for what was just written (PostgreSQL; nothing on SQLite).
+        rebuild_rollups()
     return DemoResult(
         created=True,
         counts=demo_data_counts(),
