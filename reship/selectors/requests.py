@@ -130,7 +130,9 @@ def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | Non
     if organisation_for(user).seller is not None:
         queryset = _with_last_reveal(queryset)
     return (
-        queryset.select_related("order", "seller", "partner", "follow_up_of", "created_by")
+        # The request it follows up is shown by its number only: one column, not its whole row.
+        queryset.select_related("order", "seller", "partner")
+        .annotate(follow_up_of_number=F("follow_up_of__number"))
         .prefetch_related(
             Prefetch(
                 "lines",
@@ -153,7 +155,10 @@ def request_page_for_user(*, user: User, request_id: int) -> ReshipRequest | Non
                     "created_at", "pk"
                 ),
             ),
-            Prefetch("follow_ups", queryset=ReshipRequest.objects.order_by("created_at", "pk")),
+            Prefetch(
+                "follow_ups",
+                queryset=ReshipRequest.objects.only("pk", "number", "follow_up_of").order_by("created_at", "pk"),
+            ),
         )
         .filter(pk=request_id)
         .first()

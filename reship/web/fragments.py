@@ -1,4 +1,5 @@
-"""Parts of a page rendered once per content and kept in the cache: the request page's timeline.
+"""Parts of a page rendered once per content and kept: the request page's timeline (in the cache),
+and the fields of its unbound forms (in the process).
 
 Rendering is most of a page's CPU (Django's template engine: the request page spent about half its
 time there, a timeline of 20 events the largest part). A fragment's cache key is a digest of
@@ -16,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from django.core.cache import cache as shared_cache
+from django.forms import Form
 from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -45,3 +47,25 @@ def fragment_render(template_name: str, context: Mapping[str, Any], *, shows: Ha
         html = render_to_string(template_name, dict(context))
         shared_cache.set(key, html, FRAGMENT_SECONDS)
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped it
+
+
+FIELDS_TEMPLATE = "requests/_fields.html"
+FIELDS_KEPT = 512  # copies per process before the store starts again (a few forms × languages × lines)
+_fields_kept: dict[Hashable, SafeString] = {}
+
+
+def form_fields_render(form: Form, *, shows: Hashable) -> SafeString:
+    """An unbound form's fields (label, widget, help of each, as ``requests/_field.html``), rendered
+    once per process for the same ``shows`` and language: a form's widgets are Django templates
+    too, and a select renders one per option. ``shows`` must hold everything the fields depend on
+    besides the form's class and prefix (e.g. the lines a follow-up form offers); a bound form, whose
+    values and errors are its own, is always rendered."""
+    if form.is_bound:
+        raise ValueError("A bound form's fields show what was typed: render them each time.")
+    key = (type(form), form.prefix, get_language(), shows)
+    html = _fields_kept.get(key)
+    if html is None:
+        if len(_fields_kept) >= FIELDS_KEPT:
+            _fields_kept.clear()
+        html = _fields_kept[key] = mark_safe(render_to_string(FIELDS_TEMPLATE, {"form": form}))  # noqa: S308
+    return html

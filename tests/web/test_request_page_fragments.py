@@ -105,3 +105,19 @@ def test_a_message_in_the_thread_shows_on_the_next_read(client, parties):
     thread.message_post(request_id=reship.pk, actor=parties.seller, body="The box was crushed on arrival.")
 
     assert "The box was crushed on arrival." in client.get(f"/requests/{reship.pk}/").content.decode()
+
+
+def test_a_follow_up_form_offers_its_own_requests_lines(client, parties):
+    others = make_parties()
+    mine, theirs = request_in(RequestStatus.CLOSED, parties), request_in(RequestStatus.CLOSED, others)
+    my_line, their_line = mine.lines.first().pk, theirs.lines.first().pk
+
+    client.force_login(parties.seller)
+    my_page = client.get(f"/requests/{mine.pk}/").content.decode()
+    client.force_login(others.seller)
+    their_page = client.get(f"/requests/{theirs.pk}/").content.decode()
+
+    assert f'name="follow_up-quantity_{my_line}"' in my_page
+    assert f'name="follow_up-quantity_{their_line}"' in their_page
+    assert f'name="follow_up-quantity_{my_line}"' not in their_page
+    assert f'name="follow_up-resolution_{their_line}"' in their_page

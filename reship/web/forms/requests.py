@@ -36,6 +36,7 @@ from reship.web.forms.pending_files import KeepsFiles, PendingFilesField, empty_
 from suppliers.choices import Channel
 
 if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
     from django_stubs_ext import StrOrPromise, StrPromise
 
     from reship.accounts.models import User
@@ -99,6 +100,8 @@ class ActionForm(forms.Form):
     submit_label: ClassVar[StrPromise]
     intro_text: ClassVar[StrOrPromise] = ""  # a fixed line above the form; ``intro`` may compute one
     danger: ClassVar[bool] = False
+    # The fields' markup when the page has it already (reship.web.fragments.form_fields_render).
+    fields_markup: SafeString | None = None
 
     def __init__(
         self,

@@ -46,7 +46,7 @@ from reship.web.forms.action_forms import ACTION_FORMS, action_cards, action_for
 from reship.web.forms.parcels import ShipForm
 from reship.web.forms.report import EditReportForm
 from reship.web.forms.requests import ActionForm, AnswerInfoForm, CommunicationForm, FollowUpForm, MessageForm
-from reship.web.fragments import fragment_render
+from reship.web.fragments import form_fields_render, fragment_render
 from reship.web.http import AuthenticatedRequest
 from reship.workflow import actions
 
@@ -130,10 +130,14 @@ def _page_context(
     actions = workflow.actions_for(user, reship)
     forms = action_forms(actions, reship, side=side, bound=bound)
     cards = action_cards([form for form in forms if form is bound or form.is_available()], reship, side)
+    for form in cards:
+        if isinstance(form, FollowUpForm) and not form.is_bound:
+            form.fields_markup = form_fields_render(form, shows=(side, _follow_up_lines(form)))
     now = timezone.now()
     owner = stage_owner(reship.status)
     waits = lifecycle.waiting_for(reship.status, reship.quote_status)
     takes_part = permissions.can_take_part(user, reship)
+    contact_form = communication_form or CommunicationForm(side=side)
     return {
         "reship": reship,
         "side": side,
@@ -159,7 +163,11 @@ def _page_context(
         ],
         # Admins read a request (following a dashboard figure) but write nothing on it.
         "message_form": (message_form or MessageForm()) if takes_part else None,
-        "communication_form": (communication_form or CommunicationForm(side=side)) if takes_part else None,
+        "communication_form": contact_form if takes_part else None,
+        # A new entry's fields depend on the side alone (whom one may have talked with).
+        "communication_fields": form_fields_render(contact_form, shows=side)
+        if takes_part and not contact_form.is_bound
+        else None,
         "problem": problem,
         **_ship_to_context(user, reship, side),
         "delivery": delivery_panel(user, reship, side=side, actions=actions),
@@ -167,6 +175,11 @@ def _page_context(
             (record, privacy.communication_summary(user, reship, record)) for record in reship.communications.all()
         ],
     }
+
+
+def _follow_up_lines(form: FollowUpForm) -> tuple[tuple[int, str, int, str], ...]:
+    """What a follow-up form's fields show of each line: its SKU, quantity and resolution."""
+    return tuple((line.pk, line.order_line.product.sku_code, line.quantity, line.resolution) for line in form.lines)
 
 
 def _ship_to_context(user: User, reship: ReshipRequest, side: Role) -> dict[str, Any]:
