@@ -17,6 +17,8 @@ from reship import workflow
 from reship.choices import QuoteStatus, RequestStatus
 from reship.models import Notification, ReshipEvent, ReshipRequest, RestockOrder
 from reship.web.views.partner import sla_countdown
+from reship.workflow import bulk
+from reship.workflow.review import apply_approval
 from tests.factories import OrderFactory, OrderLineFactory, SellerMembershipFactory
 from tests.workflow_states import approve, line, make_parties, request_in
 
@@ -288,6 +290,31 @@ def test_bulk_approval_of_a_hundred_approves_them_in_one_action_and_refuses_the_
         " possible."
     ) in body
     assert _numbers(response) == []
+
+
+def test_a_failure_while_writing_a_bulk_approval_keeps_nothing_of_it(partner_client, parties, monkeypatch):
+    partner = parties.partner.partner_membership.partner
+    order = _order(parties.seller, partner, quantity=3)
+    requests = [_submit(parties.seller, order) for _ in range(3)]
+    written = []
+
+    def apply_then_fail(request, **kwargs):
+        if len(written) == 2:
+            raise RuntimeError("the database went away")
+        written.append(request.pk)
+        apply_approval(request, **kwargs)
+
+    monkeypatch.setattr(bulk, "apply_approval", apply_then_fail)
+
+    with pytest.raises(RuntimeError):
+        partner_client.post(reverse("partner:bulk-approve"), {**TERMS, "requests": [each.pk for each in requests]})
+
+    assert len(written) == 2  # two were written before the third failed, and rolled back with it
+    assert set(ReshipRequest.objects.filter(pk__in=written).values_list("status", flat=True)) == {
+        RequestStatus.SUBMITTED
+    }
+    assert not ReshipEvent.objects.filter(request__in=written, kind="approved").exists()
+    assert not Notification.objects.filter(template="request_approved").exists()
 
 
 def test_bulk_approval_from_htmx_returns_the_queue_partial_with_the_report(partner_client, parties):
