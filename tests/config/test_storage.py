@@ -10,6 +10,7 @@ Expected values are written by hand.
 
 import csv
 import io
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -31,10 +32,11 @@ from reship.services.pending_uploads import pending_uploads_purge
 from suppliers.choices import MemberRole
 from tests import workflow_states as states
 from tests.api.test_keys import api_client_for
+from tests.config.test_compose import clean_environment, manage
 from tests.factories import SellerMembershipFactory
 from tests.services.test_evidence import png_bytes
 from tests.services.test_tracking_import import refused_of, run, xlsx_file
-from tests.storage_support import bucket, moto_endpoint  # noqa: F401 - the fixtures
+from tests.storage_support import bucket, moto_endpoint, storage_url  # noqa: F401 - the fixtures
 from tests.web.test_orders import _submit_data, shop  # noqa: F401 - the new-request page's fixture
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +370,28 @@ def test_the_default_storage_is_the_bucket_under_the_fixture(bucket):  # noqa: F
     assert bucket.head(name)["ContentLength"] == 5
     default_storage.delete(name)
     assert bucket.keys() == []
+
+
+@s3
+def test_the_production_profile_stores_in_the_bucket_named_by_storage_url_in_the_environment(
+    bucket,  # noqa: F811
+):
+    environment = clean_environment(
+        DJANGO_SETTINGS_MODULE="reship.config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(45),
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/unused",  # never connected: no query is made
+        ALLOWED_HOSTS="reship.example.com",
+        STORAGE_URL=storage_url(bucket.name, bucket.endpoint, location="node-b"),
+    )
+    script = (
+        "from django.core.files.base import ContentFile;"
+        "from django.core.files.storage import default_storage;"
+        "print(default_storage.save('probe/from-another-node.txt', ContentFile(b'hello')))"
+    )
+
+    result = manage("shell", "-c", script, environment=environment)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "probe/from-another-node.txt"
+    assert bucket.keys() == ["node-b/probe/from-another-node.txt"]
+    assert bucket.read("node-b/probe/from-another-node.txt") == b"hello"
