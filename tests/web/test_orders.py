@@ -227,6 +227,11 @@ def test_the_list_shows_50_orders_a_page(seller_client, shop):
     assert _listed(second) == ["OLD000"]
     assert "51 orders found" in first.content.decode()
     assert 'href="?page=2"' in first.content.decode()
+    assert "51 orders found" in second.content.decode()
+    assert "Page 2 of 2" in second.content.decode()
+    only = seller_client.get(reverse("orders:list"), {"q": "OLD000"})
+    assert "1 order found" in only.content.decode()
+    assert "Page 1 of" not in only.content.decode()  # one page: no page links
 
 
 def _list_queries(client, params: dict) -> list[str]:
@@ -246,8 +251,13 @@ def test_the_list_runs_the_same_queries_for_1_and_50_orders(seller_client, shop,
 
     assert len(_listed(seller_client.get(reverse("orders:list"), params))) == 50
     assert len(fifty) == len(one)
-    # The paginator counts the orders once.
-    assert sum("COUNT(" in sql and 'FROM "orders_order"' in sql for sql in fifty) == 1
+    # A first page holding every match needs no COUNT: 51 orders are asked for and 50 come.
+    assert sum("COUNT(" in sql and 'FROM "orders_order"' in sql for sql in fifty) == 0
+    OrderFactory(seller=shop.seller, partner=shop.partner, platform_order_number="TB99999")
+    more = _list_queries(seller_client, params)
+    # One more than a page: the paginator counts them, once.
+    assert sum("COUNT(" in sql and 'FROM "orders_order"' in sql for sql in more) == 1
+    assert len(more) == len(one) + 1
 
 
 # --- the order's detail --------------------------------------------------------------------------
