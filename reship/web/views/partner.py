@@ -123,6 +123,8 @@ class QueueRow:
 
     pk: int
     number: str
+    url: str
+    select_label: str  # the checkbox's hidden label
     countdown: Countdown | None
     due_at: str  # the due time, local, as the ``<time>`` element's datetime (ISO 8601)…
     due_title: str  # …and as its title (Y-m-d H:i)
@@ -146,6 +148,8 @@ def _queue_rows(page: Page, *, now: datetime, ticked: set[str]) -> list[QueueRow
         QueueRow(
             pk=each["pk"],
             number=each["number"],
+            url=reverse("requests:detail", args=[each["pk"]]),
+            select_label=_("Select %(number)s") % {"number": each["number"]},
             countdown=sla_countdown(each["stage_due_at"], now),
             due_at=due[each["pk"]].isoformat() if each["pk"] in due else "",
             due_title=due[each["pk"]].strftime("%Y-%m-%d %H:%M") if each["pk"] in due else "",
