@@ -15,6 +15,8 @@ import smtplib
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Protocol
 
@@ -107,23 +109,54 @@ class _DeadlineSmtpBackend(SmtpBackend):
         return _TrackedSMTPSSL if self.use_ssl else _TrackedSMTP
 
 
+_shared = threading.local()
+
+
+@contextmanager
+def email_session() -> Iterator[None]:
+    """Emails sent inside (one worker's batch) share one connection to the mail server: the first
+    opens it, the last closes it; after a failed send the next one opens a fresh one. Each message
+    keeps its own deadline."""
+    _shared.active, _shared.backend = True, None
+    try:
+        yield
+    finally:
+        backend: SmtpBackend | None = _shared.backend
+        _shared.active, _shared.backend = False, None
+        if backend is not None:
+            _close_quietly(backend)
+
+
+def _close_quietly(backend: SmtpBackend) -> None:
+    try:
+        backend.close()
+    except Exception:  # the connection is going anyway; the sends were recorded
+        logger.debug("Closing the mail server connection failed", exc_info=True)
+
+
 def _send_within(message: EmailMultiAlternatives, seconds: float | None) -> None:
     """Send ``message`` through the configured backend, all of it within ``seconds`` when that
-    backend is Django's SMTP one; ``DeliveryError`` when the server did not finish in time."""
+    backend is Django's SMTP one; ``DeliveryError`` when the server did not finish in time. Inside
+    ``email_session`` the connection is the session's, left open for the next message."""
     if not seconds or import_string(settings.EMAIL_BACKEND) is not SmtpBackend:
         message.send(fail_silently=False)
         return
-    connection = _DeadlineSmtpBackend(fail_silently=False)
+    shared = bool(getattr(_shared, "active", False))
+    reused: SmtpBackend | None = _shared.backend if shared else None
+    connection = reused if reused is not None else _DeadlineSmtpBackend(fail_silently=False)
     message.connection = connection
     tracked: list[tuple[smtplib.SMTP, socket.socket]] = []
     cut = threading.Event()
 
     def cut_at_deadline() -> None:
         cut.set()
-        for smtp, raw in list(tracked):
-            current = getattr(smtp, "sock", None) or raw
+        sockets = [getattr(smtp, "sock", None) or raw for smtp, raw in list(tracked)]
+        current_smtp = connection.connection  # a session's connection, opened by an earlier message
+        if current_smtp is not None and getattr(current_smtp, "sock", None) is not None:
+            sockets.append(current_smtp.sock)
+        for each in sockets:
             try:
-                current.shutdown(socket.SHUT_RDWR)  # wakes any blocked read or write at once
+                each.shutdown(socket.SHUT_RDWR)  # wakes any blocked read or write at once
             except OSError:
                 pass
 
@@ -132,8 +165,13 @@ def _send_within(message: EmailMultiAlternatives, seconds: float | None) -> None
     timer.daemon = True
     timer.start()
     try:
+        if shared:
+            connection.open()  # ours: Django's send closes only a connection it opened itself
         message.send(fail_silently=False)
     except Exception as error:
+        if shared:
+            _shared.backend = None
+            _close_quietly(connection)
         # The deadline, or one socket operation as long (smtplib reports that as a disconnection):
         # whichever fired first, the admin reads the same reason.
         timed_out = isinstance(error, TimeoutError) or (
@@ -142,10 +180,14 @@ def _send_within(message: EmailMultiAlternatives, seconds: float | None) -> None
         if cut.is_set() or timed_out:
             raise DeliveryError(f"The mail server did not finish within {seconds:g} s") from error
         raise
+    else:
+        if shared:
+            _shared.backend = connection
     finally:
         timer.cancel()
         _open_sockets.list = None
-        connection.close()
+        if not shared:
+            connection.close()
 
 
 def message_id(notification: Notification) -> str:

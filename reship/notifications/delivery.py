@@ -7,6 +7,11 @@ is only claimed while its endpoint has fewer than ``RESHIP_WEBHOOK_MAX_IN_FLIGHT
 Send: through its channel, holding no row lock and no transaction, so a slow receiver holds up no
 one else. Record: one conditional UPDATE, by the lease, marks it sent or schedules the retry.
 
+On a worker a task takes more than its own row (``notifications_deliver``): in the same claim, up
+to ``RESHIP_NOTIFY_BATCH_SIZE`` due rows in all (not webhooks), leased under one id, sent through
+one mail server connection and each recorded as soon as it went; their own tasks, arriving later,
+find them sent and skip them. Inbox rows are written sent (``outbox.staff_rows``): no task at all.
+
 A duplicate task (a redelivered message, the sweeper and the row's own task) finds the row sent or
 leased and skips it. A worker killed between the send and the record leaves a lease that runs out;
 the sweeper then queues the row and it is sent again: delivery is at least once, and every attempt
@@ -17,6 +22,7 @@ email's Message-ID), so receivers drop repeats by it.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -27,7 +33,7 @@ from django.utils import timezone
 
 from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
-from reship.notifications.channels import channel_for
+from reship.notifications.channels import channel_for, email_session
 
 logger = logging.getLogger(__name__)
 
@@ -70,26 +76,93 @@ def _endpoint_busy(notification: Notification, now: datetime) -> bool:
     return in_flight.count() >= limit
 
 
+def _claimable() -> QuerySet[Notification]:
+    return Notification.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+        "request__order", "request__partner", "recipient_user", "webhook_endpoint"
+    )
+
+
+def _claim_locked(notification_id: int, now: datetime) -> Notification | str:
+    """The claim of one row, inside the caller's transaction."""
+    notification = _claimable().filter(pk=notification_id, status=NotificationStatus.PENDING).first()
+    if notification is None:
+        return "skipped"
+    if notification.leased_until is not None and notification.leased_until > now:
+        return LEASED  # another worker is sending it, or was until it was killed
+    if notification.next_attempt_at > now:
+        return "not_due"
+    if _endpoint_busy(notification, now):
+        return BUSY
+    notification.lease_id = uuid.uuid4()
+    notification.leased_until = now + timedelta(seconds=settings.RESHIP_NOTIFY_LEASE_SECONDS)
+    notification.save(update_fields=["lease_id", "leased_until"])
+    return notification
+
+
 def _claim(notification_id: int, now: datetime) -> Notification | str:
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("request__order", "request__partner", "recipient_user", "webhook_endpoint")
-            .filter(pk=notification_id, status=NotificationStatus.PENDING)
-            .first()
+        return _claim_locked(notification_id, now)
+
+
+def _claim_more(now: datetime, *, besides: int, limit: int) -> list[Notification]:
+    """Up to ``limit`` more pending, due rows no lease holds and no other worker is claiming, never
+    webhooks (their claim counts the endpoint's sends in flight, one by one), newest first: the
+    oldest are the ones whose own tasks come next. One UPDATE leases them all, under one lease id.
+    Inside the caller's transaction."""
+    rows = list(
+        _claimable()
+        .filter(lease_free(now), status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+        .exclude(channel=NotificationChannel.WEBHOOK)
+        .exclude(pk=besides)
+        .order_by("-next_attempt_at", "-pk")[:limit]
+    )
+    if rows:
+        lease_id = uuid.uuid4()
+        leased_until = now + timedelta(seconds=settings.RESHIP_NOTIFY_LEASE_SECONDS)
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+            lease_id=lease_id, leased_until=leased_until
         )
-        if notification is None:
-            return "skipped"
-        if notification.leased_until is not None and notification.leased_until > now:
-            return LEASED  # another worker is sending it, or was until it was killed
-        if notification.next_attempt_at > now:
-            return "not_due"
-        if _endpoint_busy(notification, now):
-            return BUSY
-        notification.lease_id = uuid.uuid4()
-        notification.leased_until = now + timedelta(seconds=settings.RESHIP_NOTIFY_LEASE_SECONDS)
-        notification.save(update_fields=["lease_id", "leased_until"])
-    return notification
+        for row in rows:
+            row.lease_id, row.leased_until = lease_id, leased_until
+    return rows
+
+
+def notifications_deliver(*, notification_id: int, batch_size: int, now: datetime | None = None) -> str:
+    """A worker's delivery: the row its task is for, as ``notification_deliver`` does, and in the
+    same claim up to ``batch_size - 1`` more rows due (not webhooks) whose own tasks are still
+    queued; those tasks then find their row sent and skip it at the cost of one query. The emails
+    of one batch go through one connection to the mail server. Each row is recorded as soon as it
+    is sent (a worker killed mid-batch sends at most the row in hand twice); rows not reached
+    within ``RESHIP_NOTIFY_BATCH_SECONDS`` are handed back (their own task or the sweeper sends them).
+    Returns what happened to the task's own row."""
+    fixed_now = now
+    now = now or timezone.now()
+    started = time.monotonic()
+    with transaction.atomic():
+        claimed = _claim_locked(notification_id, now)
+        more = _claim_more(now, besides=notification_id, limit=batch_size - 1) if batch_size > 1 else []
+    rows = ([claimed] if isinstance(claimed, Notification) else []) + more
+    outcome = claimed if isinstance(claimed, str) else "sent"
+    budget: float = settings.RESHIP_NOTIFY_BATCH_SECONDS
+    with email_session():
+        for index, row in enumerate(rows):
+            if index and time.monotonic() - started > budget:
+                _release(rows[index:])
+                break
+            result = _send_and_record(row, fixed_now or timezone.now())
+            if row is claimed:
+                outcome = result
+    return outcome
+
+
+def _release(rows: list[Notification]) -> None:
+    """Give back the leases of rows claimed but not sent: free for any worker at once."""
+    for lease_id in {row.lease_id for row in rows}:
+        Notification.objects.filter(
+            pk__in=[row.pk for row in rows if row.lease_id == lease_id],
+            status=NotificationStatus.PENDING,
+            lease_id=lease_id,
+        ).update(leased_until=None, lease_id=None)
 
 
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
@@ -103,6 +176,11 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
     claimed = _claim(notification_id, now)
     if isinstance(claimed, str):
         return claimed
+    return _send_and_record(claimed, now)
+
+
+def _send_and_record(claimed: Notification, now: datetime) -> str:
+    """Send a claimed row, holding no lock and no transaction, and record the result by its lease."""
     try:
         channel_for(claimed.channel).send(claimed)
     except Exception as error:  # a template, the network, the SMTP server, a receiver's 500, a time limit

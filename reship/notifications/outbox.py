@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reship.accounts.roles import Role
-from reship.choices import NotificationChannel
+from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
 from reship.notifications import awaiting
 from reship.representations import request_detail_load, request_representation
@@ -135,12 +135,23 @@ def endpoints_choosing(
 
 def staff_rows(base: dict[str, Any], users: Iterable[User], *, inbox: bool = True) -> list[Notification]:
     """Each user's inbox row, and an email when they have an address and want emails (``inbox=False``:
-    platform admins, who have no inbox here and always get the email)."""
+    platform admins, who have no inbox here and always get the email). The inbox row is the message:
+    it is written delivered (sent, first attempt), so it shows once the change commits, with no task."""
     rows: list[Notification] = []
+    now = timezone.now()
     for user in users:
         if inbox:
             rows.append(
-                Notification(**base, channel=NotificationChannel.INBOX, recipient_user=user, language=user.language)
+                Notification(
+                    **base,
+                    channel=NotificationChannel.INBOX,
+                    recipient_user=user,
+                    language=user.language,
+                    status=NotificationStatus.SENT,
+                    attempts=1,
+                    created_at=now,
+                    sent_at=now,
+                )
             )
         if user.email and (user.email_notifications or not inbox):
             rows.append(
@@ -251,11 +262,17 @@ def announce(
     awaiting.awaits_mark(rows, request)
     _webhook_data_add(request, [row for row in rows if row.channel == NotificationChannel.WEBHOOK], context or {})
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
+    enqueue_on_commit(created)
+    return created
+
+
+def enqueue_on_commit(created: list[Notification]) -> None:
+    """After the caller's transaction commits, hand the rows still to be sent to Celery (inbox rows
+    are written sent: nothing to queue for them)."""
+    ids = [row.pk for row in created if row.status == NotificationStatus.PENDING]
     webhook_ids = {row.pk for row in created if row.channel == NotificationChannel.WEBHOOK}
     if ids:
-        transaction.on_commit(lambda: enqueue(ids, webhook_ids=webhook_ids))
-    return created
+        transaction.on_commit(lambda: enqueue(ids, webhook_ids=webhook_ids & set(ids)))
 
 
 def _webhook_data_add(request: ReshipRequest, rows: list[Notification], context: dict[str, Any]) -> None:

@@ -16,13 +16,12 @@ import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
-from reship.choices import NotificationChannel, StatementKind
+from reship.choices import StatementKind
 from reship.core.signing import statement_source_path
 from reship.models import Notification, Statement, StatementTotal
 from reship.notifications import outbox
-from reship.notifications.outbox import STATEMENT_TEMPLATES, enqueue
+from reship.notifications.outbox import STATEMENT_TEMPLATES
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -150,8 +149,5 @@ def statement_announce(
         base = {"template": template, "statement": statement, "payload": side_payload}
         rows.extend(_rows(statement, side, base, data))
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
-    webhook_ids = {row.pk for row in created if row.channel == NotificationChannel.WEBHOOK}
-    if ids:
-        transaction.on_commit(lambda: enqueue(ids, webhook_ids=webhook_ids))
+    outbox.enqueue_on_commit(created)
     return created

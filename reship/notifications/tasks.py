@@ -23,14 +23,17 @@ from django.utils import timezone
 
 from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
-from reship.notifications.delivery import BUSY, LEASED, lease_free, notification_deliver
+from reship.notifications.delivery import BUSY, LEASED, lease_free, notification_deliver, notifications_deliver
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="reship.deliver_notification", acks_late=True, reject_on_worker_lost=True)
 def deliver_notification(self: Task[[int], str], notification_id: int) -> str:
-    outcome = notification_deliver(notification_id=notification_id)
+    """One row's task; on a worker it takes up to ``RESHIP_NOTIFY_BATCH_SIZE`` due rows along with
+    it (``delivery.notifications_deliver``). Run in-process (eager), it sends its own row only."""
+    batch_size = 1 if self.request.is_eager else settings.RESHIP_NOTIFY_BATCH_SIZE
+    outcome = notifications_deliver(notification_id=notification_id, batch_size=batch_size)
     if outcome == LEASED:
         _again_later(self, notification_id, settings.RESHIP_NOTIFY_LEASE_SECONDS)
     return outcome

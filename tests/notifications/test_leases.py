@@ -191,6 +191,8 @@ def test_rows_the_broker_never_got_are_swept_on_the_next_run_not_a_minute_later(
     monkeypatch.setattr(tasks.deliver_notification, "apply_async", broker_down)
     monkeypatch.setattr(tasks, "enqueue_delivery", tasks.enqueue_delivery)
     request = submit(make_parties())  # queued on commit: outside a transaction here, at once
+    # The inbox row pending too, as written before inbox rows were written sent.
+    Notification.objects.filter(request=request).update(status=NotificationStatus.PENDING, sent_at=None)
     ids = set(Notification.objects.filter(request=request).values_list("pk", flat=True))
     tasks.enqueue_delivery(sorted(ids))
 

@@ -41,9 +41,13 @@ def _inbox_rows(user):
 
 
 def _remind(request, audience="seller"):
-    """A stage reminder written but not delivered yet (its task has not run)."""
+    """A stage reminder written but not delivered yet (its task has not run). Inbox rows are written
+    sent now; these are set pending, as one written before that."""
     with transaction.atomic():
-        outbox.announce(request=request, template="stage_reminder", audience=[audience])
+        rows = outbox.announce(request=request, template="stage_reminder", audience=[audience])
+    Notification.objects.filter(pk__in=[row.pk for row in rows], channel=NotificationChannel.INBOX).update(
+        status=NotificationStatus.PENDING, sent_at=None, attempts=0
+    )
 
 
 def _remind_delivered(request, audience="seller"):
