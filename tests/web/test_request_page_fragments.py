@@ -121,3 +121,16 @@ def test_a_follow_up_form_offers_its_own_requests_lines(client, parties):
     assert f'name="follow_up-quantity_{their_line}"' in their_page
     assert f'name="follow_up-quantity_{my_line}"' not in their_page
     assert f'name="follow_up-resolution_{their_line}"' in their_page
+
+
+def test_the_message_form_says_the_upload_limit_in_force(client, parties, settings):
+    reship = _submitted(parties)
+    client.force_login(parties.seller)
+    settings.RESHIP_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    assert 'data-max-bytes="10485760"' in client.get(f"/requests/{reship.pk}/").content.decode()
+
+    settings.RESHIP_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+
+    page = client.get(f"/requests/{reship.pk}/").content.decode()
+    assert 'data-max-bytes="2097152"' in page
+    assert 'data-max-bytes="10485760"' not in page

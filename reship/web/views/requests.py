@@ -138,6 +138,7 @@ def _page_context(
     waits = lifecycle.waiting_for(reship.status, reship.quote_status)
     takes_part = permissions.can_take_part(user, reship)
     contact_form = communication_form or CommunicationForm(side=side)
+    new_message = message_form or MessageForm()
     return {
         "reship": reship,
         "side": side,
@@ -162,7 +163,9 @@ def _page_context(
             form.hint() for form in forms if form is not bound and not form.is_available() and form.hint()
         ],
         # Admins read a request (following a dashboard figure) but write nothing on it.
-        "message_form": (message_form or MessageForm()) if takes_part else None,
+        "message_form": new_message if takes_part else None,
+        "message_fields": _new_message_fields(new_message) if takes_part else None,
+        "messages_html": _messages(reship),
         "communication_form": contact_form if takes_part else None,
         # A new entry's fields depend on the side alone (whom one may have talked with).
         "communication_fields": form_fields_render(contact_form, shows=side)
@@ -175,6 +178,40 @@ def _page_context(
             (record, privacy.communication_summary(user, reship, record)) for record in reship.communications.all()
         ],
     }
+
+
+def _messages(reship: ReshipRequest) -> SafeString:
+    """The thread's messages, from the cache when the same were shown before in this language and
+    time zone: the key holds every field of a message the template shows, its author's name too."""
+    shows = (
+        reship.pk,
+        tuple(
+            (
+                message.pk,
+                message.author_role,
+                message.body,
+                message.attachment.name,
+                message.created_at,
+                (message.author.first_name, message.author.last_name, message.author.username)
+                if message.author
+                else None,
+            )
+            for message in reship.messages.all()
+        ),
+    )
+    return fragment_render("requests/_messages.html", {"reship": reship}, shows=shows)
+
+
+def _new_message_fields(form: MessageForm) -> SafeString | None:
+    """An empty message form's fields, kept: they depend on the upload limits (the settings), which
+    the key reads from the fields themselves; with what was typed or kept, rendered each time."""
+    if form.is_bound:
+        return None
+    limits = tuple(
+        (name, str(field.help_text), tuple(sorted((key, str(value)) for key, value in field.widget.attrs.items())))
+        for name, field in form.fields.items()
+    )
+    return form_fields_render(form, shows=limits)
 
 
 def _follow_up_lines(form: FollowUpForm) -> tuple[tuple[int, str, int, str], ...]:
