@@ -69,3 +69,21 @@ def test_with_redis_up_values_are_shared_through_redis(settings):
         assert not first.is_down
     finally:
         first.delete("reship-test-shared")
+
+
+@pytest.mark.redis
+def test_against_redis_a_count_goes_up_and_down_once_a_call_and_a_missing_key_is_refused(settings):
+    """The client is made once per connection pool, and incr is one atomic round trip (a Lua
+    script): it counts as Django's did and, as Django's, refuses a key that does not exist."""
+    cache = _cache(settings.REDIS_URL)
+    cache.delete("lists-count")
+
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("lists-count")
+    assert cache.get("lists-count") is None  # not created by the refused incr
+    assert cache.add("lists-count", 0, 60)
+    assert [cache.incr("lists-count"), cache.incr("lists-count", 5), cache.decr("lists-count")] == [1, 6, 5]
+    assert cache.get("lists-count") == 5
+    assert cache._cache.get_client("lists-count") is cache._cache.get_client("lists-count", write=True)
+    cache.delete("lists-count")
+    assert not cache.is_down
