@@ -200,6 +200,8 @@ def test_the_queue_query_count_does_not_grow_with_the_rows(partner_client, parti
         assert len(partner_client.get(reverse("partner:queue")).context["rows"]) == 50
 
     assert len(fifty_rows) == len(one_row)
+    # The session, the user, the inbox badge, the seller filter's choices, the count, the rows, their lines.
+    assert len(fifty_rows) == 7, [query["sql"][:80] for query in fifty_rows.captured_queries]
 
 
 def test_the_queue_shows_fifty_a_page(partner_client, parties):
