@@ -770,6 +770,25 @@ def smoke(port: int, scenario: Scenario) -> str:
     return summary
 
 
+def prime(scenario: Scenario, workers: int) -> None:
+    """One request per web worker of a server just started (``workers`` at once, so each worker
+    likely takes one): its first request pays for imports and template loading, which the main
+    server's workers paid in earlier scenarios; the warm-up alone is too short for a slow page."""
+    import threading
+
+    fields = scenario.lines[0].split("\t")
+    headers = dict(field.split(": ", 1) for field in fields[3:])
+    port = scenario.port or 0
+    threads = [
+        threading.Thread(target=http, args=(port, fields[0], fields[1]), kwargs={"headers": headers})
+        for _ in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def serial_probe(port: int, scenario: Scenario, count: int = 3) -> list[float]:
     """Milliseconds of ``count`` requests sent one after another: how long one takes on its own."""
     fields = scenario.lines[0].split("\t")
@@ -1286,6 +1305,7 @@ def main(argv: list[str] | None = None) -> int:
                 # figures cache is off (RESHIP_EVALUATION_CACHE_SECONDS=0, read at start).
                 stack.gunicorn_start("gunicorn-nocache", scenario.port, {"RESHIP_EVALUATION_CACHE_SECONDS": "0"})
                 stack.wait_healthy(port=scenario.port)
+                prime(scenario, args.workers)
             say(f"- {scenario.name}: {scenario.description}; smoke: {smoke(args.port, scenario)}")
             results[scenario.name] = run_scenario(args, scenario, scale, work, stack, db["NAME"])
             descriptions[scenario.name] = scenario.description
