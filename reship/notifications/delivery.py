@@ -135,6 +135,10 @@ def notifications_deliver(*, notification_id: int, batch_size: int, now: datetim
     is sent (a worker killed mid-batch sends at most the row in hand twice); rows not reached
     within ``RESHIP_NOTIFY_BATCH_SECONDS`` are handed back (their own task or the sweeper sends them).
     Returns what happened to the task's own row."""
+    if not Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).exists():
+        # Sent by a batch before its own task came (most tasks, under load): one small query, no
+        # claim, no transaction; the batch that sent it takes the next ones too.
+        return "skipped"
     fixed_now = now
     now = now or timezone.now()
     started = time.monotonic()
