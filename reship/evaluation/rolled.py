@@ -113,7 +113,8 @@ def rolled_sums(evaluation_filter: EvaluationFilter) -> Rolled | None:
     rolled.trend_days = _dicts(
         base.values("day", "currency").annotate(**_sums("requests", "costed", "cost")).order_by("day", "currency")
     )
-    by_reason = rows.filter(supplier_id=own_source).exclude(reason="")
+    by_reason = rows.filter(supplier_id=own_source, reason__gt="")  # a range of the slice index: not ''
+
     if f.reason:
         by_reason = by_reason.filter(reason=f.reason)
     _reasons(
@@ -125,7 +126,7 @@ def rolled_sums(evaluation_filter: EvaluationFilter) -> Rolled | None:
         ),
         f,
     )
-    by_source = rows.filter(reason=own_reason).exclude(supplier_id=0)
+    by_source = rows.filter(reason=own_reason, supplier_id__gt=0)  # sources' ids are positive
     if f.supplier_id is not None:
         by_source = by_source.filter(supplier_id=f.supplier_id)
     _sources(

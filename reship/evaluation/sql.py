@@ -153,6 +153,42 @@ def percentiles(
     return result
 
 
+def percentiles_of(
+    queryset: QuerySet, *, values: dict[str, Expression], percents: Sequence[int] = (50, 90)
+) -> dict[str, dict[int, float]]:
+    """Nearest-rank percentiles of several values over the same rows, each over the rows where it
+    is not NULL, in one query (one read of the rows, a window per value): NULLs sort last and are
+    not counted, so a wanted rank (at most the count) is always a value's own row."""
+    ranked = queryset.order_by().annotate(**{f"_value_{name}": value for name, value in values.items()})
+    ranked = ranked.annotate(
+        **{
+            key: window
+            for name in values
+            for key, window in (
+                (
+                    f"_rank_{name}",
+                    Window(RowNumber(), order_by=[F(f"_value_{name}").asc(nulls_last=True), F("pk").asc()]),
+                ),
+                (f"_count_{name}", Window(Count(f"_value_{name}"))),
+            )
+        }
+    )
+    wanted = Q()
+    for name in values:
+        for percent in percents:
+            target = (F(f"_count_{name}") * Value(percent) + Value(99)) / Value(100)
+            wanted |= Q(**{f"_rank_{name}": ExpressionWrapper(target, output_field=IntegerField())})
+    fields = [f"_{kind}_{name}" for name in values for kind in ("rank", "count", "value")]
+    result: dict[str, dict[int, float]] = {name: {} for name in values}
+    for row in ranked.filter(wanted).values_list(*fields):
+        for index, name in enumerate(values):
+            rank, count, seconds = row[3 * index : 3 * index + 3]
+            for percent in percents:
+                if count and rank == nearest_rank(count, percent):
+                    result[name][percent] = seconds
+    return result
+
+
 # --- milestones and their SLAs ----------------------------------------------------------------
 # Review: submitted → reviewed (approved or rejected; a question and its answer count inside it).
 # Resolution: submitted → every line resolved. Fulfilment: reviewed → every line resolved. The

@@ -76,8 +76,13 @@ def timeliness_figures(
             were_escalated=Count("pk", filter=Q(Exists(sql.overdue_events("escalation")))),
         )
     )
-    review = sql.percentiles(requests.filter(sql.REVIEWED), value=sql.review_seconds()).get(None, {})
-    resolution = sql.percentiles(requests.filter(sql.RESOLVED), value=sql.resolution_seconds()).get(None, {})
+    # One read of the reviewed requests for both (resolution is NULL until resolved, and so not
+    # counted): two index scans of the period were a quarter of the rolled-up dashboard's time.
+    durations = sql.percentiles_of(
+        requests.filter(sql.REVIEWED),
+        values={"review": sql.review_seconds(), "resolution": sql.resolution_seconds()},
+    )
+    review, resolution = durations["review"], durations["resolution"]
     # Only open requests past a time can count: the WHERE lets the (seller|partner, status,
     # stage_due_at) index find them instead of reading every request of the scope (0.3 s for the
     # biggest seller).

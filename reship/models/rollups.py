@@ -111,8 +111,10 @@ class RequestRollup(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["seller", "day"], name="rollup_seller_day"),
-            models.Index(fields=["partner", "day"], name="rollup_partner_day"),
+            # A seller's (a partner's) rows of one source-and-reason slice over the period: the
+            # figures read the (0, '') slice, the reasons of one source, the sources of one reason.
+            models.Index(fields=["seller", "supplier_id", "reason", "day"], name="rollup_seller_slice"),
+            models.Index(fields=["partner", "supplier_id", "reason", "day"], name="rollup_partner_slice"),
             models.Index(fields=["day"], name="rollup_day"),
         ]
 

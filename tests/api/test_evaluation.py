@@ -205,6 +205,6 @@ def test_the_query_count_does_not_depend_on_the_data(client, world, django_asser
         )
 
     # The session (read from the database: sessions no longer need Redis), the user with its
-    # membership and shop joined, then the figures' 26 aggregates (21, the customers' own reports' 2,
+    # membership and shop joined, then the figures' 25 aggregates (20, the customers' own reports' 2,
     # the disputed lines per statement 1 and the outstanding balances 2).
-    assert len(with_data.captured_queries) == len(without.captured_queries) == 28
+    assert len(with_data.captured_queries) == len(without.captured_queries) == 27
