@@ -1,6 +1,7 @@
 """The workflow's rules beyond the status table: quantities, automatic approval, the price,
 substitutes, compensation, follow-ups and the stage clock. Expected values are written by hand."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -170,7 +171,9 @@ def test_submission_numbers_the_request_and_starts_the_review_clock(parties):
         now=now,
     )
 
-    assert request.number == f"RS-{timezone.localdate(now).year}-000001"
+    # The year's first number is 000001 (tests/workflow/test_numbering.py); on PostgreSQL the year's
+    # sequence outlives the flushes of transactional tests, so here only the form is fixed.
+    assert re.fullmatch(rf"RS-{timezone.localdate(now).year}-\d{{6}}", request.number)
     assert request.stage_due_at == now + timedelta(hours=24)  # the partner's review SLA
     assert request.stage_escalate_at == now + timedelta(hours=48)
     assert request.events.get().created_at == now
