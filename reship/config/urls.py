@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from reship.api.docs import SchemaDocsView, SchemaView
+from reship.config import health
 from reship.config.csp import api_docs_policy
 from reship.dev import bench as bench_views
 from reship.web.views import account as account_views
@@ -35,7 +36,10 @@ urlpatterns = [
     path("survey/<str:token>/", public_views.survey, name="survey"),
     path("statement/<str:token>/", statement_source.source_statement, name="source-statement"),
     path("", include("reship.web.urls.customers")),
-    path("healthz", views.healthz, name="healthz"),
+    # Answered by reship.config.health.OpsEndpointsMiddleware before any other middleware (and /metrics);
+    # routed too, for reverse() and for a stack without that middleware.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     # Where browsers report what the Content-Security-Policy blocked (settings.CSP_REPORT_PATH).
     path(settings.CSP_REPORT_PATH.lstrip("/"), csp_views.csp_report, name="csp-report"),
     # A 404 unless RESHIP_BENCH_FLOOR is on (the benchmark runner's own server).

@@ -141,15 +141,29 @@ def test_an_unknown_path_under_api_is_a_json_404(path):
     assert error_of(response) == {"code": "not_found", "message": "Not found.", "field_errors": {}}
 
 
-def test_a_lost_database_connection_on_a_page_is_a_503_page_in_both_languages(client, monkeypatch):
-    class DeadConnection:
-        def cursor(self):
-            raise OperationalError("server closed the connection unexpectedly")
+def _page_raising(error: Exception):
+    """The site's URLs plus one page that raises ``error`` (/healthz, which these used, touches nothing now)."""
+    from django.urls import include, path
 
-    monkeypatch.setattr("reship.web.views.home.connection", DeadConnection())
+    from reship.config import urls as site_urls
+
+    def page(request):
+        raise error
+
+    class Urls:
+        urlpatterns = [path("broken-page/", page), path("", include(site_urls.urlpatterns))]
+        handler404 = site_urls.handler404
+        handler400 = site_urls.handler400
+        handler500 = site_urls.handler500
+
+    return Urls
+
+
+def test_a_lost_database_connection_on_a_page_is_a_503_page_in_both_languages(client, settings):
+    settings.ROOT_URLCONF = _page_raising(OperationalError("server closed the connection unexpectedly"))
     client.raise_request_exception = False
 
-    response = client.get("/healthz")
+    response = client.get("/broken-page/")
 
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
@@ -159,15 +173,11 @@ def test_a_lost_database_connection_on_a_page_is_a_503_page_in_both_languages(cl
     assert "暂时无法访问" in page
 
 
-def test_an_unhandled_exception_on_a_page_is_still_the_500_page(client, monkeypatch):
-    class BrokenConnection:
-        def cursor(self):
-            raise ZeroDivisionError("a bug")
-
-    monkeypatch.setattr("reship.web.views.home.connection", BrokenConnection())
+def test_an_unhandled_exception_on_a_page_is_still_the_500_page(client, settings):
+    settings.ROOT_URLCONF = _page_raising(ZeroDivisionError("a bug"))
     client.raise_request_exception = False
 
-    response = client.get("/healthz")
+    response = client.get("/broken-page/")
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()

@@ -48,7 +48,13 @@ INSTALLED_APPS = [
     "reship",
 ]
 
+# Prometheus' per-request figures (django-prometheus, reship.config.metrics); RESHIP_METRICS=false leaves
+# out its middleware and database wrappers (and their cost per request and per query).
+RESHIP_METRICS = env_bool("RESHIP_METRICS", default=True)
 MIDDLEWARE = [
+    # Answers /healthz, /readyz and /metrics before everything else (reship.config.health).
+    "reship.config.health.OpsEndpointsMiddleware",
+    *(["django_prometheus.middleware.PrometheusBeforeMiddleware"] if RESHIP_METRICS else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,6 +75,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and where its reports go.
     "reship.config.csp.ContentSecurityPolicyMiddleware",
+    *(["django_prometheus.middleware.PrometheusAfterMiddleware"] if RESHIP_METRICS else []),
 ]
 
 ROOT_URLCONF = "reship.config.urls"
@@ -110,6 +117,16 @@ DATABASES: dict[str, Any] = {  # each alias: dj_database_url's DBConfig or the S
     }
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# django-prometheus' subclasses of Django's own backends count queries, their duration and errors
+# (dj_database_url names Django's engines; psycopg2's cursor class is wrapped the same way).
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+if RESHIP_METRICS:
+    DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
+        DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+    )
 if DATABASE_URL.startswith(("postgres://", "postgresql://")):
     # PostgreSQL's JIT compiles a big aggregate before running it: on the dashboard's queries that
     # costs more than it saves (1.13 s → 0.35 s for one at the benchmark's full scale with it off).
@@ -348,6 +365,17 @@ LOGGING = {
     # python-barcode says at INFO in every process that Pillow is absent: slips draw SVG, no images.
     "loggers": {"pyBarcode": {"level": "WARNING"}},
 }
+
+# --- Health and metrics (reship.config.health, reship.config.metrics) ------------------------
+# /metrics answers these addresses or networks (asked directly, not through a proxy), or a request
+# with "Authorization: Bearer <RESHIP_METRICS_TOKEN>"; anyone else gets a 404.
+RESHIP_METRICS_ALLOWED_IPS = env_list("RESHIP_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+RESHIP_METRICS_TOKEN = env_str("RESHIP_METRICS_TOKEN")
+# The window of the "delivered recently" figure.
+RESHIP_METRICS_WINDOW_SECONDS = env_int("RESHIP_METRICS_WINDOW_SECONDS", 3600)
+# /readyz keeps a passed migrations check and storage check this long; Redis gets this timeout.
+RESHIP_READYZ_CACHE_SECONDS = env_int("RESHIP_READYZ_CACHE_SECONDS", 10)
+RESHIP_READYZ_TIMEOUT_SECONDS = float(env_str("RESHIP_READYZ_TIMEOUT_SECONDS", "1"))
 
 # --- Reship ---------------------------------------------------------------------------------
 # Hours the seller has for each of its own stages (answering a question, info update, customer

@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
-from django.views.decorators.http import require_GET
 
 from reship import lifecycle
 from reship.accounts.roles import Role, organisation_for
@@ -114,11 +112,3 @@ def partner_home(request: AuthenticatedRequest) -> HttpResponse:
     if organisation.partner is None:
         raise Http404
     return _landing(request, "home/partner.html", organisation.partner)
-
-
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the compose healthcheck: the process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
