@@ -96,8 +96,7 @@ def production_variables(**overrides: str) -> dict[str, str]:
 def test_with_no_variables_it_runs_embedded():
     loaded = load_settings()
 
-    # Django's SQLite backend with django-prometheus' query counting (RESHIP_METRICS).
-    assert loaded["ENGINE"] == "django_prometheus.db.backends.sqlite3"
+    assert loaded["ENGINE"] == "django.db.backends.sqlite3"
     assert loaded["NAME"] == str(REPO_ROOT / "db.sqlite3")
     assert loaded["CELERY_TASK_ALWAYS_EAGER"] is True
     assert loaded["celery app task_always_eager"] is True
@@ -113,7 +112,7 @@ def test_with_no_variables_it_runs_embedded():
 def test_database_and_redis_urls_switch_to_postgresql_and_a_real_broker():
     loaded = load_settings(DATABASE_URL="postgres://u:p@db:5432/x", REDIS_URL="redis://r:6379/0")
 
-    assert loaded["ENGINE"] == "django_prometheus.db.backends.postgresql"
+    assert loaded["ENGINE"] == "django.db.backends.postgresql"
     assert (loaded["NAME"], loaded["USER"], loaded["PASSWORD"]) == ("x", "u", "p")
     assert (loaded["HOST"], loaded["PORT"]) == ("db", 5432)
     assert loaded["CELERY_TASK_ALWAYS_EAGER"] is False
@@ -174,7 +173,7 @@ def test_production_defaults_to_no_debug_and_https_only():
     assert loaded["DEBUG"] is False
     assert loaded["SECURE_SSL_REDIRECT"] is True
     assert loaded["ALLOWED_HOSTS"] == ["reship.example.com"]
-    assert loaded["ENGINE"] == "django_prometheus.db.backends.postgresql"
+    assert loaded["ENGINE"] == "django.db.backends.postgresql"
 
 
 def test_production_cookies_carry_the_host_prefix():

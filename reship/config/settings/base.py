@@ -48,13 +48,13 @@ INSTALLED_APPS = [
     "reship",
 ]
 
-# Prometheus' per-request figures (django-prometheus, reship.config.metrics); RESHIP_METRICS=false leaves
-# out its middleware and database wrappers (and their cost per request and per query).
+# Prometheus' per-request and per-query figures (reship.config.request_metrics); RESHIP_METRICS=false
+# leaves out that middleware and its query counter (and their cost per request and per query).
 RESHIP_METRICS = env_bool("RESHIP_METRICS", default=True)
 MIDDLEWARE = [
     # Answers /healthz, /readyz and /metrics before everything else (reship.config.health).
     "reship.config.health.OpsEndpointsMiddleware",
-    *(["django_prometheus.middleware.PrometheusBeforeMiddleware"] if RESHIP_METRICS else []),
+    *(["reship.config.request_metrics.RequestMetricsMiddleware"] if RESHIP_METRICS else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,7 +75,6 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and where its reports go.
     "reship.config.csp.ContentSecurityPolicyMiddleware",
-    *(["django_prometheus.middleware.PrometheusAfterMiddleware"] if RESHIP_METRICS else []),
 ]
 
 ROOT_URLCONF = "reship.config.urls"
@@ -117,16 +116,6 @@ DATABASES: dict[str, Any] = {  # each alias: dj_database_url's DBConfig or the S
     }
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# django-prometheus' subclasses of Django's own backends count queries, their duration and errors
-# (dj_database_url names Django's engines; psycopg2's cursor class is wrapped the same way).
-_PROMETHEUS_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
-    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
-}
-if RESHIP_METRICS:
-    DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
-        DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
-    )
 if DATABASE_URL.startswith(("postgres://", "postgresql://")):
     # PostgreSQL's JIT compiles a big aggregate before running it: on the dashboard's queries that
     # costs more than it saves (1.13 s → 0.35 s for one at the benchmark's full scale with it off).
