@@ -5,6 +5,7 @@ application, the environment variables, the healthcheck, the build's collectstat
 run from this checkout.
 """
 
+import http.client
 import importlib
 import json
 import os
@@ -310,25 +311,38 @@ def wait_for_port(port: int, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"gunicorn did not listen on {port} within 30 s:\n{log.read_text()}")
 
 
-def test_web_healthcheck_gets_ok_from_healthz_under_the_production_settings(tmp_path):
+def test_web_healthcheck_gets_ok_from_readyz_under_the_production_settings(tmp_path):
     argv = service("web")["healthcheck"]["test"][1:]
     assert argv[:2] == ["python", "-c"]
     code = argv[2]
     address = f"127.0.0.1:{web_bind_port()}"
     assert address in code, "the healthcheck does not ask the port web binds"
-    assert '"/healthz"' in code
+    assert '"/readyz"' in code
     port = free_port()
     environment = clean_environment(
         DJANGO_SETTINGS_MODULE=service("web")["environment"]["DJANGO_SETTINGS_MODULE"],
         SECRET_KEY=secrets.token_urlsafe(45),
-        # /healthz runs SELECT 1; an SQLite file stands in for PostgreSQL.
+        # /readyz reads the database and its migrations; an SQLite file stands in for PostgreSQL.
         DATABASE_URL=f"sqlite:///{tmp_path / 'health.sqlite3'}",
         ALLOWED_HOSTS="reship.example.com",
     )
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    # The web service's gunicorn config (its workers' metrics summed through this folder).
+    environment["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "prometheus")
+    config = option_value(command("web"), "--config", "-c")
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", web_wsgi_path(), "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            [sys.executable, "-m", "gunicorn", web_wsgi_path(), "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+            + ["--config", config],
             cwd=REPO_ROOT,
             env=environment,
             stdout=output,
@@ -344,11 +358,19 @@ def test_web_healthcheck_gets_ok_from_healthz_under_the_production_settings(tmp_
             text=True,
             timeout=30,
         )
+        metrics = http.client.HTTPConnection(f"127.0.0.1:{port}", timeout=30)
+        metrics.request("GET", "/metrics")
+        scraped = metrics.getresponse()
+        page = scraped.read().decode()
     finally:
         server.terminate()
         server.wait(timeout=30)
 
     assert check.returncode == 0, f"{check.stderr}\n{log.read_text()}"
+    # From loopback, summed over the workers' files (the request counters are there once a worker served).
+    assert scraped.status == 200, page
+    assert "reship_notification_oldest_pending_age_seconds" in page
+    assert list((tmp_path / "prometheus").glob("*.db")), "no worker wrote its metrics to the folder"
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------
