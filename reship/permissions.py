@@ -18,14 +18,13 @@ from reship import lifecycle
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import (
     Action,
-    LineStatus,
     RequestStatus,
-    Resolution,
     StatementAction,
     StatementKind,
     StatementSide,
     StatementStatus,
 )
+from reship.models.requests import LINE_TO_SHIP, LINE_TO_SHIP_RESOLUTIONS, LINE_TO_SHIP_STATUSES
 from suppliers.choices import MemberRole
 
 if TYPE_CHECKING:
@@ -140,9 +139,7 @@ def can_manage_shop_settings(user: User | None, seller_id: int) -> bool:
 # --- the ship-to (收货信息), PIPL: a partner sees it in full only while it has goods to send ---------
 # A line is the partner's to ship from approval until it is shipped (or compensated, or cancelled).
 SHIP_TO_OPEN_STATUSES = frozenset({RequestStatus.APPROVED, RequestStatus.FULFILLING})
-LINE_TO_SHIP_RESOLUTIONS = (Resolution.RESEND, Resolution.RESTOCK_RESEND)
-LINE_TO_SHIP_STATUSES = (LineStatus.PENDING, LineStatus.RESTOCKING, LineStatus.RESTOCKED)
-LINE_TO_SHIP = Q(resolution__in=list(LINE_TO_SHIP_RESOLUTIONS), status__in=list(LINE_TO_SHIP_STATUSES))
+# Which lines are still to ship is the model's (reship.models.requests, where its index needs it).
 
 
 def is_line_to_ship(line: ReshipLine) -> bool:

@@ -189,6 +189,14 @@ class ReshipRequest(ShipTo):
         return None if all(part is None for part in parts) else sum(part or 0 for part in parts)
 
 
+# A line is the partner's to ship from approval until it is shipped (or compensated, or cancelled):
+# the rule of the ship-to window (reship.permissions) and the condition of the index that finds
+# such lines, so it lives beside the model the index is on.
+LINE_TO_SHIP_RESOLUTIONS = (Resolution.RESEND, Resolution.RESTOCK_RESEND)
+LINE_TO_SHIP_STATUSES = (LineStatus.PENDING, LineStatus.RESTOCKING, LineStatus.RESTOCKED)
+LINE_TO_SHIP = Q(resolution__in=list(LINE_TO_SHIP_RESOLUTIONS), status__in=list(LINE_TO_SHIP_STATUSES))
+
+
 class ReshipLine(models.Model):
     """One order line's part of a request: a quantity, a reason and how it is resolved."""
 
@@ -246,6 +254,12 @@ class ReshipLine(models.Model):
                 condition=Q(compensation_amount__isnull=True) | Q(compensation_amount__gte=0),
                 name="reship_line_compensation_not_negative",
             ),
+        ]
+        indexes = [
+            # The few lines still to ship among ~250k: whether a request's ship-to is open to its
+            # partner (reship.privacy), an EXISTS per listed request; without it PostgreSQL hashed
+            # every line of the table (94.5 ms → 1.7 ms for the biggest partner's list, EXPLAIN ANALYZE).
+            models.Index(fields=["request"], condition=LINE_TO_SHIP, name="reshipline_to_ship"),
         ]
 
     def __str__(self) -> str:

@@ -110,6 +110,9 @@ class RequestRollup(models.Model):
     cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
+        # Internal, written and read only by reship.evaluation.rollup: no admin, so no permissions
+        # for anyone to be given (they showed untranslated in the admin's permission pickers).
+        default_permissions = ()
         indexes = [
             # A seller's (a partner's) rows of one source-and-reason slice over the period: the
             # figures read the (0, '') slice, the reasons of one source, the sources of one reason.
@@ -131,6 +134,9 @@ class RollupState(models.Model):
     last_request_id = models.BigIntegerField(default=0)
     last_survey_id = models.BigIntegerField(default=0)
     last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
 
     def __str__(self) -> str:
         return f"built at {self.built_at:%Y-%m-%d %H:%M:%S}"

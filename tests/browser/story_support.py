@@ -29,12 +29,16 @@ def log_in(page: Page, user, *, language: str = "en", before_submit: Callable[[]
         before_submit()
     page.get_by_role("button", name=button).click()
     expect(page).not_to_have_url(re.compile(r"/login/"))
+    page.wait_for_load_state()  # the landing page's scripts too, before anyone clicks on it
 
 
 def switch_language(page: Page, choice: str, lang: str) -> None:
     """Pick a language with the switcher every page has (labelled in both languages) and wait for
     the page to come back in it (``lang`` is the page's html lang: "en" or "zh-hans"). Choosing posts
     the switcher's form, which saves the choice on the account and comes back to the same page."""
+    # The switcher posts on change through a script bound at load: a page still loading (just
+    # navigated to) would take the choice without sending it.
+    page.wait_for_load_state()
     with page.expect_navigation():
         page.get_by_label("Language · 语言").select_option(label=choice)
     expect(page.locator("html")).to_have_attribute("lang", lang)
