@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin_forms import OrderAdminForm
 from orders.models import Carrier, Order, OrderLine, Product, Seller, SellerMembership, Shipment
 from reship.core.admin_actions import ACTIVATION_ACTIONS
+from reship.customers.branding import logo_path
 
 
 class SellerMembershipInline(admin.TabularInline):
@@ -39,9 +41,10 @@ class SellerAdmin(admin.ModelAdmin):
     actions = ACTIVATION_ACTIONS
     # What customers see of the shop is the shop managers' to set (reship.services.shop_settings checks
     # the logo's bytes and the rules' bounds): shown here, not edited.
+    exclude = ["logo"]  # shown by logo_shown, set by the shop's managers only
     readonly_fields = [
         "display_name",
-        "logo",
+        "logo_shown",
         "report_key",
         "return_window_days",
         "auto_confirm_lost_days",
@@ -49,6 +52,16 @@ class SellerAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description=_("logo"))
+    def logo_shown(self, seller: Seller) -> str:
+        """The logo through the shop's public logo view: Django's own link to the file (its storage
+        URL) leads nowhere, since uploaded files are never served from MEDIA_URL nor public in the
+        bucket (reship.core.files)."""
+        path = logo_path(seller)
+        if not path:
+            return "-"
+        return format_html('<a href="{}"><img src="{}" alt="" height="48"></a>', path, path)
 
 
 @admin.register(Product)

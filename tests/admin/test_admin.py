@@ -194,7 +194,10 @@ ADD_REFUSED = {ReshipRequest, AccessAttempt, *VIEW_ONLY}
 # Nothing about these can be changed in the admin.
 CHANGE_REFUSED = {AccessAttempt, *VIEW_ONLY}
 # Fields the admin shows through a display method rather than as they are stored.
-SHOWN_AS = {Notification: {"payload": "payload_pretty", "template": "template_shown"}}
+SHOWN_AS = {
+    Notification: {"payload": "payload_pretty", "template": "template_shown"},
+    Seller: {"logo": "logo_shown"},
+}
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 

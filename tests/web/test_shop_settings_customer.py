@@ -283,3 +283,19 @@ def test_the_preview_needs_the_csrf_token(manager):
 
     assert client.post(SHIPPED + "preview/", {"language": "en"}).status_code == 403
     assert reverse("account:shop-message-preview", kwargs={"event": "lines_shipped"}) == SHIPPED + "preview/"
+
+
+def test_the_admin_shows_the_logo_through_the_public_logo_view_not_the_storage_url(client, admin_client, manager):
+    """Files are never served from MEDIA_URL nor public in a bucket: the admin's link to the logo
+    must be the shop's logo view, which answers with the image."""
+    client.force_login(manager)
+    client.post(
+        URL, {"section": "branding", "display_name": "Little Deer", "logo": SimpleUploadedFile("l.png", png_bytes())}
+    )
+    seller = _seller(manager)
+
+    page = admin_client.get(f"/admin/orders/seller/{seller.pk}/change/").content.decode()
+
+    assert f'<a href="/c/{seller.report_key}/logo/"><img src="/c/{seller.report_key}/logo/"' in page
+    assert "/media/" not in page
+    assert b"".join(admin_client.get(f"/c/{seller.report_key}/logo/").streaming_content) == png_bytes()
