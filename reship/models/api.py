@@ -121,6 +121,12 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(_("events"), default=list, blank=True, help_text=_("Event types; empty means all."))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Kept by the delivery (``reship.notifications.endpoint_health``): failed sends since the last
+    # one that went through, since when, and when the organisation was told it keeps failing (once
+    # per streak; a send that goes through clears all three).
+    consecutive_failures = models.PositiveIntegerField(_("failed sends in a row"), default=0)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    failing_told_at = models.DateTimeField(_("organisation told at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook endpoint")

@@ -34,6 +34,7 @@ from django.utils import timezone
 from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
 from reship.notifications.channels import channel_for, email_session
+from reship.notifications.endpoint_health import endpoint_send_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,20 @@ def _send_and_record(claimed: Notification, now: datetime) -> str:
     )
     if not recorded:
         logger.warning("Notification %s was sent after its lease ran out; another attempt records it", claimed.pk)
+    else:
+        _endpoint_record(claimed, now, None)
     return "sent"
+
+
+def _endpoint_record(notification: Notification, now: datetime, error: str | None) -> None:
+    """A webhook endpoint's streak of failed sends (``endpoint_health``); the row's own record stands
+    whatever happens here."""
+    if notification.webhook_endpoint_id is None:
+        return
+    try:
+        endpoint_send_recorded(notification=notification, now=now, error=error)
+    except Exception:
+        logger.exception("Could not record the send of notification %s on its endpoint", notification.pk)
 
 
 def _mine(notification: Notification) -> QuerySet[Notification]:
@@ -208,7 +222,7 @@ def _record_failure(notification: Notification, error: Exception, now: datetime)
     attempts = notification.attempts + 1
     last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
     gave_up = attempts >= settings.RESHIP_NOTIFY_MAX_ATTEMPTS
-    _mine(notification).update(
+    recorded = _mine(notification).update(
         attempts=attempts,
         last_error=last_error,
         next_attempt_at=now + retry_delay(attempts),
@@ -225,4 +239,6 @@ def _record_failure(notification: Notification, error: Exception, now: datetime)
         "; giving up" if gave_up else "",
         last_error,
     )
+    if recorded:
+        _endpoint_record(notification, now, last_error)
     return "failed" if gave_up else "retry"

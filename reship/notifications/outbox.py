@@ -24,6 +24,7 @@ from reship.accounts.roles import Role
 from reship.choices import NotificationChannel, NotificationStatus
 from reship.models import Notification
 from reship.notifications import awaiting
+from reship.notifications.rows import staff_rows
 from reship.representations import request_detail_load, request_representation
 
 if TYPE_CHECKING:
@@ -131,39 +132,6 @@ def endpoints_choosing(
     endpoints = WebhookEndpoint.objects.filter(is_active=True, **owner).order_by("pk")
     # In Python: JSON "contains" on a list is not portable to SQLite, and an organisation has few.
     return [endpoint for endpoint in endpoints if not endpoint.events or template in endpoint.events]
-
-
-def staff_rows(base: dict[str, Any], users: Iterable[User], *, inbox: bool = True) -> list[Notification]:
-    """Each user's inbox row, and an email when they have an address and want emails (``inbox=False``:
-    platform admins, who have no inbox here and always get the email). The inbox row is the message:
-    it is written delivered (sent, first attempt), so it shows once the change commits, with no task."""
-    rows: list[Notification] = []
-    now = timezone.now()
-    for user in users:
-        if inbox:
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.INBOX,
-                    recipient_user=user,
-                    language=user.language,
-                    status=NotificationStatus.SENT,
-                    attempts=1,
-                    created_at=now,
-                    sent_at=now,
-                )
-            )
-        if user.email and (user.email_notifications or not inbox):
-            rows.append(
-                Notification(
-                    **base,
-                    channel=NotificationChannel.EMAIL,
-                    recipient_user=user,
-                    recipient_address=user.email,
-                    language=user.language,
-                )
-            )
-    return rows
 
 
 def webhook_rows(

@@ -22,6 +22,7 @@ from reship.core.signing import statement_source_path
 from reship.models import Notification, Statement, StatementTotal
 from reship.notifications import outbox
 from reship.notifications.outbox import STATEMENT_TEMPLATES
+from reship.notifications.rows import staff_rows
 
 if TYPE_CHECKING:
     from reship.accounts.models import User
@@ -102,7 +103,7 @@ def _rows(statement: Statement, side: str, base: dict[str, Any], data: dict[str,
     """One side's rows: ``partner`` / ``seller`` staff and webhooks, or the ``supplier``'s email."""
     if side == "supplier":
         return outbox.supplier_email_row(base, statement.supplier)
-    rows = outbox.staff_rows(base, _members(statement, side))
+    rows = staff_rows(base, _members(statement, side))
     webhook_base = {**base, "payload": {**base["payload"], "data": data}}
     if side == "partner":
         endpoints = outbox.endpoints_choosing(template=base["template"], partner_id=statement.partner_id)

@@ -410,6 +410,10 @@ RESHIP_WEBHOOK_BUSY_RETRY_SECONDS = env_int("RESHIP_WEBHOOK_BUSY_RETRY_SECONDS",
 # consume it too (docker-compose.yml runs one worker for it).
 RESHIP_WEBHOOK_QUEUE = env_str("RESHIP_WEBHOOK_QUEUE", "webhooks")
 CELERY_TASK_ROUTES = {"reship.deliver_webhook": {"queue": RESHIP_WEBHOOK_QUEUE}}
+# An endpoint keeps failing after this many failed sends in a row (any of its rows, each attempt):
+# its organisation is told in its inbox, once until a send goes through, and the admin's health
+# page lists it.
+RESHIP_WEBHOOK_FAILING_AFTER = env_int("RESHIP_WEBHOOK_FAILING_AFTER", 10)
 # SMTP gives up after this many seconds per operation (Django's backend reads it; its own default
 # waits forever), and a notification's whole SMTP exchange is cut at the same deadline, however
 # slowly the server trickles (reship.notifications.channels).
@@ -544,6 +548,9 @@ RESHIP_IMPORT_MAX_PARTS = env_int("RESHIP_IMPORT_MAX_PARTS", 500)
 # failed with a message (soft limit), and the worker child is killed a minute later (hard limit).
 RESHIP_IMPORT_MEMORY_BYTES = env_int("RESHIP_IMPORT_MEMORY_BYTES", 1024 * 1024 * 1024)
 RESHIP_IMPORT_TIME_LIMIT_SECONDS = env_int("RESHIP_IMPORT_TIME_LIMIT_SECONDS", 30 * 60)
+# The admin's health page lists an import queued (since handed to a worker) or running (since it
+# started) for more than this many minutes as stuck.
+RESHIP_IMPORT_STUCK_MINUTES = env_int("RESHIP_IMPORT_STUCK_MINUTES", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
