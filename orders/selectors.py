@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, When, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, Seller, Shipment
+from orders.choices import ImportStatus
+from orders.models import ImportJob, Order, OrderLine, Seller, Shipment
 from reship.models import ReshipLine, ReshipRequest
 from suppliers.models import DropshipPartner
 
@@ -176,3 +178,25 @@ def request_get_for_seller(*, seller: Seller, request_id: int) -> ReshipRequest 
         )
         .first()
     )
+
+
+def import_jobs_stuck(*, now: datetime, after: timedelta, limit: int) -> tuple[int, list[ImportJob]]:
+    """Order and tracking imports queued or running for longer than ``after``: running since they
+    started, queued since they were handed to a worker (``progress_at``, else written). The sweeper
+    (``orders.sweep_import_jobs``) ends or re-queues lost ones after ``STALE_AFTER``; any left past
+    that are for an operator (no beat, no worker). How many in all (a window, in the same query) and
+    the first ``limit``, the oldest first, each with ``stuck_since`` and its owner loaded."""
+    since = Case(
+        When(status=ImportStatus.RUNNING, then=Coalesce("started_at", "progress_at", "created_at")),
+        default=Coalesce("progress_at", "created_at"),
+        output_field=DateTimeField(),
+    )
+    rows = list(
+        ImportJob.objects.filter(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING])
+        .annotate(stuck_since=since)
+        .filter(stuck_since__lte=now - after)
+        .annotate(stuck_count=Window(Count("pk")))
+        .select_related("seller", "partner")
+        .order_by("stuck_since", "pk")[:limit]
+    )
+    return (rows[0].stuck_count if rows else 0), list(rows)

@@ -28,6 +28,8 @@ from reship.models.requests import LINE_TO_SHIP, LINE_TO_SHIP_RESOLUTIONS, LINE_
 from suppliers.choices import MemberRole
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from orders.models import Order
     from reship.accounts.models import User
     from reship.models import ReshipLine, ReshipRequest, Statement
@@ -91,6 +93,20 @@ def admin_may(action: Action, user: User | None) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return organisation_for(user).role == Role.ADMIN and lifecycle.side_may(action, Role.ADMIN)
+
+
+def can_watch_platform_health(user: User | AnonymousUser | None) -> bool:
+    """The admin's health page (``/admin/health/``): platform admins (staff of no organisation) who
+    may read the notification outbox."""
+    if user is None or not user.is_authenticated:
+        return False
+    return organisation_for(user).role == Role.ADMIN and user.has_perm("reship.view_notification")
+
+
+def can_retry_notifications(user: User | AnonymousUser | None) -> bool:
+    """Sending failed notifications again, from the health page: those platform admins who may also
+    change the outbox's rows (as the outbox admin's retry action asks)."""
+    return can_watch_platform_health(user) and user is not None and user.has_perm("reship.change_notification")
 
 
 def can_submit_for(user: User | None, order: Order) -> bool:

@@ -9,7 +9,8 @@ and shows every other field read-only — including fields added later, until so
 otherwise. Lines, restock orders, thread messages and the event log are read-only inlines; what
 the workflow writes (events, restock orders, messages, survey answers, notifications) is
 read-only everywhere. Failed notifications are the exception that proves the rule: an admin may
-retry them, through ``notification_retry``, never by editing the row.
+retry them, through ``notifications_retry``, never by editing the row; the health page
+(``/admin/health/``, ``reship.admin.health``) shows what is stuck and retries the same way.
 """
 
 from django.contrib import admin

@@ -1,25 +1,26 @@
 """Admin for the notification outbox: view-only rows, failed ones retried through the outbox's own
-service (``notification_retry``), never by editing the row."""
+service (``notifications_retry``), never by editing the row."""
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_permission_codename
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reship.admin.base import ViewOnlyAdmin, field_names
-from reship.choices import NotificationStatus
 from reship.models import (
     Notification,
 )
 from reship.notifications.outbox import TEMPLATES
-from reship.notifications.tasks import notification_retry
+from reship.notifications.tasks import notifications_retry
 
 # --- the notification outbox ---------------------------------------------------------------------
 
@@ -58,6 +59,7 @@ TEMPLATE_LABELS: dict[str, Any] = {
     "statement.payment_recorded": _("Statement payment recorded"),
     "statement.settled": _("Statement settled"),
     "webhook_test": _("Webhook test"),
+    "webhook_failing": _("Webhook endpoint keeps failing"),
 }
 
 
@@ -80,42 +82,50 @@ class TemplateFilter(admin.SimpleListFilter):
         return queryset
 
 
-# What notification_retry resets, for the admin history.
+# What notifications_retry resets, for the admin history.
 RETRY_CHANGED_FIELDS = ("status", "attempts", "next_attempt_at")
 
 
-@admin.action(permissions=["retry"], description=_("Retry the selected failed notifications"))
-def retry_failed_notifications(modeladmin, request, queryset) -> None:
-    """Give each selected failed row a fresh set of attempts; rows not failed are left alone."""
-    selected = queryset.count()
-    failed_ids = list(queryset.filter(status=NotificationStatus.FAILED).order_by("pk").values_list("pk", flat=True))
-    # One call per row: notification_retry re-checks the status under its own transaction and
-    # queues the row's delivery after commit.
-    queued_ids = [pk for pk in failed_ids if notification_retry(notification_id=pk)]
-    if queued_ids:
+def retry_and_report(request: HttpRequest, notification_ids: Collection[int], *, selected: int) -> list[int]:
+    """Send the failed rows among ``notification_ids`` again (``notifications_retry``: a fresh set of
+    attempts, queued after commit), note it in the admin history, and tell the admin how many were
+    queued and how many of the ``selected`` were skipped for not having failed. The outbox admin's
+    action and the health page both retry through here."""
+    queued_ids = notifications_retry(notification_ids=notification_ids)
+    user_id = request.user.pk
+    if queued_ids and user_id is not None:
         with translation.override(None):
             concrete = {field.name: field for field in Notification._meta.concrete_fields}
             labels = [str(concrete[name].verbose_name) for name in RETRY_CHANGED_FIELDS]
         LogEntry.objects.log_actions(
-            user_id=request.user.pk,
+            user_id=user_id,
             queryset=Notification.objects.filter(pk__in=queued_ids),
             action_flag=CHANGE,
             change_message=[{"changed": {"fields": labels}}],
         )
     queued, skipped = len(queued_ids), selected - len(queued_ids)
-    modeladmin.message_user(
+    opts = Notification._meta
+    messages.add_message(
         request,
-        gettext("Queued %(count)d %(items)s for delivery again.")
-        % {"count": queued, "items": model_ngettext(modeladmin.opts, queued)},
         messages.SUCCESS if queued else messages.WARNING,
+        gettext("Queued %(count)d %(items)s for delivery again.")
+        % {"count": queued, "items": model_ngettext(opts, queued)},
     )
-    if skipped:
-        modeladmin.message_user(
+    if skipped > 0:
+        messages.add_message(
             request,
-            gettext("Skipped %(count)d %(items)s that had not failed.")
-            % {"count": skipped, "items": model_ngettext(modeladmin.opts, skipped)},
             messages.WARNING,
+            gettext("Skipped %(count)d %(items)s that had not failed.")
+            % {"count": skipped, "items": model_ngettext(opts, skipped)},
         )
+    return queued_ids
+
+
+@admin.action(permissions=["retry"], description=_("Retry the selected failed notifications"))
+def retry_failed_notifications(modeladmin, request, queryset) -> None:
+    """Give each selected failed row a fresh set of attempts; rows not failed are left alone."""
+    selected_ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    retry_and_report(request, selected_ids, selected=len(selected_ids))
 
 
 _SHOWN_AS = {"payload": "payload_pretty", "template": "template_shown"}

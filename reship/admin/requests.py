@@ -16,7 +16,6 @@ from reship.admin.base import AppDatesAdmin, ReadOnlyInline, ViewOnlyAdmin, exce
 from reship.admin.request_actions import WORKFLOW_ACTIONS
 from reship.admin.waiting import ESCALATED, escalated_filter
 from reship.choices import NotificationStatus
-from reship.lifecycle import FINAL_STATUSES
 from reship.models import (
     CommunicationRecord,
     Evidence,
@@ -28,6 +27,7 @@ from reship.models import (
     RestockOrder,
     SurveyResponse,
 )
+from reship.selectors.requests import request_overdue
 from reship.workflow.numbering import live_last_value
 
 # Corrections an admin may make by hand: the seller's own words. Everything else is the workflow's.
@@ -46,7 +46,7 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == ESCALATED:  # the admin index's panel links here
             return queryset.filter(escalated_filter(timezone.now()))
-        overdue = Q(stage_due_at__lt=timezone.now()) & ~Q(status__in=FINAL_STATUSES)
+        overdue = request_overdue(timezone.now())
         if self.value() == "yes":
             return queryset.filter(overdue)
         if self.value() == "no":

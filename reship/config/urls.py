@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from reship.admin import health as admin_health
 from reship.api.docs import SchemaDocsView, SchemaView
 from reship.config import health
 from reship.config.csp import api_docs_policy
@@ -45,6 +46,8 @@ urlpatterns = [
     # A 404 unless RESHIP_BENCH_FLOOR is on (the benchmark runner's own server).
     path("bench/floor/", bench_views.floor, name="bench-floor"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
+    # The platform's health for its admins (reship.admin.health), under the admin's login.
+    path("admin/health/", admin_health.health_page, name="admin-health"),
     path("admin/", admin.site.urls),
 ]
 

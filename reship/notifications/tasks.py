@@ -115,16 +115,29 @@ def _mark_unqueued(notification_ids: list[int]) -> None:
 
 
 def notification_retry(*, notification_id: int, now: datetime | None = None) -> bool:
-    """The admin's retry: a failed row gets a fresh set of attempts and is queued after commit.
-    Returns False (and changes nothing) for a row that is not failed."""
+    """The admin's retry of one row (``notifications_retry``). Returns False (and changes nothing)
+    for a row that is not failed."""
+    return bool(notifications_retry(notification_ids=[notification_id], now=now))
+
+
+def notifications_retry(*, notification_ids: Collection[int], now: datetime | None = None) -> list[int]:
+    """The admin's retry: each failed row among ``notification_ids`` gets a fresh set of attempts
+    and is queued after commit; rows that are not failed are left as they are. Returns the ids
+    queued again, in order."""
     now = now or timezone.now()
     with transaction.atomic():
-        updated = Notification.objects.filter(pk=notification_id, status=NotificationStatus.FAILED).update(
-            status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None, lease_id=None
+        failed = list(
+            Notification.objects.select_for_update()
+            .filter(pk__in=list(notification_ids), status=NotificationStatus.FAILED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if updated:
-            transaction.on_commit(partial(enqueue_delivery, [notification_id]))
-    return bool(updated)
+        if failed:
+            Notification.objects.filter(pk__in=failed).update(
+                status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None, lease_id=None
+            )
+            transaction.on_commit(partial(enqueue_delivery, failed))
+    return failed
 
 
 def notifications_sweep(*, now: datetime, chunk_size: int = 500, budget_seconds: float | None = None) -> int:

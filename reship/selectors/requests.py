@@ -6,9 +6,9 @@ The request pages (both sides) read through ``request_page_for_user`` and friend
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
@@ -17,6 +17,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -67,6 +68,22 @@ def _searched(queryset: QuerySet[ReshipRequest], search: str) -> QuerySet[Reship
     )
 
 
+def request_overdue(now: datetime) -> Q:
+    """Open requests whose current stage was due before ``now``: the lists' "overdue"."""
+    return Q(status__in=OPEN_STATUSES, stage_due_at__lt=now)
+
+
+def requests_overdue_by_partner(*, now: datetime) -> Sequence[Mapping[str, Any]]:
+    """Every partner's overdue requests (``request_overdue``), counted in SQL, with the earliest due
+    time: for platform admins, who see all partners. The most overdue requests first."""
+    return list(
+        ReshipRequest.objects.filter(request_overdue(now))
+        .values("partner_id", "partner__name")
+        .annotate(overdue=Count("pk"), earliest_due=Min("stage_due_at"))
+        .order_by("-overdue", "earliest_due", "partner_id")
+    )
+
+
 def request_search_for_user(
     *, user: User, now: datetime, stage: str = "", search: str = "", narrowed: Q | None = None
 ) -> QuerySet[ReshipRequest]:
@@ -76,7 +93,7 @@ def request_search_for_user(
     queryset = _searched(_visible(user), search).filter(narrowed or Q())
     if stage in STAGE_BY_KEY:
         queryset = queryset.filter(status__in=STAGE_BY_KEY[stage].statuses)
-    overdue = Q(status__in=OPEN_STATUSES, stage_due_at__lt=now)
+    overdue = request_overdue(now)
     return (
         queryset.select_related("order", "seller", "partner")
         .annotate(
