@@ -51,3 +51,20 @@ def organisation_for(user: User | AnonymousUser) -> Organisation:
     if user.is_staff:
         return Organisation(role=Role.ADMIN)
     return Organisation(role=Role.NONE)
+
+
+def organisation_ids_loaded(user: User | AnonymousUser) -> tuple[int | None, int | None] | None:
+    """``(seller id, partner id)`` of the user's organisation, read only from what is already loaded
+    (the session's and an API key's user are, with ``ORGANISATION_JOINS``); ``None`` when finding
+    out would take a query. For a log line, which must not cost one."""
+    state = getattr(user, "_state", None)  # a model's; an AnonymousUser has none
+    if state is None or not user.is_authenticated:
+        return (None, None)
+    cached = state.fields_cache
+    if "seller_membership" not in cached or "partner_membership" not in cached:
+        return None
+    seller_membership, partner_membership = cached["seller_membership"], cached["partner_membership"]
+    return (
+        seller_membership.seller_id if seller_membership is not None else None,
+        partner_membership.partner_id if partner_membership is not None else None,
+    )

@@ -5,8 +5,11 @@ they are not Django apps of their own.
 """
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
+
+from reship.config import task_log  # noqa: F401  the request id across tasks, a log line per task run
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reship.config.settings.base")
 
@@ -23,3 +26,14 @@ app.autodiscover_tasks(
         "orders.imports",
     ]
 )
+
+
+@signals.setup_logging.connect
+def _log_as_django_does(**kwargs: Any) -> None:
+    """Workers and beat log through Django's ``LOGGING`` (JSON in production, the request id on every
+    line) instead of Celery's own format; their level is ``LOG_LEVEL``, not the ``-l`` option."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -13,6 +13,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from reship.config.settings.env import env_bool, env_int, env_list, env_str
+from reship.config.settings.logs import logging_setting
 from reship.config.settings.storage import default_storage_setting
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -54,6 +55,8 @@ RESHIP_METRICS = env_bool("RESHIP_METRICS", default=True)
 MIDDLEWARE = [
     # Answers /healthz, /readyz and /metrics before everything else (reship.config.health).
     "reship.config.health.OpsEndpointsMiddleware",
+    # The request id (X-Request-ID) and one log line per request (reship.config.request_log).
+    "reship.config.request_log.RequestLogMiddleware",
     *(["reship.config.request_metrics.RequestMetricsMiddleware"] if RESHIP_METRICS else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -345,15 +348,12 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Logging --------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # python-barcode says at INFO in every process that Pillow is absent: slips draw SVG, no images.
-    "loggers": {"pyBarcode": {"level": "WARNING"}},
-}
+# --- Logging (reship.config.settings.logs) ----------------------------------------------------
+# Plain lines for a person at a terminal here; the production profile writes JSON by default. Every
+# line names the request (or task) it belongs to; each request and each task run writes one line.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = logging_setting(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # --- Health and metrics (reship.config.health, reship.config.metrics) ------------------------
 # /metrics answers these addresses or networks (asked directly, not through a proxy), or a request

@@ -7,8 +7,9 @@ production server silently running on SQLite or the embedded key would be worse 
 from django.core.exceptions import ImproperlyConfigured
 
 from reship.config.settings.base import *  # noqa: F403
-from reship.config.settings.base import INSECURE_DEFAULT_SECRET_KEY, SECRET_KEY, STORAGES
+from reship.config.settings.base import INSECURE_DEFAULT_SECRET_KEY, LOG_LEVEL, SECRET_KEY, STORAGES
 from reship.config.settings.env import env_bool, env_int, env_list, env_str
+from reship.config.settings.logs import logging_setting
 
 if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters.")
@@ -42,6 +43,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object a line for the log collector (reship.config.settings.logs); LOG_FORMAT=text for plain lines.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING = logging_setting(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # The dashboard's and the evaluation API's sums from the per-day rollups (see base).
 RESHIP_EVALUATION_ROLLUPS = env_bool("RESHIP_EVALUATION_ROLLUPS", default=True)
