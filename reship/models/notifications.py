@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reship.choices import NotificationChannel, NotificationStatus
+from reship.core.request_context import request_id_get
 
 
 class Notification(models.Model):
@@ -62,6 +63,11 @@ class Notification(models.Model):
     dedup_key = models.CharField(_("message key"), max_length=160, null=True, blank=True, unique=True, editable=False)
     # Sent as the webhook's idempotency key and the email's Message-ID: receivers can drop repeats.
     delivery_key = models.UUIDField(_("delivery key"), default=uuid.uuid4, unique=True, editable=False)
+    # The request id (X-Request-ID) of the request or task whose change wrote the row, whoever writes
+    # it; a webhook sends it as X-Request-ID, however much later it goes. Empty when none (beat, a command).
+    origin_request_id = models.CharField(
+        _("trace id (X-Request-ID)"), max_length=64, blank=True, default=request_id_get, editable=False
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )

@@ -26,6 +26,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.utils.module_loading import import_string
 
 from reship.choices import NotificationChannel
+from reship.core.request_context import HEADER
 from reship.core.webhook_targets import PrivateTarget, WebhookUnanswered, webhook_post
 from reship.notifications.rendering import is_customer_message, render, short_text
 
@@ -234,7 +235,8 @@ class WebhookChannel:
     """POSTs the event as signed JSON to the endpoint's URL (or the partner's legacy webhook URL),
     at the address checked when the name was resolved (``reship.core.webhook_targets``), within
     ``RESHIP_WEBHOOK_TIMEOUT_SECONDS`` in all. The receiver checks the signature over the timestamp
-    and the raw body, and drops repeats by ``X-Reship-Delivery`` (the body's ``id``)."""
+    and the raw body, and drops repeats by ``X-Reship-Delivery`` (the body's ``id``). ``X-Request-ID``
+    names the request that made the change, when one did (not for beat's and commands' rows)."""
 
     def send(self, notification: Notification) -> None:
         url = notification.recipient_address
@@ -253,6 +255,10 @@ class WebhookChannel:
             "X-Reship-Timestamp": timestamp,
             "X-Reship-Signature": webhook_signature(secret, timestamp, body),
         }
+        if notification.origin_request_id:
+            # The request whose change this announces, kept on the row when it was written: the receiver can
+            # quote it to us, and it finds that request's log lines.
+            headers[HEADER] = notification.origin_request_id
         timeout = settings.RESHIP_WEBHOOK_TIMEOUT_SECONDS
         try:
             answer = webhook_post(url, body=body.encode(), headers=headers, timeout=timeout)

@@ -150,6 +150,8 @@ def test_the_deliveries_a_request_queues_log_with_its_request_id(json_logs):
     task_lines = json_logs.of("reship.task")
     assert {line["task_name"] for line in task_lines} == {"reship.deliver_notification"}
     assert {(line["state"], line["request_id"]) for line in task_lines} == {("SUCCESS", "erp-submit-3")}
-    # One task per row it queued (the partner's staff e-mail).
-    assert len(task_lines) == Notification.objects.filter(channel="email").count() >= 1
+    # One task per row it queued (the partner's staff e-mail), and each row keeps the id too.
+    emails = Notification.objects.filter(channel="email")
+    assert len(task_lines) == emails.count() >= 1
+    assert set(emails.values_list("origin_request_id", flat=True)) == {"erp-submit-3"}
     assert json_logs.of("reship.request")[-1]["request_id"] == "erp-submit-3"
