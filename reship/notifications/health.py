@@ -5,8 +5,10 @@ grouped in SQL: one query each, whatever the number of rows.
 
 A webhook's "endpoint" is its ``WebhookEndpoint`` or, for a partner's legacy ``webhook_url`` (no
 endpoint row), the address it was sent to; its organisation is the endpoint's, or the partner of
-the request or statement the row is about. ``failed_webhook_ids`` selects an endpoint's failed rows
-the same way, for the admin's "retry all of this endpoint".
+the request or statement the row is about. Rows with no endpoint sent elsewhere were an endpoint's
+that was deleted since (``services.webhooks.webhook_endpoint_delete`` gives them up): shown by their
+address, with no organisation and no "retry all". ``failed_webhook_ids`` selects an endpoint's
+failed rows the same way, for the admin's "retry all of this endpoint".
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from reship.models import Notification, WebhookEndpoint
 from reship.notifications.endpoint_health import endpoints_failing
 
 FAILED_WINDOW = timedelta(days=1)
+# A row sent to the legacy ``webhook_url`` of the partner of its request or statement.
+LEGACY = Q(webhook_endpoint__isnull=True) & (
+    Q(recipient_address=F("request__partner__webhook_url")) | Q(recipient_address=F("statement__partner__webhook_url"))
+)
 FAILED_SHOWN = 50  # the latest failed rows listed one by one; the counts cover all of them
 ENDPOINTS_SHOWN = 50
 
@@ -51,7 +57,7 @@ def failed_webhook_ids(*, now: datetime, endpoint_id: int | None = None, legacy_
     if endpoint_id is not None:
         rows = rows.filter(webhook_endpoint_id=endpoint_id)
     elif legacy_url:
-        rows = rows.filter(webhook_endpoint__isnull=True, recipient_address=legacy_url)
+        rows = rows.filter(LEGACY, recipient_address=legacy_url)
     else:
         return []
     return list(rows.order_by("pk").values_list("pk", flat=True))
@@ -64,13 +70,12 @@ def outbox_health(*, now: datetime) -> OutboxHealth:
     )
     failed = failed_recently(now)
     by_channel = list(failed.values("channel").annotate(failed=Count("pk")).order_by("-failed", "channel"))
-    legacy = Q(webhook_endpoint__isnull=True)
     by_endpoint = list(
         failed.filter(channel=NotificationChannel.WEBHOOK)
         .values(
             endpoint_id=F("webhook_endpoint_id"),
             url=Coalesce(F("webhook_endpoint__url"), F("recipient_address")),
-            legacy_url=Case(When(legacy, then=F("recipient_address")), default=Value(""), output_field=CharField()),
+            legacy_url=Case(When(LEGACY, then=F("recipient_address")), default=Value(""), output_field=CharField()),
             side=Case(
                 When(webhook_endpoint__seller__isnull=False, then=Value("seller")),
                 default=Value("partner"),
@@ -79,8 +84,11 @@ def outbox_health(*, now: datetime) -> OutboxHealth:
             organisation=Coalesce(
                 F("webhook_endpoint__seller__name"),
                 F("webhook_endpoint__partner__name"),
-                F("request__partner__name"),
-                F("statement__partner__name"),
+                Case(
+                    When(LEGACY, then=Coalesce(F("request__partner__name"), F("statement__partner__name"))),
+                    default=Value(""),
+                    output_field=CharField(),
+                ),
                 Value(""),
             ),
         )

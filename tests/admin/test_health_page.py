@@ -36,7 +36,13 @@ HEALTH = "/admin/health/"
 
 def failed(**fields):
     return NotificationFactory(
-        status=NotificationStatus.FAILED, attempts=6, sent_at=None, last_error="HTTPError: 500", **fields
+        **{
+            "status": NotificationStatus.FAILED,
+            "attempts": 6,
+            "sent_at": None,
+            "last_error": "HTTPError: 500",
+            **fields,
+        }
     )
 
 
@@ -67,7 +73,9 @@ def make_scene():
     an endpoint 10 failures into a streak and one 9 in; imports stuck and not; overdue requests."""
     now = timezone.now()
     shop = SellerFactory(name="Blue Shop")
-    north = PartnerFactory(name="North Dropship")
+    north = PartnerFactory(
+        name="North Dropship", webhook_url="https://north.example.com/legacy-hook", webhook_secret="n" * 32
+    )
     south = PartnerFactory(name="South Dropship")
     for minutes in (150, 30, 5):
         NotificationFactory(
@@ -295,6 +303,26 @@ def test_a_retried_row_leaves_the_page(admin_client, scene, queued, django_captu
 
     outbox = admin_client.get(HEALTH).context["outbox"]
     assert (outbox.pending, outbox.failed) == (6, 3)
+
+
+def test_rows_of_a_deleted_endpoint_show_by_address_with_no_retry_all(admin_client, scene, queued):
+    gone = failed(
+        channel=NotificationChannel.WEBHOOK,
+        recipient_address="https://gone.example.com/hooks",
+        last_error="The webhook endpoint was deleted.",
+    )
+
+    response = admin_client.get(HEALTH)
+    admin_client.post(HEALTH, {"legacy": "https://gone.example.com/hooks"})
+
+    rows = {row["url"]: row for row in response.context["outbox"].failed_by_endpoint}
+    assert (rows[gone.recipient_address]["organisation"], rows[gone.recipient_address]["legacy_url"]) == ("", "")
+    assert rows["https://north.example.com/legacy-hook"]["organisation"] == "North Dropship"
+    page = response.content.decode()
+    assert 'https://gone.example.com/hooks <span class="quiet">(endpoint deleted)</span>' in page
+    assert page.count('name="legacy"') == 1  # the partner's own address only
+    assert statuses(gone) == [("failed", 6)]
+    assert queued == []
 
 
 # --- who may see it --------------------------------------------------------------------------------
