@@ -21,6 +21,7 @@ from reship import permissions
 from reship.accounts.roles import Role, organisation_for
 from reship.choices import RevealChannel
 from reship.models import CommunicationRecord, ReshipLine, ReshipRequest, ShipToReveal
+from reship.models.requests import LINE_TO_SHIP
 
 if TYPE_CHECKING:
     from orders.models import Order
@@ -36,7 +37,7 @@ def with_ship_to_window(queryset: QuerySet[ReshipRequest], *, reader: User | Non
     biggest seller's 94 ms page of closed requests, for an annotation nobody read)."""
     if reader is not None and organisation_for(reader).partner is None:
         return queryset
-    open_lines = ReshipLine.objects.filter(permissions.LINE_TO_SHIP, request_id=OuterRef("pk"))
+    open_lines = ReshipLine.objects.filter(LINE_TO_SHIP, request_id=OuterRef("pk"))
     return queryset.annotate(has_line_to_ship=Exists(open_lines))
 
 
