@@ -149,7 +149,8 @@ class NotificationAdmin(ViewOnlyAdmin):
         "sent_at",
     ]
     list_filter = ["status", "channel", TemplateFilter]
-    search_fields = ["request__number", "recipient_address", "recipient_user__username"]
+    # ...and by the trace id a log line or a receiver's X-Request-ID header names, exactly.
+    search_fields = ["request__number", "recipient_address", "recipient_user__username", "=origin_request_id"]
     list_select_related = ["request", "recipient_user"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]

@@ -1,6 +1,8 @@
 """A webhook names the request whose change it announces (``X-Request-ID``), however late it goes:
 the id is kept on the outbox row when the change writes it."""
 
+import re
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -58,3 +60,22 @@ def test_a_webhook_for_a_change_no_request_made_has_no_request_id(webhook_server
     [received] = webhook_server.received
     assert "X-Request-ID" not in received.headers
     assert webhook.origin_request_id == ""
+
+
+def found(page: str) -> int:
+    """The count of the admin list's search, as it says it ("1 result (12 total)")."""
+    [count] = re.findall(r"(\d+) results? \(", page)
+    return int(count)
+
+
+def test_the_admin_finds_the_rows_of_a_request_id(admin_client, webhook_server):  # noqa: F811
+    request = submit(make_parties(webhook_url=webhook_server.url))
+    Notification.objects.filter(request=request, channel=NotificationChannel.WEBHOOK).update(
+        origin_request_id="erp-submit-9"
+    )
+
+    page = admin_client.get("/admin/reship/notification/", {"q": "erp-submit-9"}).content.decode()
+    other = admin_client.get("/admin/reship/notification/", {"q": "erp-submit"}).content.decode()
+
+    assert found(page) == 1
+    assert found(other) == 0  # exactly the id, not a part of it
