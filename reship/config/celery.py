@@ -37,3 +37,21 @@ def _log_as_django_does(**kwargs: Any) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+def _redbeat_settings() -> dict[str, Any]:
+    """celery-redbeat looks its settings up by their own names (``redbeat_redis_url``…) and does not
+    find them under Django's ``CELERY_`` namespace as set: it would fall back to the broker's URL and
+    transport options (leaving out its own client's timeouts) with a warning. The same values under
+    those names."""
+    from django.conf import settings
+
+    prefix = "CELERY_REDBEAT_"
+    return {
+        name.removeprefix("CELERY_").lower(): getattr(settings, name)
+        for name in dir(settings)
+        if name.startswith(prefix)
+    }
+
+
+app.add_defaults(_redbeat_settings)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from reship.config.settings.env import env_bool, env_int, env_list, env_str
@@ -241,6 +242,33 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Beat runs singly: the production profile's `celery -A reship beat` uses celery-redbeat's scheduler
+# (CELERY_BEAT_SCHEDULER in production.py), which keeps the schedule and its last runs in the broker's
+# Redis and sends only while it holds the lock below. A second beat (started by mistake, or the new
+# one of a rolling deploy) waits for the lock, asking every RESHIP_BEAT_MAX_INTERVAL_SECONDS, and sends
+# nothing; it takes over within that when the first stops (which releases the lock), or within
+# RESHIP_BEAT_LOCK_TIMEOUT_SECONDS when the first dies (the holder renews the lock at every tick,
+# at least every RESHIP_BEAT_MAX_INTERVAL_SECONDS). The embedded default has no beat
+# (`manage.py run_periodic`) and reads none of this.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("RESHIP_BEAT_MAX_INTERVAL_SECONDS", 10)
+CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+CELERY_REDBEAT_KEY_PREFIX = "reship:beat:"
+CELERY_REDBEAT_LOCK_KEY = "reship:beat:lock"
+CELERY_REDBEAT_LOCK_TIMEOUT = env_int("RESHIP_BEAT_LOCK_TIMEOUT_SECONDS", 60)
+# Its own Redis client's options (redbeat would otherwise fall back to the broker's transport options,
+# with a warning): seconds to connect and to answer, and a Redis that blips is asked again for up to
+# one lock timeout (past that the lock may be another beat's: this one stops, and restarted it waits).
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_connect_timeout": 5,
+    "socket_timeout": 5,
+    "retry_period": CELERY_REDBEAT_LOCK_TIMEOUT,
+}
+# A lock timeout not well above the max interval could lapse between two renewals and let a waiting
+# beat send beside the first.
+if CELERY_REDBEAT_LOCK_TIMEOUT < 3 * CELERY_BEAT_MAX_LOOP_INTERVAL:
+    raise ImproperlyConfigured(
+        "RESHIP_BEAT_LOCK_TIMEOUT_SECONDS must be at least three times RESHIP_BEAT_MAX_INTERVAL_SECONDS."
+    )
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

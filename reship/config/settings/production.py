@@ -58,3 +58,7 @@ STORAGES = {
     "default": STORAGES["default"],
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One beat sends, however many are started: celery-redbeat's scheduler holds a lock in the broker's
+# Redis (the settings and their reasons: base, "Beat runs singly").
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
