@@ -8,7 +8,8 @@ CONSTRAINTS := requirements/constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest processes for the suite (pytest-xdist); the fault tests (tests/faults/, timed figures under
-# killed processes) then run on their own, so the rest of the suite does not skew their clocks.
+# killed processes) and the multi-node test (tests/multinode/: two web nodes, two workers, two beats)
+# then run on their own, so the rest of the suite does not skew their clocks or share their cores.
 TEST_WORKERS ?= 2
 
 .PHONY: run reset-demo install browser-deps serve test lint messages lock clean bench bench-small bench-tools bench-import
@@ -54,8 +55,8 @@ test: install browser-deps
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -n $(TEST_WORKERS) --ignore=tests/faults
-	$(PY) -m pytest tests/faults
+	$(PY) -m pytest -n $(TEST_WORKERS) --ignore=tests/faults --ignore=tests/multinode
+	$(PY) -m pytest tests/faults tests/multinode
 
 lint: install
 	$(PY) -m ruff check .

@@ -11,6 +11,7 @@ from reship.core.request_context import request_id_get
 from reship.models import Notification
 from reship.notifications.delivery import notification_deliver
 from reship.services.api_keys import api_key_create
+from tests.log_support import logs_captured
 from tests.notifications.test_delivery import delivery_settings, make_parties, submit, webhook_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,19 @@ def test_the_admin_finds_the_rows_of_a_request_id(admin_client, webhook_server):
 
     assert found(page) == 1
     assert found(other) == 0  # exactly the id, not a part of it
+
+
+def test_a_late_sends_failure_is_logged_under_the_request_that_caused_it(webhook_server):  # noqa: F811
+    request = submit(make_parties(webhook_url=webhook_server.url))
+    webhook = Notification.objects.get(request=request, channel=NotificationChannel.WEBHOOK)
+    Notification.objects.filter(pk=webhook.pk).update(origin_request_id="erp-submit-9")
+    webhook_server.statuses = [500]
+
+    with logs_captured("json") as logs:
+        assert notification_deliver(notification_id=webhook.pk) == "retry"
+
+    [failure] = logs.of("reship.notifications.delivery")
+    assert failure["level"] == "WARNING"
+    assert failure["message"].startswith(f"Notification {webhook.pk} (webhook, request_submitted) failed on attempt 1")
+    assert failure["request_id"] == "erp-submit-9"
+    assert request_id_get() == ""
