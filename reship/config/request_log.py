@@ -65,6 +65,10 @@ class RequestLogMiddleware:
 
 
 def _log(request: HttpRequest, status: int, duration_ms: float, request_id: str) -> None:
+    # Django's levels for its own response lines: 5xx an error, 4xx a warning.
+    level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+    if not logger.isEnabledFor(level):  # LOG_LEVEL=WARNING (the benchmark's): nothing to gather
+        return
     match = request.resolver_match
     view = (match.view_name or match.route) if match is not None else None
     path = _logged_path(request)
@@ -81,8 +85,6 @@ def _log(request: HttpRequest, status: int, duration_ms: float, request_id: str)
         "partner_id": partner_id,
     }
     printable = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
-    # Django's levels for its own response lines: 5xx an error, 4xx a warning.
-    level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
     logger.log(
         level,
         "%s %s %s %.1f ms view=%s user=%s seller=%s partner=%s",

@@ -2,6 +2,7 @@
 read as JSON lines under the production format; the formats each profile writes."""
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -128,6 +129,19 @@ def test_the_probes_are_answered_without_a_line_or_an_id(client, json_logs):
     assert response.status_code == 200
     assert "X-Request-ID" not in response
     assert json_logs.of("reship.request") == []
+
+
+def test_at_log_level_warning_only_the_failed_requests_are_written(client, json_logs):
+    logger = logging.getLogger("reship.request")
+    before = logger.level
+    logger.setLevel(logging.WARNING)  # as LOG_LEVEL=WARNING sets the root's
+    try:
+        client.get("/login/", HTTP_X_REQUEST_ID="ok-1")
+        client.get("/no-such-page/", HTTP_X_REQUEST_ID="missing-1")
+    finally:
+        logger.setLevel(before)
+
+    assert [(line["request_id"], line["status"]) for line in json_logs.of("reship.request")] == [("missing-1", 404)]
 
 
 # --- The id -----------------------------------------------------------------------------------
