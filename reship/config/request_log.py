@@ -52,7 +52,13 @@ class RequestLogMiddleware:
         token = request_id_set(request_id)
         started = perf_counter()
         try:
-            response = self.get_response(request)
+            try:
+                response = self.get_response(request)
+            except Exception:
+                # Django turns a view's exception into the 500 page; this is that page failing too (a
+                # template or static file missing): the server answers 500, and the line says so.
+                _log(request, 500, (perf_counter() - started) * 1000, request_id)
+                raise
             response[HEADER] = request_id
             _log(request, response.status_code, (perf_counter() - started) * 1000, request_id)
             # Django's handler would log a 4xx or 5xx once more after the middleware ("Not Found: /x"),

@@ -12,6 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from reship.config.request_log import RequestLogMiddleware
+from reship.core.request_context import request_id_get
 from reship.services.api_keys import api_key_create
 from tests.config.test_settings import PRODUCTION, REPO_ROOT, environment, production_variables
 from tests.log_support import logs_captured
@@ -142,6 +144,19 @@ def test_at_log_level_warning_only_the_failed_requests_are_written(client, json_
         logger.setLevel(before)
 
     assert [(line["request_id"], line["status"]) for line in json_logs.of("reship.request")] == [("missing-1", 404)]
+
+
+def test_a_request_whose_error_page_fails_too_is_logged_as_a_500(rf, json_logs):
+    def broken(request):
+        raise RuntimeError("The 500 page's own template is missing.")
+
+    request = rf.get("/orders/", HTTP_X_REQUEST_ID="r-500")
+    with pytest.raises(RuntimeError):
+        RequestLogMiddleware(broken)(request)
+
+    line = request_line(json_logs)
+    assert (line["level"], line["status"], line["path"], line["request_id"]) == ("ERROR", 500, "/orders/", "r-500")
+    assert request_id_get() == ""
 
 
 # --- The id -----------------------------------------------------------------------------------
