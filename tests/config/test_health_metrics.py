@@ -4,6 +4,7 @@ only allowed addresses or the token, and shows the requests' and Reship's own fi
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -249,3 +250,41 @@ def test_metrics_shows_the_requests_queries_notifications_and_imports(client, se
     responses = 'django_http_responses_total_by_status_view_method_total{method="GET",status="200",view="login"}'
     assert _value(page, responses) >= 1
     assert re.search(r'^django_db_execute_total\{alias="default",vendor="\w+"\} [1-9]', page, re.MULTILINE)
+
+
+@pytest.fixture
+def embedded_celery() -> Iterator[None]:
+    """Deliveries in-process as each change commits, as under ``make run``, whatever broker the suite has."""
+    from reship.config.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_after_the_story_command_count_what_it_delivered(client, settings, embedded_celery):
+    """The done-when of issue 20: ``manage.py run_reship_story`` (four requests, submission to close,
+    delivered in-process), then a scrape shows its deliveries per channel, nothing left pending, and
+    the pages asked meanwhile by view."""
+    from django.core.management import call_command
+
+    settings.CELERY_BROKER_URL = "memory://"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with open(os.devnull, "w") as quiet:
+        call_command("run_reship_story", stdout=quiet)
+    assert client.get("/login/").status_code == 200
+
+    page = client.get("/metrics").content.decode()
+
+    sent = {
+        channel: Notification.objects.filter(status="sent", channel=channel).count() for channel in ("email", "inbox")
+    }
+    assert sent["email"] > 0  # the story wrote and delivered both
+    assert sent["inbox"] > 0
+    assert _value(page, 'reship_notification_deliveries_recent{channel="email"}') == sent["email"]
+    assert _value(page, 'reship_notification_deliveries_recent{channel="inbox"}') == sent["inbox"]
+    assert 'status="pending"' not in page  # nothing left to send
+    assert _value(page, "reship_notification_oldest_pending_age_seconds") == 0
+    assert _value(page, 'django_http_requests_latency_seconds_by_view_method_count{method="GET",view="login"}') >= 1
