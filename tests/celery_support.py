@@ -195,6 +195,25 @@ class CeleryWorker:
             pass
 
 
+def spawn(
+    argv: list[str], *, env: dict[str, str], log_path: Path, mode: str = "ab", pass_fds: tuple[int, ...] = ()
+) -> subprocess.Popen:
+    """A child process of the tests' own (a worker, a web node, a beat): run from the repository,
+    its output into ``log_path``, in a process group of its own (so a stop reaches its children)
+    that dies with the test process."""
+    with open(log_path, mode) as output:
+        return subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+            argv,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            pass_fds=pass_fds,
+        )
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: on Linux, SIGKILL it when the test process dies, so a test run
     that is killed leaves no worker holding a connection to the test database."""
@@ -236,16 +255,7 @@ def worker_start(
         "--without-heartbeat",
         "--loglevel=INFO",
     ]
-    with open(log_path, "ab") as output:
-        process = subprocess.Popen(
-            argv,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+    process = spawn(argv, env=env, log_path=log_path)
     worker = CeleryWorker(process=process, name=name, log_path=log_path)
     ready = wait_until(lambda: " ready." in worker.log() or process.poll() is not None, timeout=ready_seconds)
     if not ready or process.poll() is not None:

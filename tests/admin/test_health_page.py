@@ -412,18 +412,19 @@ def test_the_organisation_is_told_once_per_streak(settings, webhook_server):  # 
     emailed = SellerMembershipFactory(seller=shop, user=UserFactory(email_notifications=True, language="zh-hans")).user
     SellerMembershipFactory(seller=SellerFactory())  # another shop's staff
     endpoint = endpoint_of(seller=shop, url=webhook_server.url)
-    first, second = [
-        NotificationFactory(
+
+    def pending_webhook(**fields):
+        return NotificationFactory(
             channel=NotificationChannel.WEBHOOK,
             webhook_endpoint=endpoint,
             recipient_address=endpoint.url,
             status=NotificationStatus.PENDING,
             attempts=0,
             sent_at=None,
-            template="request_approved",
+            **fields,
         )
-        for _ in range(2)
-    ]
+
+    first, second = [pending_webhook(template="request_approved") for _ in range(2)]
     moment = timezone.now()
 
     def attempt(row, status):
@@ -460,14 +461,7 @@ def test_the_organisation_is_told_once_per_streak(settings, webhook_server):  # 
     endpoint.refresh_from_db()
     assert (endpoint.consecutive_failures, endpoint.failing_since, endpoint.failing_told_at) == (0, None, None)
 
-    third = NotificationFactory(
-        channel=NotificationChannel.WEBHOOK,
-        webhook_endpoint=endpoint,
-        recipient_address=endpoint.url,
-        status=NotificationStatus.PENDING,
-        attempts=0,
-        sent_at=None,
-    )
+    third = pending_webhook()
     assert [attempt(first, 500), attempt(third, 500)] == ["retry", "retry"]  # a new streak: 1, 2
     assert len(told()) == 3
     assert attempt(third, 500) == "retry"  # the new streak's third

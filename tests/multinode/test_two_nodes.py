@@ -49,7 +49,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from tests.celery_support import _die_with_parent, redis_url_with_db, wait_until
+from tests.celery_support import redis_url_with_db, spawn, wait_until
 from tests.live_support import REPO_ROOT, clean_environment, database_url
 from tests.multinode.seed import MARKER
 from tests.multinode.task_sink import SINK_ENV
@@ -111,17 +111,7 @@ class Process:
 
 def start(name: str, argv: list[str], *, env: dict[str, str], log_dir: Path, pass_fds: tuple[int, ...] = ()) -> Process:
     log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as output:
-        popen = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-            argv,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-            pass_fds=pass_fds,
-        )
+    popen = spawn(argv, env=env, log_path=log_path, mode="wb", pass_fds=pass_fds)
     return Process(name=name, popen=popen, log_path=log_path)
 
 
